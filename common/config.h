@@ -1,0 +1,62 @@
+/*
+ * config.h - a service's settings, built once at start from command-line
+ * flags and environment variables (flag wins), defaulted, validated. A bad
+ * value stops the service with a message naming it.
+ *
+ * Every option is `--name VALUE` (or `--name=VALUE`) and the environment
+ * variable MICROSHOP_NAME (upper case, '-' as '_'), so that a systemd
+ * EnvironmentFile= can set it.
+ */
+#ifndef MICROSHOP_CONFIG_H
+#define MICROSHOP_CONFIG_H
+
+#include <stddef.h>
+
+#include "log.h"
+
+enum config_kind {
+	CONFIG_STRING,		/* dst: const char *; borrowed from argv/environ */
+	CONFIG_INT,		/* dst: long, within [min, max] */
+	CONFIG_SIZE,		/* dst: size_t, bytes with optional k/m suffix */
+	CONFIG_LOG_LEVEL,	/* dst: enum log_level */
+	CONFIG_BOOL		/* dst: int; a flag, or true/false/1/0 in env */
+};
+
+struct config_option {
+	const char *name;	/* "listen" -> --listen, MICROSHOP_LISTEN */
+	enum config_kind kind;
+	void *dst;
+	long min, max;		/* CONFIG_INT and CONFIG_SIZE */
+	const char *arg;	/* how --help names the value */
+	const char *help;
+};
+
+/* The settings every service has. */
+struct svc_config {
+	const char *service;	/* "user", "order" */
+	const char *listen;	/* unix:/path or HOST:PORT; NULL: inherited */
+	long threads;
+	const char *db_path;
+	size_t max_body;
+	long json_max_depth;
+	enum log_level log_level;
+};
+
+/* Fill in the defaults; db_path is the service's production default. */
+void config_defaults(struct svc_config *cfg, const char *service,
+    const char *db_path);
+
+enum config_result {
+	CONFIG_OK,
+	CONFIG_EXIT_SUCCESS,	/* --help or --version was answered */
+	CONFIG_EXIT_FAILURE	/* a bad flag or value; the message is printed */
+};
+
+/*
+ * Read the environment, then argv, into cfg and the service's extra
+ * options (n_extra of them; may be 0). Messages go to stderr.
+ */
+enum config_result config_parse(struct svc_config *cfg,
+    const struct config_option *extra, size_t n_extra, int argc, char **argv);
+
+#endif

@@ -1,0 +1,190 @@
+/*
+ * db.c - SQLite connections, migrations, transactions and the statement
+ * cache; see db.h.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "db.h"
+#include "log.h"
+
+struct db {
+	sqlite3 *conn;
+	sqlite3_stmt *stmts[DB_MAX_STATEMENTS];
+};
+
+static int
+exec(struct db *db, const char *sql)
+{
+	char *err = NULL;
+	int rc = sqlite3_exec(db->conn, sql, NULL, NULL, &err);
+
+	if (rc != SQLITE_OK) {
+		char what[256];
+
+		log_msg(LOG_LEVEL_ERROR, "event=sql_error rc=%d msg=%s", rc,
+		    log_value(what, sizeof(what), err ? err : sqlite3_errstr(rc)));
+	}
+	sqlite3_free(err);
+	return rc;
+}
+
+static int
+user_version(struct db *db, long *out)
+{
+	sqlite3_stmt *st = NULL;
+	int rc = sqlite3_prepare_v2(db->conn, "PRAGMA user_version", -1, &st, NULL);
+
+	if (rc == SQLITE_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+		*out = sqlite3_column_int64(st, 0);
+		rc = SQLITE_OK;
+	}
+	sqlite3_finalize(st);
+	return rc;
+}
+
+static int
+migrate_to(struct db *db, const char *const *migrations, size_t n)
+{
+	long version;
+
+	if (user_version(db, &version) != SQLITE_OK)
+		return -1;
+	if (version > (long)n) {
+		log_msg(LOG_LEVEL_ERROR, "event=schema_too_new version=%ld known=%zu",
+		    version, n);
+		return -1;
+	}
+	for (size_t i = (size_t)version; i < n; i++) {
+		char pragma[64];
+
+		snprintf(pragma, sizeof(pragma), "PRAGMA user_version = %zu", i + 1);
+		if (db_begin_write(db) != SQLITE_OK)
+			return -1;
+		if (exec(db, migrations[i]) != SQLITE_OK || exec(db, pragma) != SQLITE_OK ||
+		    db_commit(db) != SQLITE_OK) {
+			db_rollback(db);
+			return -1;
+		}
+		log_msg(LOG_LEVEL_INFO, "event=migration version=%zu", i + 1);
+	}
+	return 0;
+}
+
+struct db *
+db_open(const char *path, const char *const *migrations, size_t n, int migrate)
+{
+	struct db *db = calloc(1, sizeof(*db));
+	long version = 0;
+	char what[512];
+	int rc;
+
+	if (db == NULL)
+		return NULL;
+	rc = sqlite3_open_v2(path, &db->conn,
+	    SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
+	if (rc != SQLITE_OK) {
+		log_msg(LOG_LEVEL_ERROR, "event=db_open_failed path=%s msg=%s",
+		    log_value(what, sizeof(what), path), sqlite3_errstr(rc));
+		goto fail;
+	}
+	sqlite3_extended_result_codes(db->conn, 1);
+	sqlite3_busy_timeout(db->conn, DB_BUSY_TIMEOUT_MS);
+	/*
+	 * WAL lets readers run beside the one writer; synchronous=FULL makes
+	 * every acknowledged COMMIT durable across power loss, not only
+	 * across a crash of the process.
+	 */
+	if (exec(db, "PRAGMA journal_mode = WAL") != SQLITE_OK ||
+	    exec(db, "PRAGMA synchronous = FULL") != SQLITE_OK ||
+	    exec(db, "PRAGMA foreign_keys = ON") != SQLITE_OK)
+		goto fail;
+
+	if (migrate) {
+		if (migrate_to(db, migrations, n) < 0)
+			goto fail;
+	} else if (user_version(db, &version) != SQLITE_OK || version != (long)n) {
+		log_msg(LOG_LEVEL_ERROR, "event=schema_mismatch version=%ld want=%zu",
+		    version, n);
+		goto fail;
+	}
+	return db;
+fail:
+	db_close(db);
+	return NULL;
+}
+
+void
+db_close(struct db *db)
+{
+	if (db == NULL)
+		return;
+	for (size_t i = 0; i < DB_MAX_STATEMENTS; i++)
+		sqlite3_finalize(db->stmts[i]);
+	sqlite3_close(db->conn);
+	free(db);
+}
+
+sqlite3_stmt *
+db_stmt(struct db *db, unsigned idx, const char *sql)
+{
+	sqlite3_stmt *st;
+
+	if (idx >= DB_MAX_STATEMENTS)
+		return NULL;
+	st = db->stmts[idx];
+	if (st == NULL) {
+		int rc = sqlite3_prepare_v3(db->conn, sql, -1, SQLITE_PREPARE_PERSISTENT,
+		    &st, NULL);
+		if (rc != SQLITE_OK) {
+			char what[256];
+
+			log_msg(LOG_LEVEL_ERROR, "event=sql_prepare_failed idx=%u msg=%s",
+			    idx, log_value(what, sizeof(what), sqlite3_errmsg(db->conn)));
+			return NULL;
+		}
+		db->stmts[idx] = st;
+	}
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	return st;
+}
+
+int
+db_begin_write(struct db *db)
+{
+	return exec(db, "BEGIN IMMEDIATE");
+}
+
+int
+db_commit(struct db *db)
+{
+	return exec(db, "COMMIT");
+}
+
+void
+db_rollback(struct db *db)
+{
+	if (!sqlite3_get_autocommit(db->conn))
+		exec(db, "ROLLBACK");
+}
+
+int
+db_ping(struct db *db)
+{
+	sqlite3_stmt *st = db_stmt(db, DB_MAX_STATEMENTS - 1, "SELECT 1");
+	int rc;
+
+	if (st == NULL)
+		return -1;
+	rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	return rc == SQLITE_ROW ? 0 : -1;
+}
+
+sqlite3 *
+db_handle(struct db *db)
+{
+	return db->conn;
+}

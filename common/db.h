@@ -1,0 +1,50 @@
+/*
+ * db.h - SQLite connections for the services: open with WAL, foreign keys,
+ * a busy timeout and synchronous=FULL; numbered migrations applied at start
+ * through PRAGMA user_version; write transactions with BEGIN IMMEDIATE; and
+ * a cache of prepared statements per connection. The SQL itself lives in
+ * each service's store file.
+ */
+#ifndef MICROSHOP_DB_H
+#define MICROSHOP_DB_H
+
+#include <stddef.h>
+
+#include <sqlite3.h>
+
+#define DB_MAX_STATEMENTS 32
+#define DB_BUSY_TIMEOUT_MS 5000
+
+struct db;
+
+/*
+ * Open path. migrations[i] is the SQL that takes the schema from version i
+ * to i + 1. With migrate set, missing ones are applied, each in its own
+ * transaction; without, the schema must already be at n (worker threads
+ * open after the main thread migrated). Returns NULL after logging why.
+ */
+struct db *db_open(const char *path, const char *const *migrations, size_t n,
+    int migrate);
+
+/* Finalise cached statements and close. Accepts NULL. */
+void db_close(struct db *db);
+
+/*
+ * The cached statement number idx (< DB_MAX_STATEMENTS), prepared from sql
+ * on first use. Returned reset, with bindings cleared; borrowed from db.
+ * NULL after logging on a prepare error.
+ */
+sqlite3_stmt *db_stmt(struct db *db, unsigned idx, const char *sql);
+
+/* BEGIN IMMEDIATE / COMMIT / ROLLBACK. Return an SQLite result code. */
+int db_begin_write(struct db *db);
+int db_commit(struct db *db);
+void db_rollback(struct db *db);
+
+/* 0 if the database answers a trivial query. */
+int db_ping(struct db *db);
+
+/* The connection, for sqlite3_errmsg() and sqlite3_changes(). */
+sqlite3 *db_handle(struct db *db);
+
+#endif

@@ -1,0 +1,387 @@
+/*
+ * http.c - one HTTP exchange over FastCGI; see http.h.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <json-c/json.h>
+
+#include "http.h"
+#include "json_io.h"
+#include "log.h"
+#include "problem.h"
+#include "text.h"
+
+const char *
+http_status_text(int status)
+{
+	switch (status) {
+	case 200: return "OK";
+	case 201: return "Created";
+	case 204: return "No Content";
+	case 400: return "Bad Request";
+	case 401: return "Unauthorized";
+	case 403: return "Forbidden";
+	case 404: return "Not Found";
+	case 405: return "Method Not Allowed";
+	case 409: return "Conflict";
+	case 411: return "Length Required";
+	case 412: return "Precondition Failed";
+	case 413: return "Content Too Large";
+	case 414: return "URI Too Long";
+	case 415: return "Unsupported Media Type";
+	case 422: return "Unprocessable Content";
+	case 428: return "Precondition Required";
+	case 429: return "Too Many Requests";
+	case 500: return "Internal Server Error";
+	case 502: return "Bad Gateway";
+	case 503: return "Service Unavailable";
+	case 504: return "Gateway Timeout";
+	}
+	return "Unknown";
+}
+
+const char *
+http_param(const struct http_request *req, const char *name)
+{
+	return FCGX_GetParam(name, req->fcgi->envp);
+}
+
+int
+http_header_add(struct http_request *req, const char *name, const char *fmt, ...)
+{
+	size_t room = sizeof(req->headers) - req->headers_len;
+	int n, m;
+	va_list ap;
+
+	n = snprintf(req->headers + req->headers_len, room, "%s: ", name);
+	if (n < 0 || (size_t)n >= room)
+		goto full;
+	va_start(ap, fmt);
+	m = vsnprintf(req->headers + req->headers_len + n, room - (size_t)n, fmt, ap);
+	va_end(ap);
+	if (m < 0 || (size_t)(n + m + 2) >= room)
+		goto full;
+	memcpy(req->headers + req->headers_len + n + m, "\r\n", 3);
+	req->headers_len += (size_t)(n + m + 2);
+	return 0;
+full:
+	req->headers[req->headers_len] = '\0';
+	log_msg(LOG_LEVEL_ERROR, "event=header_overflow header=%s", name);
+	return -1;
+}
+
+void
+http_send_body(struct http_request *req, int status, const char *content_type,
+    struct json_object *body)
+{
+	const char *text = "";
+	size_t len = 0;
+	char head[256];
+	int head_len;
+
+	if (req->status != 0) {
+		log_msg(LOG_LEVEL_ERROR, "event=double_answer status=%d first=%d",
+		    status, req->status);
+		return;
+	}
+	req->status = status;
+	if (body != NULL)
+		text = json_io_to_string(body, &len);
+
+	/* libfcgi's own FCGX_FPrintF knows no %zu: format here instead. */
+	head_len = snprintf(head, sizeof(head),
+	    "Status: %d %s\r\n%s%s%sContent-Length: %zu\r\nX-Request-Id: %s\r\n",
+	    status, http_status_text(status),
+	    body != NULL ? "Content-Type: " : "", body != NULL ? content_type : "",
+	    body != NULL ? "\r\n" : "", len, req->request_id);
+	FCGX_PutStr(head, head_len, req->fcgi->out);
+	FCGX_PutStr(req->headers, (int)req->headers_len, req->fcgi->out);
+	FCGX_PutStr("\r\n", 2, req->fcgi->out);
+	if (len > 0)
+		FCGX_PutStr(text, (int)len, req->fcgi->out);
+}
+
+void
+http_send_json(struct http_request *req, int status, struct json_object *body)
+{
+	http_send_body(req, status, "application/json", body);
+}
+
+void
+http_send_empty(struct http_request *req, int status)
+{
+	http_send_body(req, status, NULL, NULL);
+}
+
+/* 1 if the Content-Type's media type (parameters aside) is one of types. */
+static int
+content_type_ok(const char *value, const char *const *types)
+{
+	size_t len;
+
+	if (value == NULL)
+		return 0;
+	len = strcspn(value, "; \t");
+	for (const char *const *t = types; *t; t++)
+		if (strlen(*t) == len && strncasecmp(value, *t, len) == 0)
+			return 1;
+	return 0;
+}
+
+int
+http_read_json_object(struct http_request *req, const char *const *content_types,
+    struct json_object **out)
+{
+	const char *cl = http_param(req, "CONTENT_LENGTH");
+	const char *err = NULL;
+	char *end;
+	long long len;
+	int got;
+
+	*out = NULL;
+	if (cl == NULL || *cl == '\0') {
+		http_problem_send(req, 400, "a request body with Content-Length is required");
+		return -1;
+	}
+	errno = 0;
+	len = strtoll(cl, &end, 10);
+	if (errno != 0 || *end != '\0' || len < 0 || cl[0] < '0' || cl[0] > '9') {
+		http_problem_send(req, 400, "invalid Content-Length");
+		return -1;
+	}
+	if ((unsigned long long)len > req->cfg->max_body) {
+		http_problem_send(req, 413, "the body is larger than %zu bytes",
+		    req->cfg->max_body);
+		return -1;
+	}
+	if (!content_type_ok(http_param(req, "CONTENT_TYPE"), content_types)) {
+		http_problem_send(req, 415, "Content-Type must be %s", content_types[0]);
+		return -1;
+	}
+	if (len == 0) {
+		http_problem_send(req, 400, "the request body is empty");
+		return -1;
+	}
+	got = FCGX_GetStr(req->body, (int)len, req->fcgi->in);
+	if (got != (int)len) {
+		http_problem_send(req, 400, "the body is shorter than its Content-Length");
+		return -1;
+	}
+	if (json_io_parse(req->body, (size_t)len, (int)req->cfg->json_max_depth,
+	    out, &err) < 0) {
+		http_problem_send(req, 400, "malformed JSON: %s", err);
+		return -1;
+	}
+	if (!json_object_is_type(*out, json_type_object)) {
+		json_object_put(*out);
+		*out = NULL;
+		http_problem_send(req, 400, "the body must be a JSON object");
+		return -1;
+	}
+	return 0;
+}
+
+int
+http_path_id_or_404(struct http_request *req, size_t idx, int64_t *id)
+{
+	const struct route_param *p = &req->match.params[idx];
+
+	if (idx >= req->match.n_params || text_parse_id(p->s, p->len, id) < 0) {
+		http_problem_send(req, 404, "no such resource");
+		return -1;
+	}
+	return 0;
+}
+
+/* ---------------------------------------------------------------- */
+/* If-Match                                                          */
+/* ---------------------------------------------------------------- */
+
+int
+http_if_match_parse(const char *value, struct if_match *out)
+{
+	const char *p = value;
+
+	memset(out, 0, sizeof(*out));
+	if (value == NULL)
+		return 0;
+	out->present = 1;
+
+	while (*p == ' ' || *p == '\t')
+		p++;
+	if (*p == '*') {
+		p++;
+		while (*p == ' ' || *p == '\t')
+			p++;
+		if (*p != '\0')
+			return -1;
+		out->any = 1;
+		return 0;
+	}
+
+	for (;;) {
+		int weak = 0;
+		const char *open, *close;
+		int64_t v;
+
+		while (*p == ' ' || *p == '\t')
+			p++;
+		if (p[0] == 'W' && p[1] == '/') {
+			weak = 1;
+			p += 2;
+		}
+		if (*p != '"')
+			return -1;
+		open = p + 1;
+		close = strchr(open, '"');
+		if (close == NULL)
+			return -1;
+		for (const char *c = open; c < close; c++)
+			if ((unsigned char)*c < 0x21 || *c == 0x7f)
+				return -1;
+		/* A weak or foreign tag never matches strongly: keep parsing. */
+		if (!weak && text_parse_id(open, (size_t)(close - open), &v) == 0 &&
+		    out->n < IF_MATCH_MAX)
+			out->versions[out->n++] = v;
+		p = close + 1;
+		while (*p == ' ' || *p == '\t')
+			p++;
+		if (*p == '\0')
+			return 0;
+		if (*p != ',')
+			return -1;
+		p++;
+	}
+}
+
+int
+http_if_match_allows(const struct if_match *im, int64_t version)
+{
+	if (!im->present || im->any)
+		return 1;
+	for (size_t i = 0; i < im->n; i++)
+		if (im->versions[i] == version)
+			return 1;
+	return 0;
+}
+
+int
+http_if_match_or_400(struct http_request *req, struct if_match *out)
+{
+	if (http_if_match_parse(http_param(req, "HTTP_IF_MATCH"), out) < 0) {
+		http_problem_send(req, 400, "malformed If-Match header");
+		return -1;
+	}
+	return 0;
+}
+
+/* ---------------------------------------------------------------- */
+/* Serving one request                                               */
+/* ---------------------------------------------------------------- */
+
+static long
+elapsed_us(const struct timespec *start)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (now.tv_sec - start->tv_sec) * 1000000L +
+	    (now.tv_nsec - start->tv_nsec) / 1000L;
+}
+
+static void
+log_request(const struct http_request *req)
+{
+	char method[48], path[512], rid[80];
+
+	log_msg(req->status >= 500 ? LOG_LEVEL_ERROR : LOG_LEVEL_INFO,
+	    "req_id=%s method=%s path=%s status=%d dur_us=%ld",
+	    log_value(rid, sizeof(rid), req->request_id),
+	    log_value(method, sizeof(method), req->method),
+	    log_value(path, sizeof(path), req->path),
+	    req->status, elapsed_us(&req->start));
+}
+
+/* Split REQUEST_URI into req->path and req->query. Returns 0, or -1 on 414. */
+static int
+request_uri_split(struct http_request *req, const char *uri)
+{
+	size_t len = strlen(uri);
+	char *q;
+
+	if (len > HTTP_MAX_URI)
+		return -1;
+	memcpy(req->uri, uri, len + 1);
+	q = strchr(req->uri, '?');
+	if (q != NULL) {
+		*q = '\0';
+		req->query = q + 1;
+	} else {
+		req->query = "";
+	}
+	req->path = req->uri;
+	return 0;
+}
+
+void
+http_serve(struct http_request *req, FCGX_Request *fcgi,
+    const struct svc_config *cfg, const struct route *routes, size_t n_routes,
+    void *ctx)
+{
+	const char *uri, *rid;
+
+	clock_gettime(CLOCK_MONOTONIC, &req->start);
+	req->fcgi = fcgi;
+	req->cfg = cfg;
+	req->ctx = ctx;
+	req->status = 0;
+	req->headers_len = 0;
+	req->headers[0] = '\0';
+	req->path = "";
+	req->query = "";
+	req->uri[0] = '\0';
+
+	req->method = http_param(req, "REQUEST_METHOD");
+	if (req->method == NULL)
+		req->method = "";
+	rid = http_param(req, "HTTP_X_REQUEST_ID");
+	if (!text_request_id_ok(rid))
+		rid = http_param(req, "REQUEST_ID");
+	req->request_id = text_request_id_ok(rid) ? rid : "-";
+
+	uri = http_param(req, "REQUEST_URI");
+	if (uri == NULL || uri[0] != '/') {
+		http_problem_send(req, 400, "no request URI");
+		goto out;
+	}
+	if (request_uri_split(req, uri) < 0) {
+		http_problem_send(req, 414, "the request URI is longer than %d bytes",
+		    HTTP_MAX_URI);
+		goto out;
+	}
+
+	switch (router_match(routes, n_routes, req->method, req->path, &req->match)) {
+	case ROUTE_NOT_FOUND:
+		http_problem_send(req, 404, "no such resource");
+		break;
+	case ROUTE_METHOD_NOT_ALLOWED:
+		http_header_add(req, "Allow", "%s", req->match.allow);
+		http_problem_send(req, 405, "allowed methods: %s", req->match.allow);
+		break;
+	case ROUTE_FOUND:
+		req->match.route->handler(req);
+		if (req->status == 0) {
+			log_msg(LOG_LEVEL_ERROR, "event=no_answer route=%s",
+			    req->match.route->pattern);
+			http_problem_send(req, 500, "the request was not answered");
+		}
+		break;
+	}
+out:
+	log_request(req);
+}

@@ -1,0 +1,99 @@
+/*
+ * http.h - one HTTP exchange over FastCGI: the request as nginx passed it
+ * (method, the request URI split into path and query, headers, body read
+ * against Content-Length with a limit), and the one answer it gets (status,
+ * headers, JSON body), logged as one line when it is sent.
+ */
+#ifndef MICROSHOP_HTTP_H
+#define MICROSHOP_HTTP_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+#include <fcgiapp.h>
+
+#include "config.h"
+#include "router.h"
+
+struct json_object;
+
+#define HTTP_MAX_URI 4096
+#define HTTP_MAX_HEADERS 1024
+
+struct http_request {
+	FCGX_Request *fcgi;
+	const struct svc_config *cfg;
+	void *ctx;		/* the service's per-thread state */
+	const char *method;
+	const char *path;	/* the request URI before '?' */
+	const char *query;	/* after '?', "" when none */
+	const char *request_id;	/* never NULL */
+	struct route_match match;
+	int status;		/* 0 until answered */
+	size_t headers_len;
+	char headers[HTTP_MAX_HEADERS];
+	char uri[HTTP_MAX_URI + 1];
+	struct timespec start;
+	char *body;		/* the worker's buffer of cfg->max_body + 1 bytes */
+};
+
+/*
+ * Serve one accepted request: route it, run its handler, answer 404, 405
+ * or 500 where the handler cannot, and log it. req is scratch space owned
+ * by the calling worker thread; its body buffer is kept across requests.
+ */
+void http_serve(struct http_request *req, FCGX_Request *fcgi,
+    const struct svc_config *cfg, const struct route *routes, size_t n_routes,
+    void *ctx);
+
+/* A FastCGI parameter ("HTTP_IF_MATCH"), or NULL. Borrowed. */
+const char *http_param(const struct http_request *req, const char *name);
+
+/* Add a response header line. Returns 0, or -1 when out of room. */
+int http_header_add(struct http_request *req, const char *name, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/* Answer status with body (borrowed; NULL sends an empty body). */
+void http_send_body(struct http_request *req, int status, const char *content_type,
+    struct json_object *body);
+void http_send_json(struct http_request *req, int status, struct json_object *body);
+void http_send_empty(struct http_request *req, int status);
+
+/*
+ * Read the body as a JSON object. content_types is a NULL-terminated list
+ * of accepted media types. Returns 0 with *out owned by the caller, or -1
+ * after answering 400, 413 or 415.
+ */
+int http_read_json_object(struct http_request *req, const char *const *content_types,
+    struct json_object **out);
+
+/* Path parameter idx as a resource id. Returns 0, or -1 after a 404. */
+int http_path_id_or_404(struct http_request *req, size_t idx, int64_t *id);
+
+/* The reason phrase of status ("Not Found"). */
+const char *http_status_text(int status);
+
+/*
+ * If-Match, compared strongly against the integer versions a service puts in
+ * its ETags ("3"). Pure; unit-tested.
+ */
+#define IF_MATCH_MAX 8
+
+struct if_match {
+	int present;		/* the header was sent */
+	int any;		/* "*" */
+	size_t n;
+	int64_t versions[IF_MATCH_MAX];
+};
+
+/* Parse an If-Match value (NULL: absent). Returns 0, or -1 if malformed. */
+int http_if_match_parse(const char *value, struct if_match *out);
+
+/* 1 if a resource at version passes the precondition. */
+int http_if_match_allows(const struct if_match *im, int64_t version);
+
+/* Parse If-Match from the request. Returns 0, or -1 after a 400. */
+int http_if_match_or_400(struct http_request *req, struct if_match *out);
+
+#endif

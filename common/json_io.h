@@ -1,0 +1,56 @@
+/*
+ * json_io.h - JSON in and out with json-c: strict parsing of a whole buffer
+ * (RFC 8259 only, UTF-8 validated, a depth limit, nothing after the value),
+ * compact serialisation, and typed field readers that record what is wrong
+ * in a struct field_errors rather than answering themselves.
+ */
+#ifndef MICROSHOP_JSON_IO_H
+#define MICROSHOP_JSON_IO_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <json-c/json.h>
+
+#include "problem.h"
+
+/*
+ * Parse buf[0..len) as exactly one JSON value. Returns 0 with *out owned by
+ * the caller, or -1 with *err a static description.
+ */
+int json_io_parse(const char *buf, size_t len, int max_depth,
+    struct json_object **out, const char **err);
+
+/* Compact text of o, borrowed from o (valid until o changes or is freed). */
+const char *json_io_to_string(struct json_object *o, size_t *len);
+
+enum json_field {
+	JSON_FIELD_ABSENT,
+	JSON_FIELD_NULL,
+	JSON_FIELD_OK,
+	JSON_FIELD_WRONG_TYPE	/* recorded in fe as a 400 */
+};
+
+/* Read a string member: *s and *len borrowed from obj. */
+enum json_field json_io_string(struct json_object *obj, const char *key,
+    const char **s, size_t *len, struct field_errors *fe);
+
+/*
+ * Read an integer member (a JSON number without fraction or exponent that
+ * fits in int64_t; larger numbers are recorded as a 422 "out of range").
+ */
+enum json_field json_io_int64(struct json_object *obj, const char *key,
+    int64_t *v, struct field_errors *fe);
+
+/*
+ * Record a 422 for every member of obj that is in neither allowed nor
+ * ignored (both NULL-terminated). ignored lists server-owned fields that a
+ * client may echo back and that are never taken.
+ */
+void json_io_check_members(struct json_object *obj, const char *const *allowed,
+    const char *const *ignored, struct field_errors *fe);
+
+/* A new string object from s[0..len); NULL on allocation failure. */
+struct json_object *json_io_string_new(const char *s, size_t len);
+
+#endif

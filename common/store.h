@@ -1,0 +1,29 @@
+/*
+ * store.h - what a service's store answers, independent of the database
+ * engine, and the one function that maps an answer to HTTP.
+ */
+#ifndef MICROSHOP_STORE_H
+#define MICROSHOP_STORE_H
+
+struct http_request;
+
+enum store_status {
+	STORE_OK,
+	STORE_NOT_FOUND,
+	STORE_CONFLICT,		/* a uniqueness rule or the resource's state */
+	STORE_STALE,		/* If-Match did not match the current version */
+	STORE_BUSY,		/* the database stayed locked past its timeout */
+	STORE_ERR
+};
+
+/* The HTTP status for a store answer other than STORE_OK. */
+int store_status_http(enum store_status st);
+
+/* Answer a failed store call as a problem; detail says what was refused. */
+void store_problem_send(struct http_request *req, enum store_status st,
+    const char *detail);
+
+/* The store answer for an SQLite result code from a failed step. */
+enum store_status store_status_from_sqlite(int rc);
+
+#endif

@@ -1,0 +1,298 @@
+/*
+ * user_api.c - handlers for /user. Each handler reads and checks its input,
+ * calls the store once, and answers once; problems are answered by the
+ * helpers that find them.
+ */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <json-c/json.h>
+
+#include "db.h"
+#include "http.h"
+#include "json_io.h"
+#include "problem.h"
+#include "query.h"
+#include "text.h"
+#include "user_api.h"
+#include "user_model.h"
+#include "user_store.h"
+
+#define USER_PAGE_DEFAULT 50
+#define USER_PAGE_MAX 200
+
+static const char *const json_types[] = { "application/json", NULL };
+static const char *const patch_types[] = {
+	"application/merge-patch+json", "application/json", NULL
+};
+
+static struct db *
+req_db(struct http_request *req)
+{
+	return req->ctx;
+}
+
+/* Answer 200 or 201 with the user, its ETag and, for 201, its Location. */
+static void
+user_send(struct http_request *req, int status, const struct user *u)
+{
+	struct json_object *body = user_to_json(u);
+
+	if (body == NULL) {
+		http_problem_send(req, 500, "out of memory");
+		return;
+	}
+	if (status == 201)
+		http_header_add(req, "Location", "/user/%" PRId64, u->id);
+	http_header_add(req, "ETag", "\"%" PRId64 "\"", u->version);
+	http_send_json(req, status, body);
+	json_object_put(body);
+}
+
+/* Read and check the body into in. Returns 0, or -1 after answering. */
+static int
+user_input_or_reply(struct http_request *req, int create, struct user_input *in)
+{
+	struct json_object *body;
+	struct field_errors fe;
+
+	if (http_read_json_object(req, create ? json_types : patch_types, &body) < 0)
+		return -1;
+	field_errors_init(&fe);
+	user_input_read(body, create, in, &fe);
+	json_object_put(body);
+	if (fe.n > 0) {
+		http_problem_send_fields(req, &fe);
+		return -1;
+	}
+	return 0;
+}
+
+static void
+user_create(struct http_request *req)
+{
+	struct user_input in;
+	struct user u;
+	enum store_status st;
+
+	if (user_input_or_reply(req, 1, &in) < 0)
+		return;
+	st = user_store_insert(req_db(req), &in, &u);
+	if (st != STORE_OK) {
+		store_problem_send(req, st, "a user with this email already exists");
+		return;
+	}
+	user_send(req, 201, &u);
+}
+
+static void
+user_get(struct http_request *req)
+{
+	struct user u;
+	int64_t id;
+	enum store_status st;
+
+	if (http_path_id_or_404(req, 0, &id) < 0)
+		return;
+	st = user_store_get(req_db(req), id, &u);
+	if (st != STORE_OK) {
+		store_problem_send(req, st, "no such user");
+		return;
+	}
+	user_send(req, 200, &u);
+}
+
+struct page {
+	struct json_object *items;
+	int64_t last_id;
+};
+
+static void
+page_add(const struct user *u, void *arg)
+{
+	struct page *p = arg;
+
+	json_object_array_add(p->items, user_to_json(u));
+	p->last_id = u->id;
+}
+
+/*
+ * Read limit and after from the query. Returns 0, or -1 after a 400/422.
+ * Shared shape with the order service's list: keyset pagination by id.
+ */
+static int
+page_params_or_reply(struct http_request *req, const struct query *q, long *limit,
+    int64_t *after)
+{
+	const char *v;
+	struct field_errors fe;
+
+	field_errors_init(&fe);
+	*limit = USER_PAGE_DEFAULT;
+	*after = 0;
+	if ((v = query_get(q, "limit")) != NULL) {
+		int64_t l;
+
+		if (text_parse_id(v, strlen(v), &l) < 0 || l > USER_PAGE_MAX)
+			field_errors_add(&fe, 422, "limit", "must be an integer from 1 to %d",
+			    USER_PAGE_MAX);
+		else
+			*limit = (long)l;
+	}
+	if ((v = query_get(q, "after")) != NULL && strcmp(v, "0") != 0 &&
+	    text_parse_id(v, strlen(v), after) < 0)
+		field_errors_add(&fe, 422, "after", "must be a user id");
+	if (fe.n > 0) {
+		http_problem_send_fields(req, &fe);
+		return -1;
+	}
+	return 0;
+}
+
+static void
+user_list(struct http_request *req)
+{
+	static const char *const keys[] = { "limit", "after", "email", NULL };
+	struct query q;
+	struct page page = { NULL, 0 };
+	struct json_object *body = NULL;
+	const char *email, *bad;
+	enum query_error qe;
+	enum store_status st;
+	int64_t after;
+	long limit;
+	int more;
+
+	qe = query_parse(req->query, &q);
+	if (qe != QUERY_OK) {
+		http_problem_send(req, 400, "%s", query_strerror(qe));
+		goto out;
+	}
+	if ((qe = query_check_keys(&q, keys, &bad)) != QUERY_OK) {
+		struct field_errors fe;
+
+		field_errors_init(&fe);
+		field_errors_add(&fe, 422, bad, "%s", query_strerror(qe));
+		http_problem_send_fields(req, &fe);
+		goto out;
+	}
+	if (page_params_or_reply(req, &q, &limit, &after) < 0)
+		goto out;
+	email = query_get(&q, "email");
+
+	body = json_object_new_object();
+	page.items = json_object_new_array();
+	if (body == NULL || page.items == NULL) {
+		json_object_put(page.items);
+		http_problem_send(req, 500, "out of memory");
+		goto out;
+	}
+	json_object_object_add(body, "items", page.items);
+	st = user_store_list(req_db(req), after, email, (int)limit, page_add, &page, &more);
+	if (st != STORE_OK) {
+		store_problem_send(req, st, "listing failed");
+		goto out;
+	}
+	if (more) {
+		char next[QUERY_MAX_BYTES] = "/user?", id[24];
+
+		snprintf(id, sizeof(id), "%" PRId64, page.last_id);
+		snprintf(next + 6, sizeof(next) - 6, "limit=%ld", limit);
+		query_append(next + 6, sizeof(next) - 6, "after", id);
+		if (email != NULL)
+			query_append(next + 6, sizeof(next) - 6, "email", email);
+		json_object_object_add(body, "next", json_object_new_string(next));
+	}
+	http_send_json(req, 200, body);
+out:
+	json_object_put(body);
+}
+
+static void
+user_patch(struct http_request *req)
+{
+	struct user_input in;
+	struct if_match im;
+	struct user u;
+	int64_t id;
+	enum store_status st;
+
+	if (http_path_id_or_404(req, 0, &id) < 0 || http_if_match_or_400(req, &im) < 0)
+		return;
+	if (user_input_or_reply(req, 0, &in) < 0)
+		return;
+	st = user_store_update(req_db(req), id, &im, &in, &u);
+	if (st != STORE_OK) {
+		store_problem_send(req, st, st == STORE_STALE
+		    ? "the user has changed since the ETag given in If-Match"
+		    : st == STORE_NOT_FOUND ? "no such user"
+		    : "a user with this email already exists");
+		return;
+	}
+	user_send(req, 200, &u);
+}
+
+static void
+user_delete(struct http_request *req)
+{
+	struct if_match im;
+	int64_t id;
+	enum store_status st;
+
+	if (http_path_id_or_404(req, 0, &id) < 0 || http_if_match_or_400(req, &im) < 0)
+		return;
+	st = user_store_delete(req_db(req), id, &im);
+	if (st != STORE_OK) {
+		store_problem_send(req, st, st == STORE_STALE
+		    ? "the user has changed since the ETag given in If-Match"
+		    : "no such user");
+		return;
+	}
+	http_send_empty(req, 204);
+}
+
+static void
+user_health(struct http_request *req)
+{
+	struct json_object *body;
+
+	if (db_ping(req_db(req)) < 0) {
+		http_header_add(req, "Retry-After", "5");
+		http_problem_send(req, 503, "the database does not answer");
+		return;
+	}
+	body = json_object_new_object();
+	json_object_object_add(body, "status", json_object_new_string("ok"));
+	http_send_json(req, 200, body);
+	json_object_put(body);
+}
+
+static const struct route user_routes[] = {
+	{ .method = "GET",    .pattern = "/user/health", .handler = user_health },
+	{ .method = "POST",   .pattern = "/user",        .handler = user_create },
+	{ .method = "GET",    .pattern = "/user",        .handler = user_list },
+	{ .method = "GET",    .pattern = "/user/{id}",   .handler = user_get },
+	{ .method = "PATCH",  .pattern = "/user/{id}",   .handler = user_patch },
+	{ .method = "DELETE", .pattern = "/user/{id}",   .handler = user_delete },
+};
+
+static void *
+user_thread_init(const struct svc_config *cfg)
+{
+	return db_open(cfg->db_path, user_store_migrations, user_store_n_migrations, 0);
+}
+
+static void
+user_thread_fini(void *ctx)
+{
+	db_close(ctx);
+}
+
+const struct fcgi_service user_service = {
+	.routes = user_routes,
+	.n_routes = sizeof(user_routes) / sizeof(user_routes[0]),
+	.thread_init = user_thread_init,
+	.thread_fini = user_thread_fini,
+};

@@ -1,0 +1,199 @@
+/*
+ * user_model.c - user fields, rules and JSON; see user_model.h.
+ */
+#include <string.h>
+
+#include "json_io.h"
+#include "text.h"
+#include "user_model.h"
+
+int
+user_name_check(const char *s, size_t len, char *out, const char **why)
+{
+	long chars;
+
+	s = text_trim(s, &len);
+	chars = text_utf8_length(s, len);
+	if (chars < 0) {
+		*why = "must be valid UTF-8";
+		return -1;
+	}
+	if (chars == 0) {
+		*why = "must not be empty";
+		return -1;
+	}
+	if (chars > USER_NAME_MAX_CHARS) {
+		*why = "must be at most 100 characters";
+		return -1;
+	}
+	if (text_has_control(s, len)) {
+		*why = "must not contain control characters";
+		return -1;
+	}
+	memcpy(out, s, len);
+	out[len] = '\0';
+	return 0;
+}
+
+static int
+is_alnum(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+}
+
+static int
+is_atext(char c)
+{
+	return is_alnum(c) || (c != '\0' && strchr("!#$%&'*+/=?^_`{|}~-", c) != NULL);
+}
+
+static int
+local_part_ok(const char *s, size_t len)
+{
+	if (len == 0 || len > USER_EMAIL_LOCAL_MAX || s[0] == '.' || s[len - 1] == '.')
+		return 0;
+	for (size_t i = 0; i < len; i++) {
+		if (s[i] == '.') {
+			if (s[i + 1] == '.')
+				return 0;
+		} else if (!is_atext(s[i])) {
+			return 0;
+		}
+	}
+	return 1;
+}
+
+static int
+domain_ok(const char *s, size_t len)
+{
+	size_t labels = 0, start = 0;
+	int last_all_digits = 0;
+
+	if (len == 0 || len > 253)
+		return 0;
+	for (size_t i = 0; i <= len; i++) {
+		if (i < len && s[i] != '.') {
+			if (!is_alnum(s[i]) && s[i] != '-')
+				return 0;
+			continue;
+		}
+		/* A label is s[start..i). */
+		if (i == start || i - start > 63 || s[start] == '-' || s[i - 1] == '-')
+			return 0;
+		last_all_digits = 1;
+		for (size_t j = start; j < i; j++)
+			if (s[j] < '0' || s[j] > '9')
+				last_all_digits = 0;
+		labels++;
+		start = i + 1;
+	}
+	return labels >= 2 && !last_all_digits;
+}
+
+int
+user_email_check(const char *s, size_t len, const char **why)
+{
+	const char *at;
+
+	if (len == 0) {
+		*why = "must not be empty";
+		return -1;
+	}
+	if (len > USER_EMAIL_MAX_BYTES) {
+		*why = "must be at most 254 bytes";
+		return -1;
+	}
+	if (memchr(s, '\0', len) != NULL) {
+		*why = "must not contain NUL";
+		return -1;
+	}
+	at = memchr(s, '@', len);
+	if (at == NULL || memchr(at + 1, '@', len - (size_t)(at - s) - 1) != NULL) {
+		*why = "must contain exactly one '@'";
+		return -1;
+	}
+	if (!local_part_ok(s, (size_t)(at - s))) {
+		*why = "has an invalid part before '@'";
+		return -1;
+	}
+	if (!domain_ok(at + 1, len - (size_t)(at - s) - 1)) {
+		*why = "has an invalid domain";
+		return -1;
+	}
+	return 0;
+}
+
+static const char *const user_fields[] = { "name", "email", NULL };
+static const char *const user_server_fields[] = {
+	"id", "version", "created_at", "updated_at", NULL
+};
+
+/*
+ * 1 if body has key as a string (*s, *len borrowed from body). A missing
+ * key is an error only when creating; null never sets a required field.
+ */
+static int
+required_string(struct json_object *body, const char *key, int create,
+    const char **s, size_t *len, struct field_errors *fe)
+{
+	switch (json_io_string(body, key, s, len, fe)) {
+	case JSON_FIELD_OK:
+		return 1;
+	case JSON_FIELD_NULL:
+		if (create)
+			field_errors_add(fe, 400, key, "must be a string");
+		else
+			field_errors_add(fe, 422, key, "cannot be removed");
+		return 0;
+	case JSON_FIELD_ABSENT:
+		if (create)
+			field_errors_add(fe, 422, key, "is required");
+		return 0;
+	case JSON_FIELD_WRONG_TYPE:
+		return 0;
+	}
+	return 0;
+}
+
+void
+user_input_read(struct json_object *body, int create, struct user_input *in,
+    struct field_errors *fe)
+{
+	const char *s, *why;
+	size_t len;
+
+	memset(in, 0, sizeof(*in));
+	json_io_check_members(body, user_fields, user_server_fields, fe);
+
+	if (required_string(body, "name", create, &s, &len, fe)) {
+		if (user_name_check(s, len, in->name, &why) < 0)
+			field_errors_add(fe, 422, "name", "%s", why);
+		else
+			in->has_name = 1;
+	}
+	if (required_string(body, "email", create, &s, &len, fe)) {
+		if (user_email_check(s, len, &why) < 0) {
+			field_errors_add(fe, 422, "email", "%s", why);
+		} else {
+			memcpy(in->email, s, len);
+			in->email[len] = '\0';
+			in->has_email = 1;
+		}
+	}
+}
+
+struct json_object *
+user_to_json(const struct user *u)
+{
+	struct json_object *o = json_object_new_object();
+
+	if (o == NULL)
+		return NULL;
+	json_object_object_add(o, "id", json_object_new_int64(u->id));
+	json_object_object_add(o, "name", json_object_new_string(u->name));
+	json_object_object_add(o, "email", json_object_new_string(u->email));
+	json_object_object_add(o, "created_at", json_object_new_string(u->created_at));
+	json_object_object_add(o, "updated_at", json_object_new_string(u->updated_at));
+	json_object_object_add(o, "version", json_object_new_int64(u->version));
+	return o;
+}

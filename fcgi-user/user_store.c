@@ -1,0 +1,242 @@
+/*
+ * user_store.c - the SQL of the user service; see user_store.h.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "log.h"
+#include "user_store.h"
+
+const char *const user_store_migrations[] = {
+	/* 1: users. AUTOINCREMENT so that a deleted id is never handed out
+	 * again; NOCASE makes the email unique regardless of ASCII case. */
+	"CREATE TABLE users ("
+	"  id INTEGER PRIMARY KEY AUTOINCREMENT,"
+	"  name TEXT NOT NULL,"
+	"  email TEXT NOT NULL COLLATE NOCASE UNIQUE,"
+	"  created_at TEXT NOT NULL,"
+	"  updated_at TEXT NOT NULL,"
+	"  version INTEGER NOT NULL"
+	") STRICT;",
+};
+const size_t user_store_n_migrations =
+    sizeof(user_store_migrations) / sizeof(user_store_migrations[0]);
+
+#define USER_COLUMNS "id, name, email, created_at, updated_at, version"
+#define NOW "strftime('%Y-%m-%dT%H:%M:%SZ', 'now')"
+
+enum user_sql {
+	SQL_INSERT,
+	SQL_GET,
+	SQL_LIST,
+	SQL_UPDATE,
+	SQL_DELETE
+};
+
+static const char *const user_sql[] = {
+	[SQL_INSERT] = "INSERT INTO users (name, email, created_at, updated_at, version)"
+	    " VALUES (?1, ?2, " NOW ", " NOW ", 1) RETURNING " USER_COLUMNS,
+	[SQL_GET] = "SELECT " USER_COLUMNS " FROM users WHERE id = ?1",
+	[SQL_LIST] = "SELECT " USER_COLUMNS " FROM users"
+	    " WHERE id > ?1 AND (?2 IS NULL OR email = ?2) ORDER BY id LIMIT ?3",
+	[SQL_UPDATE] = "UPDATE users SET name = ?2, email = ?3, updated_at = " NOW ","
+	    " version = version + 1 WHERE id = ?1 RETURNING " USER_COLUMNS,
+	[SQL_DELETE] = "DELETE FROM users WHERE id = ?1",
+};
+
+static sqlite3_stmt *
+stmt(struct db *db, enum user_sql idx)
+{
+	return db_stmt(db, idx, user_sql[idx]);
+}
+
+static void
+copy_text(sqlite3_stmt *st, int col, char *out, size_t n)
+{
+	const unsigned char *t = sqlite3_column_text(st, col);
+
+	snprintf(out, n, "%s", t ? (const char *)t : "");
+}
+
+/* Read a row of USER_COLUMNS. */
+static void
+row_read(sqlite3_stmt *st, struct user *u)
+{
+	u->id = sqlite3_column_int64(st, 0);
+	copy_text(st, 1, u->name, sizeof(u->name));
+	copy_text(st, 2, u->email, sizeof(u->email));
+	copy_text(st, 3, u->created_at, sizeof(u->created_at));
+	copy_text(st, 4, u->updated_at, sizeof(u->updated_at));
+	u->version = sqlite3_column_int64(st, 5);
+}
+
+/* Step a statement expected to return one row into out. */
+static enum store_status
+step_row(struct db *db, sqlite3_stmt *st, struct user *out)
+{
+	int rc = sqlite3_step(st);
+
+	if (rc == SQLITE_ROW) {
+		row_read(st, out);
+		rc = sqlite3_step(st);
+		if (rc == SQLITE_DONE)
+			return STORE_OK;
+	}
+	if (rc == SQLITE_DONE)
+		return STORE_NOT_FOUND;
+	if ((rc & 0xff) != SQLITE_CONSTRAINT) {
+		char what[256];
+
+		log_msg(LOG_LEVEL_ERROR, "event=sql_step_failed rc=%d msg=%s", rc,
+		    log_value(what, sizeof(what), sqlite3_errmsg(db_handle(db))));
+	}
+	return store_status_from_sqlite(rc);
+}
+
+/* Finish a write transaction: commit on STORE_OK, else roll back. */
+static enum store_status
+tx_end(struct db *db, enum store_status st)
+{
+	int rc;
+
+	if (st != STORE_OK) {
+		db_rollback(db);
+		return st;
+	}
+	rc = db_commit(db);
+	if (rc != SQLITE_OK) {
+		db_rollback(db);
+		return store_status_from_sqlite(rc);
+	}
+	return STORE_OK;
+}
+
+enum store_status
+user_store_insert(struct db *db, const struct user_input *in, struct user *out)
+{
+	sqlite3_stmt *st;
+	enum store_status s;
+	int rc;
+
+	if ((rc = db_begin_write(db)) != SQLITE_OK)
+		return store_status_from_sqlite(rc);
+	st = stmt(db, SQL_INSERT);
+	if (st == NULL)
+		return tx_end(db, STORE_ERR);
+	sqlite3_bind_text(st, 1, in->name, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, in->email, -1, SQLITE_STATIC);
+	s = step_row(db, st, out);
+	sqlite3_reset(st);
+	return tx_end(db, s);
+}
+
+enum store_status
+user_store_get(struct db *db, int64_t id, struct user *out)
+{
+	sqlite3_stmt *st = stmt(db, SQL_GET);
+	enum store_status s;
+
+	if (st == NULL)
+		return STORE_ERR;
+	sqlite3_bind_int64(st, 1, id);
+	s = step_row(db, st, out);
+	sqlite3_reset(st);
+	return s;
+}
+
+enum store_status
+user_store_list(struct db *db, int64_t after, const char *email, int limit,
+    void (*each)(const struct user *u, void *arg), void *arg, int *more)
+{
+	sqlite3_stmt *st = stmt(db, SQL_LIST);
+	struct user u;
+	int rc, n = 0;
+
+	*more = 0;
+	if (st == NULL)
+		return STORE_ERR;
+	sqlite3_bind_int64(st, 1, after);
+	if (email != NULL)
+		sqlite3_bind_text(st, 2, email, -1, SQLITE_STATIC);
+	/* One row past the page says whether another page follows. */
+	sqlite3_bind_int(st, 3, limit + 1);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (n == limit) {
+			*more = 1;
+			continue;
+		}
+		row_read(st, &u);
+		each(&u, arg);
+		n++;
+	}
+	sqlite3_reset(st);
+	return rc == SQLITE_DONE ? STORE_OK : store_status_from_sqlite(rc);
+}
+
+/*
+ * Inside a write transaction: read user id into cur and check If-Match.
+ */
+static enum store_status
+current_checked(struct db *db, int64_t id, const struct if_match *im, struct user *cur)
+{
+	enum store_status s = user_store_get(db, id, cur);
+
+	if (s == STORE_OK && !http_if_match_allows(im, cur->version))
+		return STORE_STALE;
+	return s;
+}
+
+enum store_status
+user_store_update(struct db *db, int64_t id, const struct if_match *im,
+    const struct user_input *in, struct user *out)
+{
+	struct user cur;
+	const char *name, *email;
+	sqlite3_stmt *st;
+	enum store_status s;
+	int rc;
+
+	if ((rc = db_begin_write(db)) != SQLITE_OK)
+		return store_status_from_sqlite(rc);
+	s = current_checked(db, id, im, &cur);
+	if (s != STORE_OK)
+		return tx_end(db, s);
+
+	name = in->has_name ? in->name : cur.name;
+	email = in->has_email ? in->email : cur.email;
+	if (strcmp(name, cur.name) == 0 && strcmp(email, cur.email) == 0) {
+		*out = cur;
+		return tx_end(db, STORE_OK);
+	}
+	st = stmt(db, SQL_UPDATE);
+	if (st == NULL)
+		return tx_end(db, STORE_ERR);
+	sqlite3_bind_int64(st, 1, id);
+	sqlite3_bind_text(st, 2, name, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 3, email, -1, SQLITE_TRANSIENT);
+	s = step_row(db, st, out);
+	sqlite3_reset(st);
+	return tx_end(db, s);
+}
+
+enum store_status
+user_store_delete(struct db *db, int64_t id, const struct if_match *im)
+{
+	struct user cur;
+	sqlite3_stmt *st;
+	enum store_status s;
+	int rc;
+
+	if ((rc = db_begin_write(db)) != SQLITE_OK)
+		return store_status_from_sqlite(rc);
+	s = current_checked(db, id, im, &cur);
+	if (s != STORE_OK)
+		return tx_end(db, s);
+	st = stmt(db, SQL_DELETE);
+	if (st == NULL)
+		return tx_end(db, STORE_ERR);
+	sqlite3_bind_int64(st, 1, id);
+	rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	return tx_end(db, rc == SQLITE_DONE ? STORE_OK : store_status_from_sqlite(rc));
+}

@@ -1,0 +1,46 @@
+/*
+ * user_store.h - users in the service's own database. All SQL about users
+ * lives in user_store.c, behind these functions, so that another engine can
+ * be put behind the same calls. Every write is one BEGIN IMMEDIATE
+ * transaction, answered only after COMMIT returned.
+ */
+#ifndef MICROSHOP_USER_STORE_H
+#define MICROSHOP_USER_STORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "db.h"
+#include "http.h"
+#include "store.h"
+#include "user_model.h"
+
+extern const char *const user_store_migrations[];
+extern const size_t user_store_n_migrations;
+
+/* Insert a user from in (both fields set). STORE_CONFLICT: email taken. */
+enum store_status user_store_insert(struct db *db, const struct user_input *in,
+    struct user *out);
+
+enum store_status user_store_get(struct db *db, int64_t id, struct user *out);
+
+/*
+ * Call each() for up to limit users with id > after, in id order, filtered
+ * by email (case-insensitive) when email is not NULL. *more is set when
+ * further users follow.
+ */
+enum store_status user_store_list(struct db *db, int64_t after, const char *email,
+    int limit, void (*each)(const struct user *u, void *arg), void *arg, int *more);
+
+/*
+ * Apply the patch in to user id if im allows its current version. A patch
+ * that changes nothing leaves the version as it is. STORE_STALE: If-Match
+ * failed; STORE_CONFLICT: the new email is taken.
+ */
+enum store_status user_store_update(struct db *db, int64_t id,
+    const struct if_match *im, const struct user_input *in, struct user *out);
+
+/* Delete user id if im allows its current version. */
+enum store_status user_store_delete(struct db *db, int64_t id, const struct if_match *im);
+
+#endif

@@ -1,0 +1,129 @@
+# script/lib/stack.sh: start and stop a whole microshop stack (nginx and
+# every service) unprivileged, with all state under one folder. Sourced by
+# script/server, the integration tests and the benchmarks, so that all of
+# them run the stack the same way.
+#
+# Inputs (environment):
+#   MICROSHOP_SRCDIR     source tree (nginx templates); default: this repo
+#   MICROSHOP_BUILDDIR   build tree (service binaries); default: the source tree
+#   MICROSHOP_WRAP       command prefix for each service (e.g. valgrind ...)
+#   MICROSHOP_LOG_TTY    1: also copy service logs to this terminal
+#   NGINX                the nginx binary; default: nginx on PATH or /usr/sbin
+#   THREADS              worker threads per service; default: the service's
+
+stack_srcdir=${MICROSHOP_SRCDIR:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
+stack_builddir=${MICROSHOP_BUILDDIR:-$stack_srcdir}
+stack_pids=()
+
+# nginx_render TEMPLATE OUT NAME=VALUE...: substitute @NAME@ in TEMPLATE.
+nginx_render() {
+	local template=$1 out=$2 expr=() kv
+	shift 2
+	for kv in "$@"; do
+		expr+=(-e "s|@${kv%%=*}@|${kv#*=}|g")
+	done
+	sed "${expr[@]}" "$template" >"$out.tmp"
+	if grep -q '@[A-Z_]*@' "$out.tmp"; then
+		echo "nginx_render: unsubstituted names left in $out" >&2
+		return 1
+	fi
+	mv "$out.tmp" "$out"
+}
+
+stack_nginx_bin() {
+	if [ -n "${NGINX:-}" ]; then
+		echo "$NGINX"
+	elif command -v nginx >/dev/null; then
+		command -v nginx
+	else
+		echo /usr/sbin/nginx
+	fi
+}
+
+# stack_render STATE_DIR PORT: the local nginx configuration.
+stack_render() {
+	local dir=$1 port=$2 user_directive=""
+	mkdir -p "$dir/nginx/tmp" "$dir/log" "$dir/run" "$dir/db"
+	# As root, nginx's workers would drop to nobody and lose access to the
+	# sockets under STATE_DIR; a local stack keeps them as the caller.
+	[ "$(id -u)" -eq 0 ] && user_directive="user root;"
+	cp "$stack_srcdir/nginx/microshop-fastcgi.conf" "$dir/nginx/"
+	nginx_render "$stack_srcdir/nginx/microshop.conf.in" "$dir/nginx/microshop.conf" \
+		"LISTEN=127.0.0.1:$port" \
+		"USER_SOCKET=$dir/run/user.sock" \
+		"CONF_DIR=$dir/nginx" || return 1
+	nginx_render "$stack_srcdir/nginx/local.conf.in" "$dir/nginx/nginx.conf" \
+		"STATE_DIR=$dir" "USER_DIRECTIVE=$user_directive" || return 1
+}
+
+# stack_service NAME STATE_DIR [ARGS...]: start one service in the background.
+stack_service() {
+	local name=$1 dir=$2 bin
+	shift 2
+	bin="$stack_builddir/fcgi-$name/microshop-$name"
+	if [ ! -x "$bin" ]; then
+		echo "stack: $bin is not built" >&2
+		return 1
+	fi
+	local args=(--listen "unix:$dir/run/$name.sock" --db "$dir/db/$name.db")
+	[ -n "${THREADS:-}" ] && args+=(--threads "$THREADS")
+	# shellcheck disable=SC2086
+	if [ "${MICROSHOP_LOG_TTY:-0}" = 1 ]; then
+		${MICROSHOP_WRAP:-} "$bin" "${args[@]}" "$@" 2> >(tee -a "$dir/log/$name.log" >&2) &
+	else
+		${MICROSHOP_WRAP:-} "$bin" "${args[@]}" "$@" 2>>"$dir/log/$name.log" &
+	fi
+	stack_pids+=($!)
+	eval "stack_${name}_pid=$!"
+}
+
+# stack_wait_socket PATH: wait up to 30 s for a unix socket to appear.
+stack_wait_socket() {
+	local i
+	for ((i = 0; i < 300; i++)); do
+		[ -S "$1" ] && return 0
+		sleep 0.1
+	done
+	echo "stack: $1 did not appear" >&2
+	return 1
+}
+
+# stack_start STATE_DIR PORT: render, start every service and nginx, and
+# wait until each answers its health check through nginx.
+stack_start() {
+	local dir=$1 port=$2 i
+	stack_dir=$dir
+	stack_port=$port
+	stack_render "$dir" "$port" || return 1
+	rm -f "$dir/run/"*.sock
+	stack_service user "$dir" || return 1
+	stack_wait_socket "$dir/run/user.sock" || return 1
+	"$(stack_nginx_bin)" -e "$dir/log/nginx-error.log" -c "$dir/nginx/nginx.conf" \
+		-g 'daemon off;' &
+	stack_pids+=($!)
+	stack_nginx_pid=$!
+	for ((i = 0; i < 300; i++)); do
+		if curl -fsS -o /dev/null "http://127.0.0.1:$port/user/health" 2>/dev/null; then
+			return 0
+		fi
+		if ! kill -0 "$stack_nginx_pid" 2>/dev/null; then
+			echo "stack: nginx exited; see $dir/log/nginx-error.log" >&2
+			return 1
+		fi
+		sleep 0.1
+	done
+	echo "stack: the stack did not become healthy on port $port" >&2
+	return 1
+}
+
+# stack_stop: SIGTERM everything started, and wait for it to exit.
+stack_stop() {
+	local pid
+	for pid in "${stack_pids[@]}"; do
+		kill -TERM "$pid" 2>/dev/null || true
+	done
+	for pid in "${stack_pids[@]}"; do
+		wait "$pid" 2>/dev/null || true
+	done
+	stack_pids=()
+}
