@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "json_io.h"
+#include "text.h"
 
 int
 json_io_parse(const char *buf, size_t len, int max_depth,
@@ -20,6 +21,14 @@ json_io_parse(const char *buf, size_t len, int max_depth,
 	/* json-c stops at a NUL byte; a raw NUL is never valid JSON anyway. */
 	if (memchr(buf, '\0', len) != NULL) {
 		*err = "NUL byte in the body";
+		return -1;
+	}
+	/*
+	 * RFC 8259 text is UTF-8. json-c's own check lets overlong forms
+	 * through, so the whole body is validated here first.
+	 */
+	if (text_utf8_length(buf, len) < 0) {
+		*err = "the body is not valid UTF-8";
 		return -1;
 	}
 	tok = json_tokener_new_ex(max_depth);

@@ -10,6 +10,9 @@
 #   MICROSHOP_LOG_TTY    1: also copy service logs to this terminal
 #   NGINX                the nginx binary; default: nginx on PATH or /usr/sbin
 #   THREADS              worker threads per service; default: the service's
+#   STACK_NO_SERVICES    1: start nginx only (a test started the services)
+#   STACK_USER_UPSTREAM  nginx's upstream for the user service; default
+#                        unix:STATE_DIR/run/user.sock
 
 stack_srcdir=${MICROSHOP_SRCDIR:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
 stack_builddir=${MICROSHOP_BUILDDIR:-$stack_srcdir}
@@ -50,7 +53,7 @@ stack_render() {
 	cp "$stack_srcdir/nginx/microshop-fastcgi.conf" "$dir/nginx/"
 	nginx_render "$stack_srcdir/nginx/microshop.conf.in" "$dir/nginx/microshop.conf" \
 		"LISTEN=127.0.0.1:$port" \
-		"USER_SOCKET=$dir/run/user.sock" \
+		"USER_UPSTREAM=${STACK_USER_UPSTREAM:-unix:$dir/run/user.sock}" \
 		"CONF_DIR=$dir/nginx" || return 1
 	nginx_render "$stack_srcdir/nginx/local.conf.in" "$dir/nginx/nginx.conf" \
 		"STATE_DIR=$dir" "USER_DIRECTIVE=$user_directive" || return 1
@@ -95,9 +98,11 @@ stack_start() {
 	stack_dir=$dir
 	stack_port=$port
 	stack_render "$dir" "$port" || return 1
-	rm -f "$dir/run/"*.sock
-	stack_service user "$dir" || return 1
-	stack_wait_socket "$dir/run/user.sock" || return 1
+	if [ "${STACK_NO_SERVICES:-0}" != 1 ]; then
+		rm -f "$dir/run/"*.sock
+		stack_service user "$dir" || return 1
+		stack_wait_socket "$dir/run/user.sock" || return 1
+	fi
 	"$(stack_nginx_bin)" -e "$dir/log/nginx-error.log" -c "$dir/nginx/nginx.conf" \
 		-g 'daemon off;' &
 	stack_pids+=($!)

@@ -1,0 +1,186 @@
+# tests/integration/lib.sh: the integration test harness. A test sources
+# this file, calls t_start to bring up the real stack (nginx and the
+# services, over unix sockets, with real SQLite files) on a free loopback
+# port in a temporary folder, drives it with curl, and ends with t_finish,
+# which prints "N passed, N failed" and exits non-zero on any failure.
+#
+# MICROSHOP_VALGRIND=1 runs every service under valgrind; t_finish then
+# fails the test on any error or leak valgrind reports.
+
+set -u
+t_here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+export MICROSHOP_SRCDIR=${MICROSHOP_SRCDIR:-$(cd "$t_here/../.." && pwd)}
+# shellcheck source=../../script/lib/stack.sh
+. "$MICROSHOP_SRCDIR/script/lib/stack.sh"
+
+t_pass=0
+t_fail=0
+t_name=$(basename "$0" .test)
+t_dir=$(mktemp -d "${TMPDIR:-/tmp}/microshop-$t_name.XXXXXX")
+STATUS=
+BODY=
+
+for tool in curl jq; do
+	command -v "$tool" >/dev/null || { echo "missing tool: $tool (run script/bootstrap)"; exit 99; }
+done
+
+if [ "${MICROSHOP_VALGRIND:-0}" = 1 ]; then
+	export MICROSHOP_WRAP="${VALGRIND:-valgrind} -q --error-exitcode=97 --leak-check=full \
+--show-leak-kinds=definite,indirect,possible --errors-for-leak-kinds=definite,indirect,possible \
+--log-file=$t_dir/valgrind.%p.log"
+fi
+
+t_cleanup() {
+	stack_stop
+	if [ "$t_fail" -eq 0 ] && [ "${KEEP_STATE:-0}" != 1 ]; then
+		rm -rf "$t_dir"
+	else
+		echo "# state kept in $t_dir"
+	fi
+}
+trap t_cleanup EXIT
+
+# t_free_port: a loopback port nothing listens on.
+t_free_port() {
+	local port
+	while :; do
+		port=$((20000 + RANDOM % 40000))
+		(exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null || { echo "$port"; return; }
+	done
+}
+
+# t_start: the stack on a free port; BASE is its URL.
+t_start() {
+	local try
+	for try in 1 2 3; do
+		PORT=$(t_free_port)
+		if stack_start "$t_dir/state" "$PORT"; then
+			BASE="http://127.0.0.1:$PORT"
+			echo "# stack up at $BASE (state in $t_dir)"
+			return 0
+		fi
+		stack_stop
+	done
+	echo "Bail out! the stack did not start"
+	tail -n 20 "$t_dir"/state/log/*.log
+	exit 99
+}
+
+# ok CONDITION-RESULT DESCRIPTION [DETAIL]: record one check.
+t_ok() {
+	local result=$1 desc=$2 detail=${3:-}
+	if [ "$result" = 0 ]; then
+		t_pass=$((t_pass + 1))
+		echo "ok $((t_pass + t_fail)) - $desc"
+	else
+		t_fail=$((t_fail + 1))
+		echo "not ok $((t_pass + t_fail)) - $desc"
+		[ -n "$detail" ] && echo "#   $detail"
+		echo "#   last response: $STATUS $(printf '%s' "$BODY" | head -c 400)"
+	fi
+}
+
+# req METHOD PATH [CURL-ARGS...]: send a request through nginx; sets
+# STATUS, BODY and HEADERS (a file).
+req() {
+	local method=$1 path=$2
+	shift 2
+	HEADERS="$t_dir/headers"
+	STATUS=$(curl -sS -o "$t_dir/body" -D "$HEADERS" -w '%{http_code}' \
+		--max-time 10 -X "$method" "$@" "$BASE$path") || STATUS=000
+	BODY=$(cat "$t_dir/body")
+}
+
+# req_json METHOD PATH JSON [CURL-ARGS...]: a request with a JSON body.
+req_json() {
+	local method=$1 path=$2 json=$3
+	shift 3
+	req "$method" "$path" -H 'Content-Type: application/json' --data-binary "$json" "$@"
+}
+
+# header NAME: the value of a response header (last one wins), or "".
+header() {
+	tr -d '\r' <"$HEADERS" | awk -v n="$(echo "$1" | tr 'A-Z' 'a-z')" -F': ' \
+		'tolower($1) == n { v = substr($0, length($1) + 3) } END { print v }'
+}
+
+# json FILTER: jq -c FILTER over the last body ("" when it is not JSON).
+json() {
+	printf '%s' "$BODY" | jq -c "$1" 2>/dev/null
+}
+
+expect_status() {
+	[ "$STATUS" = "$1" ]
+	t_ok $? "$2 -> $1" "status was $STATUS"
+}
+
+# expect_json FILTER EXPECTED DESCRIPTION: compact jq output equals EXPECTED.
+expect_json() {
+	local got
+	got=$(json "$1")
+	[ "$got" = "$2" ]
+	t_ok $? "$3" "$1 was '$got', expected '$2'"
+}
+
+expect_header() {
+	local got
+	got=$(header "$1")
+	[ "$got" = "$2" ]
+	t_ok $? "$3" "$1 was '$got', expected '$2'"
+}
+
+# expect_problem STATUS DESCRIPTION [FIELD]: an RFC 9457 problem with this
+# status (in the body too) and, when FIELD is given, naming that field.
+expect_problem() {
+	local status=$1 desc=$2 field=${3:-} ok=0
+	[ "$STATUS" = "$status" ] || ok=1
+	case "$(header Content-Type)" in application/problem+json*) ;; *) ok=1 ;; esac
+	[ "$(json .status)" = "$status" ] || ok=1
+	[ -n "$(json '.title // empty')" ] && [ -n "$(json '.type // empty')" ] || ok=1
+	if [ -n "$field" ]; then
+		[ "$(json "[.errors[]?.field] | index(\"$field\") != null")" = true ] || ok=1
+	fi
+	t_ok $ok "$desc -> $status problem${field:+ naming $field}"
+}
+
+# sql DB QUERY: read the service's own SQLite file directly (checks only).
+sql() {
+	sqlite3 -batch -noheader "$t_dir/state/db/$1.db" "$2"
+}
+
+# t_valgrind_check: fail on any valgrind report of the services.
+t_valgrind_check() {
+	local f bad=0
+	[ "${MICROSHOP_VALGRIND:-0}" = 1 ] || return 0
+	for f in "$t_dir"/valgrind.*.log; do
+		[ -e "$f" ] || continue
+		if [ -s "$f" ]; then
+			bad=1
+			sed 's/^/#   /' "$f" | head -n 60
+		fi
+	done
+	ls "$t_dir"/valgrind.*.log >/dev/null 2>&1
+	t_ok $? "the services ran under valgrind"
+	t_ok $bad "valgrind reports no errors and no leaks"
+}
+
+# t_finish: stop the stack (SIGTERM, so that valgrind's leak check runs),
+# report, and exit.
+t_finish() {
+	local pid rc
+	for pid in "${stack_pids[@]}"; do
+		kill -TERM "$pid" 2>/dev/null
+	done
+	for pid in "${stack_pids[@]}"; do
+		wait "$pid"
+		rc=$?
+		[ "$pid" = "${stack_nginx_pid:-}" ] && continue
+		[ "$rc" = 0 ]
+		t_ok $? "service (pid $pid) exits 0 on SIGTERM" "exit status $rc"
+	done
+	stack_pids=()
+	t_valgrind_check
+	echo "$t_pass passed, $t_fail failed"
+	[ "$t_fail" -eq 0 ]
+	exit
+}
