@@ -69,8 +69,8 @@ json_io_to_string(struct json_object *o, size_t *len)
 }
 
 enum json_field
-json_io_string(struct json_object *obj, const char *key, const char **s,
-    size_t *len, struct field_errors *fe)
+json_io_get_string(struct json_object *obj, const char *key, const char **s,
+    size_t *len)
 {
 	struct json_object *v;
 
@@ -78,18 +78,15 @@ json_io_string(struct json_object *obj, const char *key, const char **s,
 		return JSON_FIELD_ABSENT;
 	if (v == NULL)
 		return JSON_FIELD_NULL;
-	if (!json_object_is_type(v, json_type_string)) {
-		field_errors_add(fe, 400, key, "must be a string");
+	if (!json_object_is_type(v, json_type_string))
 		return JSON_FIELD_WRONG_TYPE;
-	}
 	*s = json_object_get_string(v);
 	*len = (size_t)json_object_get_string_len(v);
 	return JSON_FIELD_OK;
 }
 
 enum json_field
-json_io_int64(struct json_object *obj, const char *key, int64_t *out,
-    struct field_errors *fe)
+json_io_get_int64(struct json_object *obj, const char *key, int64_t *out)
 {
 	struct json_object *v;
 	int64_t i;
@@ -98,22 +95,67 @@ json_io_int64(struct json_object *obj, const char *key, int64_t *out,
 		return JSON_FIELD_ABSENT;
 	if (v == NULL)
 		return JSON_FIELD_NULL;
-	if (!json_object_is_type(v, json_type_int)) {
-		field_errors_add(fe, 400, key, "must be an integer");
+	if (!json_object_is_type(v, json_type_int))
 		return JSON_FIELD_WRONG_TYPE;
-	}
 	/*
 	 * json-c keeps integers above INT64_MAX as uint64 and saturates
 	 * get_int64; below INT64_MIN it saturates with errno set.
 	 */
 	errno = 0;
 	i = json_object_get_int64(v);
-	if (errno != 0 || (i == INT64_MAX && json_object_get_uint64(v) != (uint64_t)INT64_MAX)) {
-		field_errors_add(fe, 422, key, "is out of range");
-		return JSON_FIELD_WRONG_TYPE;
-	}
+	if (errno != 0 || (i == INT64_MAX && json_object_get_uint64(v) != (uint64_t)INT64_MAX))
+		return JSON_FIELD_OUT_OF_RANGE;
 	*out = i;
 	return JSON_FIELD_OK;
+}
+
+int
+json_io_field_string(struct json_object *obj, const char *key, const char *field,
+    int required, const char **s, size_t *len, struct field_errors *fe)
+{
+	switch (json_io_get_string(obj, key, s, len)) {
+	case JSON_FIELD_OK:
+		return 1;
+	case JSON_FIELD_ABSENT:
+		if (required)
+			field_errors_add(fe, 422, field, "is required");
+		return 0;
+	case JSON_FIELD_NULL:
+		if (!required) {
+			field_errors_add(fe, 422, field, "cannot be removed");
+			return 0;
+		}
+		break;
+	case JSON_FIELD_WRONG_TYPE:
+	case JSON_FIELD_OUT_OF_RANGE:
+		break;
+	}
+	field_errors_add(fe, 400, field, "must be a string");
+	return 0;
+}
+
+int
+json_io_field_int64(struct json_object *obj, const char *key, const char *field,
+    int64_t min, int64_t max, int64_t *v, struct field_errors *fe)
+{
+	switch (json_io_get_int64(obj, key, v)) {
+	case JSON_FIELD_OK:
+		if (*v >= min && *v <= max)
+			return 1;
+		break;
+	case JSON_FIELD_OUT_OF_RANGE:
+		break;
+	case JSON_FIELD_ABSENT:
+		field_errors_add(fe, 422, field, "is required");
+		return 0;
+	case JSON_FIELD_NULL:
+	case JSON_FIELD_WRONG_TYPE:
+		field_errors_add(fe, 400, field, "must be an integer");
+		return 0;
+	}
+	field_errors_add(fe, 422, field, "must be an integer from %lld to %lld",
+	    (long long)min, (long long)max);
+	return 0;
 }
 
 static int

@@ -28,19 +28,36 @@ enum json_field {
 	JSON_FIELD_ABSENT,
 	JSON_FIELD_NULL,
 	JSON_FIELD_OK,
-	JSON_FIELD_WRONG_TYPE	/* recorded in fe as a 400 */
+	JSON_FIELD_WRONG_TYPE,
+	JSON_FIELD_OUT_OF_RANGE	/* an integer beyond int64_t */
 };
 
-/* Read a string member: *s and *len borrowed from obj. */
-enum json_field json_io_string(struct json_object *obj, const char *key,
-    const char **s, size_t *len, struct field_errors *fe);
+/* Look up a string member: *s and *len borrowed from obj. Records nothing. */
+enum json_field json_io_get_string(struct json_object *obj, const char *key,
+    const char **s, size_t *len);
 
 /*
- * Read an integer member (a JSON number without fraction or exponent that
- * fits in int64_t; larger numbers are recorded as a 422 "out of range").
+ * Look up an integer member: a JSON number without fraction or exponent
+ * that fits in int64_t. Records nothing.
  */
-enum json_field json_io_int64(struct json_object *obj, const char *key,
-    int64_t *v, struct field_errors *fe);
+enum json_field json_io_get_int64(struct json_object *obj, const char *key, int64_t *v);
+
+/*
+ * Read a string member, recording in fe under the name field what is wrong:
+ * a wrong type or null is a 400; absence is a 422 "is required" when
+ * required, and fine otherwise (a merge patch leaves the field as it is),
+ * but null is then a 422 "cannot be removed". Returns 1 when *s is set.
+ */
+int json_io_field_string(struct json_object *obj, const char *key, const char *field,
+    int required, const char **s, size_t *len, struct field_errors *fe);
+
+/*
+ * Read a required integer member within [min, max], recording in fe under
+ * the name field what is wrong (400 for a wrong type or null, 422 when
+ * absent or out of range). Returns 1 when *v is set.
+ */
+int json_io_field_int64(struct json_object *obj, const char *key, const char *field,
+    int64_t min, int64_t max, int64_t *v, struct field_errors *fe);
 
 /*
  * Record a 422 for every member of obj that is in neither allowed nor

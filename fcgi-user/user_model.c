@@ -128,33 +128,6 @@ static const char *const user_server_fields[] = {
 	"id", "version", "created_at", "updated_at", NULL
 };
 
-/*
- * 1 if body has key as a string (*s, *len borrowed from body). A missing
- * key is an error only when creating; null never sets a required field.
- */
-static int
-required_string(struct json_object *body, const char *key, int create,
-    const char **s, size_t *len, struct field_errors *fe)
-{
-	switch (json_io_string(body, key, s, len, fe)) {
-	case JSON_FIELD_OK:
-		return 1;
-	case JSON_FIELD_NULL:
-		if (create)
-			field_errors_add(fe, 400, key, "must be a string");
-		else
-			field_errors_add(fe, 422, key, "cannot be removed");
-		return 0;
-	case JSON_FIELD_ABSENT:
-		if (create)
-			field_errors_add(fe, 422, key, "is required");
-		return 0;
-	case JSON_FIELD_WRONG_TYPE:
-		return 0;
-	}
-	return 0;
-}
-
 void
 user_input_read(struct json_object *body, int create, struct user_input *in,
     struct field_errors *fe)
@@ -165,13 +138,13 @@ user_input_read(struct json_object *body, int create, struct user_input *in,
 	memset(in, 0, sizeof(*in));
 	json_io_check_members(body, user_fields, user_server_fields, fe);
 
-	if (required_string(body, "name", create, &s, &len, fe)) {
+	if (json_io_field_string(body, "name", "name", create, &s, &len, fe)) {
 		if (user_name_check(s, len, in->name, &why) < 0)
 			field_errors_add(fe, 422, "name", "%s", why);
 		else
 			in->has_name = 1;
 	}
-	if (required_string(body, "email", create, &s, &len, fe)) {
+	if (json_io_field_string(body, "email", "email", create, &s, &len, fe)) {
 		if (user_email_check(s, len, &why) < 0) {
 			field_errors_add(fe, 422, "email", "%s", why);
 		} else {

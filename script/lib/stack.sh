@@ -12,7 +12,8 @@
 #   THREADS              worker threads per service; default: the service's
 #   STACK_NO_SERVICES    1: start nginx only (a test started the services)
 #   STACK_USER_UPSTREAM  nginx's upstream for the user service; default
-#                        unix:STATE_DIR/run/user.sock
+#                        unix:STATE_DIR/run/user.sock (likewise ORDER)
+#   STACK_ORDER_ARGS     extra flags for the order service
 
 stack_srcdir=${MICROSHOP_SRCDIR:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
 stack_builddir=${MICROSHOP_BUILDDIR:-$stack_srcdir}
@@ -54,6 +55,7 @@ stack_render() {
 	nginx_render "$stack_srcdir/nginx/microshop.conf.in" "$dir/nginx/microshop.conf" \
 		"LISTEN=127.0.0.1:$port" \
 		"USER_UPSTREAM=${STACK_USER_UPSTREAM:-unix:$dir/run/user.sock}" \
+		"ORDER_UPSTREAM=${STACK_ORDER_UPSTREAM:-unix:$dir/run/order.sock}" \
 		"CONF_DIR=$dir/nginx" || return 1
 	nginx_render "$stack_srcdir/nginx/local.conf.in" "$dir/nginx/nginx.conf" \
 		"STATE_DIR=$dir" "USER_DIRECTIVE=$user_directive" || return 1
@@ -101,14 +103,22 @@ stack_start() {
 	if [ "${STACK_NO_SERVICES:-0}" != 1 ]; then
 		rm -f "$dir/run/"*.sock
 		stack_service user "$dir" || return 1
+		# The order service asks the user service through nginx, as any
+		# other client of its HTTP API would.
+		# shellcheck disable=SC2086
+		stack_service order "$dir" --user-api "http://127.0.0.1:$port" \
+			${STACK_ORDER_ARGS:-} || return 1
 		stack_wait_socket "$dir/run/user.sock" || return 1
+		stack_wait_socket "$dir/run/order.sock" || return 1
 	fi
 	"$(stack_nginx_bin)" -e "$dir/log/nginx-error.log" -c "$dir/nginx/nginx.conf" \
 		-g 'daemon off;' &
 	stack_pids+=($!)
 	stack_nginx_pid=$!
 	for ((i = 0; i < 300; i++)); do
-		if curl -fsS -o /dev/null "http://127.0.0.1:$port/user/health" 2>/dev/null; then
+		if curl -fsS -o /dev/null "http://127.0.0.1:$port/user/health" 2>/dev/null &&
+			{ [ "${STACK_NO_SERVICES:-0}" = 1 ] ||
+				curl -fsS -o /dev/null "http://127.0.0.1:$port/order/health" 2>/dev/null; }; then
 			return 0
 		fi
 		if ! kill -0 "$stack_nginx_pid" 2>/dev/null; then

@@ -1,0 +1,69 @@
+/*
+ * main.c - microshop-order: read the settings, bring the database schema
+ * up to date, then serve /order until SIGTERM.
+ */
+#include <stdlib.h>
+
+#include <curl/curl.h>
+
+#include "breaker.h"
+#include "config.h"
+#include "db.h"
+#include "fcgi_loop.h"
+#include "log.h"
+#include "order_api.h"
+#include "order_store.h"
+
+int
+main(int argc, char **argv)
+{
+	struct svc_config cfg;
+	struct breaker breaker;
+	const char *user_api = "http://127.0.0.1:8080";
+	long timeout_ms = 1000, breaker_failures = 5, breaker_cooldown_ms = 5000;
+	const struct config_option options[] = {
+		{ "user-api", CONFIG_STRING, &user_api, 0, 0, "URL",
+		  "the user service's HTTP API: http://HOST:PORT, or unix:/path for "
+		  "HTTP over a unix socket (default http://127.0.0.1:8080)" },
+		{ "user-api-timeout", CONFIG_INT, &timeout_ms, 10, 60000, "MS",
+		  "total deadline of one call to the user service, retries included "
+		  "(default 1000)" },
+		{ "breaker-failures", CONFIG_INT, &breaker_failures, 1, 1000, "N",
+		  "consecutive failed calls that open the circuit breaker (default 5)" },
+		{ "breaker-cooldown", CONFIG_INT, &breaker_cooldown_ms, 100, 600000, "MS",
+		  "how long an open breaker fails fast before one probe call (default 5000)" },
+	};
+	struct db *db;
+	int rc;
+
+	config_defaults(&cfg, "order", "/var/lib/microshop-order/order.db");
+	switch (config_parse(&cfg, options, sizeof(options) / sizeof(options[0]), argc, argv)) {
+	case CONFIG_OK:
+		break;
+	case CONFIG_EXIT_SUCCESS:
+		return EXIT_SUCCESS;
+	case CONFIG_EXIT_FAILURE:
+		return EXIT_FAILURE;
+	}
+	log_init("order", cfg.log_level);
+
+	db = db_open(cfg.db_path, order_store_migrations, order_store_n_migrations, 1);
+	if (db == NULL)
+		return EXIT_FAILURE;
+	db_close(db);
+
+	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+		log_msg(LOG_LEVEL_ERROR, "event=curl_init_failed");
+		return EXIT_FAILURE;
+	}
+	breaker_init(&breaker, (int)breaker_failures, breaker_cooldown_ms);
+	order_user_api.base_url = user_api;
+	order_user_api.timeout_ms = timeout_ms;
+	order_user_api.breaker = &breaker;
+
+	rc = fcgi_loop_run(&cfg, &order_service);
+
+	breaker_destroy(&breaker);
+	curl_global_cleanup();
+	return rc == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}

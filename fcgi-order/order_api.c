@@ -1,0 +1,367 @@
+/*
+ * order_api.c - handlers for /order. An order is written only after the
+ * user service said, through its HTTP API, that its user exists.
+ */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <json-c/json.h>
+
+#include "db.h"
+#include "http.h"
+#include "json_io.h"
+#include "order_api.h"
+#include "order_model.h"
+#include "order_store.h"
+#include "problem.h"
+#include "query.h"
+#include "text.h"
+#include "user_client.h"
+
+#define ORDER_PAGE_DEFAULT 50
+#define ORDER_PAGE_MAX 200
+
+struct user_client_config order_user_api;
+
+/* What each worker thread owns. */
+struct order_worker {
+	struct db *db;
+	struct user_client *users;
+	struct order scratch;	/* one order's worth of space, reused */
+};
+
+static const char *const json_types[] = { "application/json", NULL };
+static const char *const patch_types[] = {
+	"application/merge-patch+json", "application/json", NULL
+};
+
+static struct order_worker *
+worker(struct http_request *req)
+{
+	return req->ctx;
+}
+
+static void
+order_send(struct http_request *req, int status, const struct order *o)
+{
+	struct json_object *body = order_to_json(o);
+
+	if (body == NULL) {
+		http_problem_send(req, 500, "out of memory");
+		return;
+	}
+	if (status == 201)
+		http_header_add(req, "Location", "/order/%" PRId64, o->id);
+	http_header_add(req, "ETag", "\"%" PRId64 "\"", o->version);
+	http_send_json(req, status, body);
+	json_object_put(body);
+}
+
+/* Answer 503 because the user service cannot say whether the user exists. */
+static void
+user_service_unavailable(struct http_request *req, enum user_lookup l, long retry_after)
+{
+	http_header_add(req, "Retry-After", "%ld", retry_after);
+	http_problem_send(req, 503, l == USER_BREAKER_OPEN
+	    ? "the user service is failing; not calling it until the cool-down ends"
+	    : "the user service did not answer; nothing was written");
+}
+
+static void
+order_create(struct http_request *req)
+{
+	struct order *o = &worker(req)->scratch;
+	struct json_object *body;
+	struct field_errors fe;
+	enum user_lookup l;
+	enum store_status st;
+	long retry_after;
+
+	if (http_read_json_object(req, json_types, &body) < 0)
+		return;
+	field_errors_init(&fe);
+	order_create_read(body, o, &fe);
+	json_object_put(body);
+	if (fe.n > 0) {
+		http_problem_send_fields(req, &fe);
+		return;
+	}
+
+	l = user_client_lookup(worker(req)->users, o->user_id, req->request_id, &retry_after);
+	if (l == USER_ABSENT) {
+		field_errors_add(&fe, 422, "user_id", "no such user");
+		http_problem_send_fields(req, &fe);
+		return;
+	}
+	if (l != USER_EXISTS) {
+		user_service_unavailable(req, l, retry_after);
+		return;
+	}
+
+	st = order_store_insert(worker(req)->db, o);
+	if (st != STORE_OK) {
+		store_problem_send(req, st, "the order could not be stored");
+		return;
+	}
+	order_send(req, 201, o);
+}
+
+static void
+order_get(struct http_request *req)
+{
+	struct order *o = &worker(req)->scratch;
+	int64_t id;
+	enum store_status st;
+
+	if (http_path_id_or_404(req, 0, &id) < 0)
+		return;
+	st = order_store_get(worker(req)->db, id, o);
+	if (st != STORE_OK) {
+		store_problem_send(req, st, "no such order");
+		return;
+	}
+	order_send(req, 200, o);
+}
+
+struct page {
+	struct json_object *items;
+	int64_t last_id;
+};
+
+static void
+page_add(const struct order *o, void *arg)
+{
+	struct page *p = arg;
+
+	json_object_array_add(p->items, order_to_json(o));
+	p->last_id = o->id;
+}
+
+/* Read the list's query. Returns 0, or -1 after a 400 or 422. */
+static int
+list_query_or_reply(struct http_request *req, struct query *q, struct order_filter *f,
+    long *limit, int64_t *after)
+{
+	static const char *const keys[] = { "user_id", "status", "limit", "after", NULL };
+	struct field_errors fe;
+	enum query_error qe;
+	const char *v, *bad;
+	int64_t n;
+
+	memset(f, 0, sizeof(*f));
+	*limit = ORDER_PAGE_DEFAULT;
+	*after = 0;
+	if ((qe = query_parse(req->query, q)) != QUERY_OK) {
+		http_problem_send(req, 400, "%s", query_strerror(qe));
+		return -1;
+	}
+	field_errors_init(&fe);
+	if ((qe = query_check_keys(q, keys, &bad)) != QUERY_OK)
+		field_errors_add(&fe, 422, bad, "%s", query_strerror(qe));
+	if ((v = query_get(q, "limit")) != NULL) {
+		if (text_parse_id(v, strlen(v), &n) < 0 || n > ORDER_PAGE_MAX)
+			field_errors_add(&fe, 422, "limit", "must be an integer from 1 to %d",
+			    ORDER_PAGE_MAX);
+		else
+			*limit = (long)n;
+	}
+	if ((v = query_get(q, "after")) != NULL && strcmp(v, "0") != 0 &&
+	    text_parse_id(v, strlen(v), after) < 0)
+		field_errors_add(&fe, 422, "after", "must be an order id");
+	if ((v = query_get(q, "user_id")) != NULL &&
+	    text_parse_id(v, strlen(v), &f->user_id) < 0)
+		field_errors_add(&fe, 422, "user_id", "must be a user id");
+	if ((v = query_get(q, "status")) != NULL) {
+		if (order_status_parse(v, &f->status) < 0)
+			field_errors_add(&fe, 422, "status", "must be one of pending, paid, "
+			    "shipped, delivered, cancelled");
+		else
+			f->has_status = 1;
+	}
+	if (fe.n > 0) {
+		http_problem_send_fields(req, &fe);
+		return -1;
+	}
+	return 0;
+}
+
+static void
+order_list(struct http_request *req)
+{
+	struct query q;
+	struct order_filter f;
+	struct page page = { NULL, 0 };
+	struct json_object *body = NULL;
+	enum store_status st;
+	int64_t after;
+	long limit;
+	int more;
+
+	if (list_query_or_reply(req, &q, &f, &limit, &after) < 0)
+		return;
+	body = json_object_new_object();
+	page.items = json_object_new_array();
+	if (body == NULL || page.items == NULL) {
+		json_object_put(page.items);
+		http_problem_send(req, 500, "out of memory");
+		goto out;
+	}
+	json_object_object_add(body, "items", page.items);
+	st = order_store_list(worker(req)->db, after, &f, (int)limit,
+	    &worker(req)->scratch, page_add, &page, &more);
+	if (st != STORE_OK) {
+		store_problem_send(req, st, "listing failed");
+		goto out;
+	}
+	if (more) {
+		char next[QUERY_MAX_BYTES] = "/order?", num[24];
+		size_t p = strlen(next);
+
+		snprintf(next + p, sizeof(next) - p, "limit=%ld", limit);
+		snprintf(num, sizeof(num), "%" PRId64, page.last_id);
+		query_append(next + p, sizeof(next) - p, "after", num);
+		if (f.user_id > 0) {
+			snprintf(num, sizeof(num), "%" PRId64, f.user_id);
+			query_append(next + p, sizeof(next) - p, "user_id", num);
+		}
+		if (f.has_status)
+			query_append(next + p, sizeof(next) - p, "status",
+			    order_status_name(f.status));
+		json_object_object_add(body, "next", json_object_new_string(next));
+	}
+	http_send_json(req, 200, body);
+out:
+	json_object_put(body);
+}
+
+static void
+order_patch(struct http_request *req)
+{
+	struct order *o = &worker(req)->scratch;
+	struct json_object *body;
+	struct field_errors fe;
+	struct if_match im;
+	enum order_status to = ORDER_PENDING;
+	enum store_status st;
+	int64_t id;
+
+	if (http_path_id_or_404(req, 0, &id) < 0 || http_if_match_or_400(req, &im) < 0)
+		return;
+	if (http_read_json_object(req, patch_types, &body) < 0)
+		return;
+	field_errors_init(&fe);
+	order_patch_read(body, &to, &fe);
+	json_object_put(body);
+	if (fe.n > 0) {
+		http_problem_send_fields(req, &fe);
+		return;
+	}
+	st = order_store_set_status(worker(req)->db, id, &im, to, o);
+	switch (st) {
+	case STORE_OK:
+		order_send(req, 200, o);
+		return;
+	case STORE_CONFLICT:
+		http_problem_send(req, 409, "an order that is %s cannot become %s",
+		    order_status_name(o->status), order_status_name(to));
+		return;
+	case STORE_STALE:
+		store_problem_send(req, st, "the order has changed since the ETag given in If-Match");
+		return;
+	default:
+		store_problem_send(req, st, "no such order");
+		return;
+	}
+}
+
+static void
+order_delete(struct http_request *req)
+{
+	struct if_match im;
+	enum order_status current = ORDER_PENDING;
+	enum store_status st;
+	int64_t id;
+
+	if (http_path_id_or_404(req, 0, &id) < 0 || http_if_match_or_400(req, &im) < 0)
+		return;
+	st = order_store_delete(worker(req)->db, id, &im, &current);
+	switch (st) {
+	case STORE_OK:
+		http_send_empty(req, 204);
+		return;
+	case STORE_CONFLICT:
+		http_problem_send(req, 409, "an order that is %s cannot be deleted; "
+		    "only pending and cancelled orders can", order_status_name(current));
+		return;
+	case STORE_STALE:
+		store_problem_send(req, st, "the order has changed since the ETag given in If-Match");
+		return;
+	default:
+		store_problem_send(req, st, "no such order");
+		return;
+	}
+}
+
+static void
+order_health(struct http_request *req)
+{
+	struct json_object *body;
+
+	if (db_ping(worker(req)->db) < 0) {
+		http_header_add(req, "Retry-After", "5");
+		http_problem_send(req, 503, "the database does not answer");
+		return;
+	}
+	body = json_object_new_object();
+	json_object_object_add(body, "status", json_object_new_string("ok"));
+	json_object_object_add(body, "user_service", json_object_new_string(
+	    user_service_state_name(user_client_health(worker(req)->users))));
+	http_send_json(req, 200, body);
+	json_object_put(body);
+}
+
+static const struct route order_routes[] = {
+	{ .method = "GET",    .pattern = "/order/health", .handler = order_health },
+	{ .method = "POST",   .pattern = "/order",        .handler = order_create },
+	{ .method = "GET",    .pattern = "/order",        .handler = order_list },
+	{ .method = "GET",    .pattern = "/order/{id}",   .handler = order_get },
+	{ .method = "PATCH",  .pattern = "/order/{id}",   .handler = order_patch },
+	{ .method = "DELETE", .pattern = "/order/{id}",   .handler = order_delete },
+};
+
+static void
+order_thread_fini(void *ctx)
+{
+	struct order_worker *w = ctx;
+
+	if (w == NULL)
+		return;
+	user_client_free(w->users);
+	db_close(w->db);
+	free(w);
+}
+
+static void *
+order_thread_init(const struct svc_config *cfg)
+{
+	struct order_worker *w = calloc(1, sizeof(*w));
+
+	if (w == NULL)
+		return NULL;
+	w->db = db_open(cfg->db_path, order_store_migrations, order_store_n_migrations, 0);
+	w->users = user_client_new(&order_user_api);
+	if (w->db == NULL || w->users == NULL) {
+		order_thread_fini(w);
+		return NULL;
+	}
+	return w;
+}
+
+const struct fcgi_service order_service = {
+	.routes = order_routes,
+	.n_routes = sizeof(order_routes) / sizeof(order_routes[0]),
+	.thread_init = order_thread_init,
+	.thread_fini = order_thread_fini,
+};

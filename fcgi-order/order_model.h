@@ -1,0 +1,98 @@
+/*
+ * order_model.h - what an order is: its fields and lines, the rules they
+ * follow, the total computed with overflow checks, the status state
+ * machine, the reading of request bodies and the JSON form. Pure (no I/O);
+ * unit-tested in tests/check_order_model.c.
+ */
+#ifndef MICROSHOP_ORDER_MODEL_H
+#define MICROSHOP_ORDER_MODEL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <json-c/json.h>
+
+#include "problem.h"
+
+#define ORDER_ITEMS_MAX 100
+#define ORDER_SKU_MAX 64
+#define ORDER_QUANTITY_MAX 10000
+#define ORDER_UNIT_PRICE_MAX 1000000000LL
+#define ORDER_TIME_MAX 32
+
+enum order_status {
+	ORDER_PENDING,
+	ORDER_PAID,
+	ORDER_SHIPPED,
+	ORDER_DELIVERED,
+	ORDER_CANCELLED,
+	ORDER_STATUS_COUNT
+};
+
+struct order_item {
+	char sku[ORDER_SKU_MAX + 1];
+	int64_t quantity;
+	int64_t unit_price_cents;
+	int64_t line_total_cents;
+};
+
+struct order {
+	int64_t id;
+	int64_t user_id;
+	char currency[4];
+	enum order_status status;
+	int64_t total_cents;
+	char created_at[ORDER_TIME_MAX];
+	char updated_at[ORDER_TIME_MAX];
+	int64_t version;
+	size_t n_items;
+	struct order_item items[ORDER_ITEMS_MAX];
+};
+
+/* "pending", ...; NULL for an invalid value. */
+const char *order_status_name(enum order_status s);
+
+/* Parse a status name. Returns 0, or -1 if unknown. */
+int order_status_parse(const char *s, enum order_status *out);
+
+/*
+ * 1 if an order may move from one status to another: pending -> paid |
+ * cancelled, paid -> shipped | cancelled, shipped -> delivered. Nothing
+ * else, and never to the same status.
+ */
+int order_transition_allowed(enum order_status from, enum order_status to);
+
+/* 1 if an order in this status may be deleted (pending or cancelled). */
+int order_deletable(enum order_status s);
+
+/* 1 if s is 3 upper-case ASCII letters (the ISO 4217 form). */
+int order_currency_ok(const char *s, size_t len);
+
+/* 1 if s is 1..64 of [A-Za-z0-9._-]. */
+int order_sku_ok(const char *s, size_t len);
+
+/*
+ * Compute each line total and the order total in 64-bit integers.
+ * Returns 0, or -1 if any product or sum would overflow int64_t.
+ */
+int order_compute_totals(struct order *o);
+
+/*
+ * Read a POST /order body into o (user_id, currency, items; totals
+ * computed, status pending). Unknown members are refused; server-owned ones
+ * are ignored. Problems go to fe.
+ */
+void order_create_read(struct json_object *body, struct order *o,
+    struct field_errors *fe);
+
+/*
+ * Read a PATCH /order/{id} body: only "status" may change. Problems go to
+ * fe (422 for an unknown status or any other field).
+ */
+void order_patch_read(struct json_object *body, enum order_status *to,
+    struct field_errors *fe);
+
+/* The JSON form of o; NULL on allocation failure. Caller owns it. */
+struct json_object *order_to_json(const struct order *o);
+
+#endif

@@ -1,0 +1,54 @@
+/*
+ * order_store.h - orders in the order service's own database. All SQL
+ * about orders lives in order_store.c, behind these functions. Every write
+ * is one BEGIN IMMEDIATE transaction, answered only after COMMIT returned.
+ */
+#ifndef MICROSHOP_ORDER_STORE_H
+#define MICROSHOP_ORDER_STORE_H
+
+#include <stdint.h>
+
+#include "db.h"
+#include "http.h"
+#include "order_model.h"
+#include "store.h"
+
+extern const char *const order_store_migrations[];
+extern const size_t order_store_n_migrations;
+
+/* Insert o (lines and totals computed); fills in id, times and version. */
+enum store_status order_store_insert(struct db *db, struct order *o);
+
+enum store_status order_store_get(struct db *db, int64_t id, struct order *out);
+
+struct order_filter {
+	int64_t user_id;	/* 0: any */
+	int has_status;
+	enum order_status status;
+};
+
+/*
+ * Call each() for up to limit orders with id > after matching f, in id
+ * order; *more is set when further orders follow. o is the caller's
+ * scratch space, reused for each order.
+ */
+enum store_status order_store_list(struct db *db, int64_t after,
+    const struct order_filter *f, int limit, struct order *o,
+    void (*each)(const struct order *o, void *arg), void *arg, int *more);
+
+/*
+ * Move order id to status `to` if im allows its version and the state
+ * machine allows the move. STORE_CONFLICT: a refused move (out->status
+ * holds the current status); STORE_STALE: If-Match failed.
+ */
+enum store_status order_store_set_status(struct db *db, int64_t id,
+    const struct if_match *im, enum order_status to, struct order *out);
+
+/*
+ * Delete order id if im allows and its status allows. STORE_CONFLICT: the
+ * status does not (*current holds it).
+ */
+enum store_status order_store_delete(struct db *db, int64_t id,
+    const struct if_match *im, enum order_status *current);
+
+#endif

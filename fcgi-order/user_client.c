@@ -1,0 +1,254 @@
+/*
+ * user_client.c - calls to the user service's HTTP API; see user_client.h.
+ */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <curl/curl.h>
+#include <json-c/json.h>
+
+#include "json_io.h"
+#include "log.h"
+#include "user_client.h"
+
+#define ANSWER_MAX (64 * 1024)
+#define RETRIES_MAX 2
+#define BACKOFF_BASE_MS 50
+#define BACKOFF_CAP_MS 400
+
+struct user_client {
+	const struct user_client_config *cfg;
+	CURL *curl;
+	const char *base;	/* URL prefix: cfg->base_url, or http://localhost */
+	const char *unix_path;	/* NULL for TCP */
+	unsigned seed;		/* for backoff jitter, per thread */
+	size_t len;
+	char answer[ANSWER_MAX];
+};
+
+static int64_t
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static size_t
+answer_write(char *data, size_t size, size_t n, void *arg)
+{
+	struct user_client *c = arg;
+	size_t bytes = size * n;
+
+	/* A longer answer than any user is refused by aborting the transfer. */
+	if (bytes > sizeof(c->answer) - 1 - c->len)
+		return 0;
+	memcpy(c->answer + c->len, data, bytes);
+	c->len += bytes;
+	return bytes;
+}
+
+struct user_client *
+user_client_new(const struct user_client_config *cfg)
+{
+	struct user_client *c = calloc(1, sizeof(*c));
+
+	if (c == NULL)
+		return NULL;
+	c->cfg = cfg;
+	c->seed = (unsigned)time(NULL) ^ (unsigned)(uintptr_t)c;
+	c->curl = curl_easy_init();
+	if (c->curl == NULL) {
+		free(c);
+		return NULL;
+	}
+	if (strncmp(cfg->base_url, "unix:", 5) == 0) {
+		c->unix_path = cfg->base_url + 5;
+		c->base = "http://localhost";
+		curl_easy_setopt(c->curl, CURLOPT_UNIX_SOCKET_PATH, c->unix_path);
+	} else {
+		c->base = cfg->base_url;
+	}
+	curl_easy_setopt(c->curl, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(c->curl, CURLOPT_WRITEFUNCTION, answer_write);
+	curl_easy_setopt(c->curl, CURLOPT_WRITEDATA, c);
+	curl_easy_setopt(c->curl, CURLOPT_PROTOCOLS_STR, "http,https");
+	curl_easy_setopt(c->curl, CURLOPT_FOLLOWLOCATION, 0L);
+	return c;
+}
+
+void
+user_client_free(struct user_client *c)
+{
+	if (c == NULL)
+		return;
+	curl_easy_cleanup(c->curl);
+	free(c);
+}
+
+int
+user_client_parse_answer(long status, const char *body, size_t len, int64_t id)
+{
+	struct json_object *o = NULL;
+	const char *err;
+	int64_t got;
+	int rc = -1;
+
+	if (status == 404)
+		return 0;
+	if (status != 200 || json_io_parse(body, len, 8, &o, &err) < 0)
+		return -1;
+	if (json_object_is_type(o, json_type_object) &&
+	    json_io_get_int64(o, "id", &got) == JSON_FIELD_OK && got == id)
+		rc = 1;
+	json_object_put(o);
+	return rc;
+}
+
+/* 1 for failures that happen before the request reached the service. */
+static int
+is_connect_failure(CURLcode rc)
+{
+	return rc == CURLE_COULDNT_CONNECT || rc == CURLE_COULDNT_RESOLVE_HOST;
+}
+
+/*
+ * GET url once, with what is left of the deadline. Returns the curl code;
+ * *status is the HTTP status (0 when none arrived).
+ */
+static CURLcode
+get_once(struct user_client *c, const char *url, struct curl_slist *headers,
+    int64_t left_ms, long *status)
+{
+	CURLcode rc;
+
+	c->len = 0;
+	*status = 0;
+	curl_easy_setopt(c->curl, CURLOPT_URL, url);
+	curl_easy_setopt(c->curl, CURLOPT_HTTPHEADER, headers);
+	curl_easy_setopt(c->curl, CURLOPT_TIMEOUT_MS, (long)left_ms);
+	/* Connecting gets at most half the deadline, so a retry still fits. */
+	curl_easy_setopt(c->curl, CURLOPT_CONNECTTIMEOUT_MS, (long)(left_ms / 2 > 0 ? left_ms / 2 : 1));
+	rc = curl_easy_perform(c->curl);
+	if (rc == CURLE_OK)
+		curl_easy_getinfo(c->curl, CURLINFO_RESPONSE_CODE, status);
+	c->answer[c->len] = '\0';
+	return rc;
+}
+
+/* Sleep a full-jitter backoff for retry n (1-based), within left_ms. */
+static void
+backoff(struct user_client *c, int n, int64_t left_ms)
+{
+	int64_t cap = BACKOFF_BASE_MS << n;
+	int64_t ms;
+	struct timespec ts;
+
+	if (cap > BACKOFF_CAP_MS)
+		cap = BACKOFF_CAP_MS;
+	ms = rand_r(&c->seed) % (cap + 1);
+	if (ms > left_ms)
+		ms = left_ms;
+	ts.tv_sec = ms / 1000;
+	ts.tv_nsec = (long)(ms % 1000) * 1000000L;
+	nanosleep(&ts, NULL);
+}
+
+/*
+ * GET path with retries of connection failures inside the deadline.
+ * Returns 1 (exists), 0 (absent) or -1 (unavailable), as the answer says.
+ */
+static int
+get_checked(struct user_client *c, const char *path, int64_t id, const char *request_id)
+{
+	char url[1024], rid[96];
+	struct curl_slist *headers = NULL;
+	int64_t deadline = now_ms() + c->cfg->timeout_ms;
+	long status = 0;
+	CURLcode rc = CURLE_OK;
+	int result = -1;
+
+	snprintf(url, sizeof(url), "%s%s", c->base, path);
+	headers = curl_slist_append(headers, "Accept: application/json");
+	if (request_id != NULL && strcmp(request_id, "-") != 0) {
+		snprintf(rid, sizeof(rid), "X-Request-Id: %s", request_id);
+		headers = curl_slist_append(headers, rid);
+	}
+	for (int attempt = 0; attempt <= RETRIES_MAX; attempt++) {
+		int64_t left = deadline - now_ms();
+
+		if (left <= 0)
+			break;
+		if (attempt > 0) {
+			backoff(c, attempt, left);
+			left = deadline - now_ms();
+			if (left <= 0)
+				break;
+		}
+		rc = get_once(c, url, headers, left, &status);
+		if (!is_connect_failure(rc))
+			break;
+	}
+	if (rc == CURLE_OK)
+		result = user_client_parse_answer(status, c->answer, c->len, id);
+	if (result < 0)
+		log_msg(LOG_LEVEL_WARN, "event=user_api_failed req_id=%s path=%s curl=%d "
+		    "status=%ld", request_id ? request_id : "-", path, (int)rc, status);
+	curl_slist_free_all(headers);
+	return result;
+}
+
+enum user_lookup
+user_client_lookup(struct user_client *c, int64_t id, const char *request_id,
+    long *retry_after_s)
+{
+	char path[64];
+	int64_t wait_ms = 0;
+	int found;
+
+	*retry_after_s = 1;
+	if (!breaker_allow(c->cfg->breaker, now_ms(), &wait_ms)) {
+		*retry_after_s = (long)((wait_ms + 999) / 1000);
+		if (*retry_after_s < 1)
+			*retry_after_s = 1;
+		return USER_BREAKER_OPEN;
+	}
+	snprintf(path, sizeof(path), "/user/%" PRId64, id);
+	found = get_checked(c, path, id, request_id);
+	breaker_record(c->cfg->breaker, found >= 0, now_ms());
+	if (found < 0)
+		return USER_UNAVAILABLE;
+	return found ? USER_EXISTS : USER_ABSENT;
+}
+
+enum user_service_state
+user_client_health(struct user_client *c)
+{
+	char url[1024];
+	long status = 0;
+
+	if (breaker_state(c->cfg->breaker, now_ms()) == BREAKER_OPEN)
+		return USER_SERVICE_BREAKER_OPEN;
+	snprintf(url, sizeof(url), "%s/user/health", c->base);
+	if (get_once(c, url, NULL, c->cfg->timeout_ms, &status) == CURLE_OK && status == 200)
+		return USER_SERVICE_UP;
+	return USER_SERVICE_DOWN;
+}
+
+const char *
+user_service_state_name(enum user_service_state s)
+{
+	switch (s) {
+	case USER_SERVICE_UP:
+		return "up";
+	case USER_SERVICE_DOWN:
+		return "down";
+	case USER_SERVICE_BREAKER_OPEN:
+		return "breaker_open";
+	}
+	return "unknown";
+}

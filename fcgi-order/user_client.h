@@ -1,0 +1,67 @@
+/*
+ * user_client.h - the order service's only way to learn about users: the
+ * user service's HTTP API, called with libcurl. One client per worker
+ * thread (its curl handle keeps its connection); one breaker per process.
+ *
+ * Each lookup has a total deadline; a connection failure of the GET is
+ * retried at most twice, after a full-jitter exponential backoff, inside
+ * that deadline. The answer is untrusted input: anything but a 200 with a
+ * JSON object holding the asked-for id, or a 404, counts as the user
+ * service being unavailable.
+ */
+#ifndef MICROSHOP_USER_CLIENT_H
+#define MICROSHOP_USER_CLIENT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "breaker.h"
+
+struct user_client_config {
+	const char *base_url;	/* http://127.0.0.1:8080, or unix:/path/to.sock */
+	long timeout_ms;	/* the total deadline of one lookup */
+	struct breaker *breaker;
+};
+
+enum user_lookup {
+	USER_EXISTS,
+	USER_ABSENT,
+	USER_UNAVAILABLE,	/* unreachable, timed out, 5xx, or a bad answer */
+	USER_BREAKER_OPEN	/* failed fast: the breaker is open */
+};
+
+struct user_client;
+
+/* A client for one thread; NULL on failure. cfg is borrowed. */
+struct user_client *user_client_new(const struct user_client_config *cfg);
+
+/* Accepts NULL. */
+void user_client_free(struct user_client *c);
+
+/*
+ * Does user id exist? request_id (or NULL) is forwarded as X-Request-Id.
+ * On USER_UNAVAILABLE and USER_BREAKER_OPEN, *retry_after_s says when a
+ * client may try again.
+ */
+enum user_lookup user_client_lookup(struct user_client *c, int64_t id,
+    const char *request_id, long *retry_after_s);
+
+enum user_service_state {
+	USER_SERVICE_UP,
+	USER_SERVICE_DOWN,
+	USER_SERVICE_BREAKER_OPEN
+};
+
+/* The user service's state for a health report: the breaker's, or a probe
+ * of its health endpoint (the probe does not count for the breaker). */
+enum user_service_state user_client_health(struct user_client *c);
+
+const char *user_service_state_name(enum user_service_state s);
+
+/*
+ * Read a user service answer: 1 if status and body say user id exists, 0
+ * if they say it does not (404), -1 for anything else. Pure; unit-tested.
+ */
+int user_client_parse_answer(long status, const char *body, size_t len, int64_t id);
+
+#endif
