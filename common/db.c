@@ -170,6 +170,43 @@ db_rollback(struct db *db)
 		exec(db, "ROLLBACK");
 }
 
+enum store_status
+db_end_write(struct db *db, enum store_status st)
+{
+	int rc;
+
+	if (st != STORE_OK) {
+		db_rollback(db);
+		return st;
+	}
+	rc = db_commit(db);
+	if (rc != SQLITE_OK) {
+		db_rollback(db);
+		return store_status_from_sqlite(rc);
+	}
+	return STORE_OK;
+}
+
+enum store_status
+db_step_failed(struct db *db, int rc)
+{
+	if ((rc & 0xff) != SQLITE_CONSTRAINT) {
+		char what[256];
+
+		log_msg(LOG_LEVEL_ERROR, "event=sql_step_failed rc=%d msg=%s", rc,
+		    log_value(what, sizeof(what), sqlite3_errmsg(db->conn)));
+	}
+	return store_status_from_sqlite(rc);
+}
+
+void
+db_column_copy(sqlite3_stmt *st, int col, char *out, size_t n)
+{
+	const unsigned char *t = sqlite3_column_text(st, col);
+
+	snprintf(out, n, "%s", t ? (const char *)t : "");
+}
+
 int
 db_ping(struct db *db)
 {

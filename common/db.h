@@ -12,6 +12,8 @@
 
 #include <sqlite3.h>
 
+#include "store.h"
+
 #define DB_MAX_STATEMENTS 32
 #define DB_BUSY_TIMEOUT_MS 5000
 
@@ -40,6 +42,18 @@ sqlite3_stmt *db_stmt(struct db *db, unsigned idx, const char *sql);
 int db_begin_write(struct db *db);
 int db_commit(struct db *db);
 void db_rollback(struct db *db);
+
+/*
+ * End a write transaction: COMMIT when st is STORE_OK (a failed COMMIT
+ * becomes the answer), else ROLLBACK. Returns the store answer.
+ */
+enum store_status db_end_write(struct db *db, enum store_status st);
+
+/* The store answer for a failed step; logs what is not a constraint. */
+enum store_status db_step_failed(struct db *db, int rc);
+
+/* Copy text column col of the current row into out (n bytes, truncated). */
+void db_column_copy(sqlite3_stmt *st, int col, char *out, size_t n);
 
 /* 0 if the database answers a trivial query. */
 int db_ping(struct db *db);

@@ -2,6 +2,7 @@
  * http.c - one HTTP exchange over FastCGI; see http.h.
  */
 #include <errno.h>
+#include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,6 +15,7 @@
 #include "json_io.h"
 #include "log.h"
 #include "problem.h"
+#include "query.h"
 #include "text.h"
 
 const char *
@@ -181,6 +183,45 @@ http_read_json_object(struct http_request *req, const char *const *content_types
 		json_object_put(*out);
 		*out = NULL;
 		http_problem_send(req, 400, "the body must be a JSON object");
+		return -1;
+	}
+	return 0;
+}
+
+const char *const http_json_types[] = { "application/json", NULL };
+const char *const http_patch_types[] = {
+	"application/merge-patch+json", "application/json", NULL
+};
+
+void
+http_send_resource(struct http_request *req, int status, struct json_object *body,
+    const char *collection, int64_t id, int64_t version)
+{
+	if (body == NULL) {
+		http_problem_send(req, 500, "out of memory");
+		return;
+	}
+	if (status == 201)
+		http_header_add(req, "Location", "%s/%" PRId64, collection, id);
+	http_header_add(req, "ETag", "\"%" PRId64 "\"", version);
+	http_send_json(req, status, body);
+}
+
+int
+http_query_or_reply(struct http_request *req, const char *const *allowed, struct query *q)
+{
+	struct field_errors fe;
+	enum query_error qe;
+	const char *bad;
+
+	if ((qe = query_parse(req->query, q)) != QUERY_OK) {
+		http_problem_send(req, 400, "%s", query_strerror(qe));
+		return -1;
+	}
+	if ((qe = query_check_keys(q, allowed, &bad)) != QUERY_OK) {
+		field_errors_init(&fe);
+		field_errors_add(&fe, 422, bad, "%s", query_strerror(qe));
+		http_problem_send_fields(req, &fe);
 		return -1;
 	}
 	return 0;

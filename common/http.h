@@ -68,6 +68,26 @@ void http_send_empty(struct http_request *req, int status);
 int http_read_json_object(struct http_request *req, const char *const *content_types,
     struct json_object **out);
 
+/* Media types a create (POST) and a merge patch (PATCH) accept. */
+extern const char *const http_json_types[];
+extern const char *const http_patch_types[];
+
+/*
+ * Answer status with a resource's JSON form (borrowed; NULL: 500), its
+ * ETag (the quoted version) and, for 201, Location: collection/id.
+ */
+void http_send_resource(struct http_request *req, int status, struct json_object *body,
+    const char *collection, int64_t id, int64_t version);
+
+/*
+ * Parse the query string into q and check its keys against allowed
+ * (NULL-terminated). Returns 0, or -1 after a 400 (malformed) or a 422
+ * (an unknown or repeated parameter).
+ */
+struct query;
+int http_query_or_reply(struct http_request *req, const char *const *allowed,
+    struct query *q);
+
 /* Path parameter idx as a resource id. Returns 0, or -1 after a 404. */
 int http_path_id_or_404(struct http_request *req, size_t idx, int64_t *id);
 

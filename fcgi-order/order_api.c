@@ -15,6 +15,7 @@
 #include "order_api.h"
 #include "order_model.h"
 #include "order_store.h"
+#include "page.h"
 #include "problem.h"
 #include "query.h"
 #include "text.h"
@@ -32,11 +33,6 @@ struct order_worker {
 	struct order scratch;	/* one order's worth of space, reused */
 };
 
-static const char *const json_types[] = { "application/json", NULL };
-static const char *const patch_types[] = {
-	"application/merge-patch+json", "application/json", NULL
-};
-
 static struct order_worker *
 worker(struct http_request *req)
 {
@@ -48,14 +44,7 @@ order_send(struct http_request *req, int status, const struct order *o)
 {
 	struct json_object *body = order_to_json(o);
 
-	if (body == NULL) {
-		http_problem_send(req, 500, "out of memory");
-		return;
-	}
-	if (status == 201)
-		http_header_add(req, "Location", "/order/%" PRId64, o->id);
-	http_header_add(req, "ETag", "\"%" PRId64 "\"", o->version);
-	http_send_json(req, status, body);
+	http_send_resource(req, status, body, "/order", o->id, o->version);
 	json_object_put(body);
 }
 
@@ -79,7 +68,7 @@ order_create(struct http_request *req)
 	enum store_status st;
 	long retry_after;
 
-	if (http_read_json_object(req, json_types, &body) < 0)
+	if (http_read_json_object(req, http_json_types, &body) < 0)
 		return;
 	field_errors_init(&fe);
 	order_create_read(body, o, &fe);
@@ -125,115 +114,65 @@ order_get(struct http_request *req)
 	order_send(req, 200, o);
 }
 
-struct page {
-	struct json_object *items;
-	int64_t last_id;
-};
-
 static void
-page_add(const struct order *o, void *arg)
+page_add_order(const struct order *o, void *arg)
 {
-	struct page *p = arg;
-
-	json_object_array_add(p->items, order_to_json(o));
-	p->last_id = o->id;
+	page_add(arg, order_to_json(o), o->id);
 }
 
-/* Read the list's query. Returns 0, or -1 after a 400 or 422. */
-static int
-list_query_or_reply(struct http_request *req, struct query *q, struct order_filter *f,
-    long *limit, int64_t *after)
+/* Read the list's filters from q into f; problems go to fe. */
+static void
+filter_read(const struct query *q, struct order_filter *f, struct field_errors *fe)
 {
-	static const char *const keys[] = { "user_id", "status", "limit", "after", NULL };
-	struct field_errors fe;
-	enum query_error qe;
-	const char *v, *bad;
-	int64_t n;
+	const char *v;
 
 	memset(f, 0, sizeof(*f));
-	*limit = ORDER_PAGE_DEFAULT;
-	*after = 0;
-	if ((qe = query_parse(req->query, q)) != QUERY_OK) {
-		http_problem_send(req, 400, "%s", query_strerror(qe));
-		return -1;
-	}
-	field_errors_init(&fe);
-	if ((qe = query_check_keys(q, keys, &bad)) != QUERY_OK)
-		field_errors_add(&fe, 422, bad, "%s", query_strerror(qe));
-	if ((v = query_get(q, "limit")) != NULL) {
-		if (text_parse_id(v, strlen(v), &n) < 0 || n > ORDER_PAGE_MAX)
-			field_errors_add(&fe, 422, "limit", "must be an integer from 1 to %d",
-			    ORDER_PAGE_MAX);
-		else
-			*limit = (long)n;
-	}
-	if ((v = query_get(q, "after")) != NULL && strcmp(v, "0") != 0 &&
-	    text_parse_id(v, strlen(v), after) < 0)
-		field_errors_add(&fe, 422, "after", "must be an order id");
 	if ((v = query_get(q, "user_id")) != NULL &&
 	    text_parse_id(v, strlen(v), &f->user_id) < 0)
-		field_errors_add(&fe, 422, "user_id", "must be a user id");
+		field_errors_add(fe, 422, "user_id", "must be a user id");
 	if ((v = query_get(q, "status")) != NULL) {
 		if (order_status_parse(v, &f->status) < 0)
-			field_errors_add(&fe, 422, "status", "must be one of pending, paid, "
+			field_errors_add(fe, 422, "status", "must be one of pending, paid, "
 			    "shipped, delivered, cancelled");
 		else
 			f->has_status = 1;
 	}
-	if (fe.n > 0) {
-		http_problem_send_fields(req, &fe);
-		return -1;
-	}
-	return 0;
 }
 
 static void
 order_list(struct http_request *req)
 {
+	static const char *const keys[] = { "user_id", "status", "limit", "after", NULL };
+	static const char *const carry[] = { "user_id", "status", NULL };
 	struct query q;
 	struct order_filter f;
-	struct page page = { NULL, 0 };
-	struct json_object *body = NULL;
+	struct page page;
+	struct field_errors fe;
 	enum store_status st;
-	int64_t after;
-	long limit;
 	int more;
 
-	if (list_query_or_reply(req, &q, &f, &limit, &after) < 0)
+	if (http_query_or_reply(req, keys, &q) < 0)
 		return;
-	body = json_object_new_object();
-	page.items = json_object_new_array();
-	if (body == NULL || page.items == NULL) {
-		json_object_put(page.items);
-		http_problem_send(req, 500, "out of memory");
-		goto out;
+	field_errors_init(&fe);
+	page_read(&page, &q, ORDER_PAGE_DEFAULT, ORDER_PAGE_MAX, &fe);
+	filter_read(&q, &f, &fe);
+	if (fe.n > 0) {
+		http_problem_send_fields(req, &fe);
+		return;
 	}
-	json_object_object_add(body, "items", page.items);
-	st = order_store_list(worker(req)->db, after, &f, (int)limit,
-	    &worker(req)->scratch, page_add, &page, &more);
+	if (page_open(&page) < 0) {
+		http_problem_send(req, 500, "out of memory");
+		return;
+	}
+	st = order_store_list(worker(req)->db, page.after, &f, (int)page.limit,
+	    &worker(req)->scratch, page_add_order, &page, &more);
 	if (st != STORE_OK) {
 		store_problem_send(req, st, "listing failed");
-		goto out;
+	} else {
+		page_close(&page, more, "/order", &q, carry);
+		http_send_json(req, 200, page.body);
 	}
-	if (more) {
-		char next[QUERY_MAX_BYTES] = "/order?", num[24];
-		size_t p = strlen(next);
-
-		snprintf(next + p, sizeof(next) - p, "limit=%ld", limit);
-		snprintf(num, sizeof(num), "%" PRId64, page.last_id);
-		query_append(next + p, sizeof(next) - p, "after", num);
-		if (f.user_id > 0) {
-			snprintf(num, sizeof(num), "%" PRId64, f.user_id);
-			query_append(next + p, sizeof(next) - p, "user_id", num);
-		}
-		if (f.has_status)
-			query_append(next + p, sizeof(next) - p, "status",
-			    order_status_name(f.status));
-		json_object_object_add(body, "next", json_object_new_string(next));
-	}
-	http_send_json(req, 200, body);
-out:
-	json_object_put(body);
+	page_free(&page);
 }
 
 static void
@@ -249,7 +188,7 @@ order_patch(struct http_request *req)
 
 	if (http_path_id_or_404(req, 0, &id) < 0 || http_if_match_or_400(req, &im) < 0)
 		return;
-	if (http_read_json_object(req, patch_types, &body) < 0)
+	if (http_read_json_object(req, http_patch_types, &body) < 0)
 		return;
 	field_errors_init(&fe);
 	order_patch_read(body, &to, &fe);

@@ -71,14 +71,6 @@ stmt(struct db *db, enum order_sql idx)
 	return db_stmt(db, idx, order_sql[idx]);
 }
 
-static void
-copy_text(sqlite3_stmt *st, int col, char *out, size_t n)
-{
-	const unsigned char *t = sqlite3_column_text(st, col);
-
-	snprintf(out, n, "%s", t ? (const char *)t : "");
-}
-
 /* Read a row of ORDER_COLUMNS (not the lines). */
 static void
 row_read(sqlite3_stmt *st, struct order *o)
@@ -87,26 +79,14 @@ row_read(sqlite3_stmt *st, struct order *o)
 
 	o->id = sqlite3_column_int64(st, 0);
 	o->user_id = sqlite3_column_int64(st, 1);
-	copy_text(st, 2, o->currency, sizeof(o->currency));
+	db_column_copy(st, 2, o->currency, sizeof(o->currency));
 	o->total_cents = sqlite3_column_int64(st, 3);
 	if (status == NULL || order_status_parse((const char *)status, &o->status) < 0)
 		o->status = ORDER_PENDING;	/* unreachable: CHECK constraint */
-	copy_text(st, 5, o->created_at, sizeof(o->created_at));
-	copy_text(st, 6, o->updated_at, sizeof(o->updated_at));
+	db_column_copy(st, 5, o->created_at, sizeof(o->created_at));
+	db_column_copy(st, 6, o->updated_at, sizeof(o->updated_at));
 	o->version = sqlite3_column_int64(st, 7);
 	o->n_items = 0;
-}
-
-static enum store_status
-step_failed(struct db *db, int rc)
-{
-	if ((rc & 0xff) != SQLITE_CONSTRAINT) {
-		char what[256];
-
-		log_msg(LOG_LEVEL_ERROR, "event=sql_step_failed rc=%d msg=%s", rc,
-		    log_value(what, sizeof(what), sqlite3_errmsg(db_handle(db))));
-	}
-	return store_status_from_sqlite(rc);
 }
 
 /* Step a statement expected to return at most one row of ORDER_COLUMNS. */
@@ -123,7 +103,7 @@ step_row(struct db *db, sqlite3_stmt *st, struct order *out)
 	}
 	if (rc == SQLITE_DONE)
 		return STORE_NOT_FOUND;
-	return step_failed(db, rc);
+	return db_step_failed(db, rc);
 }
 
 static enum store_status
@@ -139,32 +119,14 @@ items_read(struct db *db, struct order *o)
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW && o->n_items < ORDER_ITEMS_MAX) {
 		struct order_item *it = &o->items[o->n_items++];
 
-		copy_text(st, 0, it->sku, sizeof(it->sku));
+		db_column_copy(st, 0, it->sku, sizeof(it->sku));
 		it->quantity = sqlite3_column_int64(st, 1);
 		it->unit_price_cents = sqlite3_column_int64(st, 2);
 		it->line_total_cents = sqlite3_column_int64(st, 3);
 	}
 	sqlite3_reset(st);
 	if (rc != SQLITE_DONE && rc != SQLITE_ROW)
-		return step_failed(db, rc);
-	return STORE_OK;
-}
-
-/* Finish a write transaction: commit on STORE_OK, else roll back. */
-static enum store_status
-tx_end(struct db *db, enum store_status st)
-{
-	int rc;
-
-	if (st != STORE_OK) {
-		db_rollback(db);
-		return st;
-	}
-	rc = db_commit(db);
-	if (rc != SQLITE_OK) {
-		db_rollback(db);
-		return store_status_from_sqlite(rc);
-	}
+		return db_step_failed(db, rc);
 	return STORE_OK;
 }
 
@@ -187,7 +149,7 @@ items_insert(struct db *db, const struct order *o)
 		rc = sqlite3_step(st);
 		sqlite3_reset(st);
 		if (rc != SQLITE_DONE)
-			return step_failed(db, rc);
+			return db_step_failed(db, rc);
 	}
 	return STORE_OK;
 }
@@ -204,7 +166,7 @@ order_store_insert(struct db *db, struct order *o)
 		return store_status_from_sqlite(rc);
 	st = stmt(db, SQL_INSERT);
 	if (st == NULL)
-		return tx_end(db, STORE_ERR);
+		return db_end_write(db, STORE_ERR);
 	sqlite3_bind_int64(st, 1, o->user_id);
 	sqlite3_bind_text(st, 2, o->currency, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 3, o->total_cents);
@@ -218,7 +180,7 @@ order_store_insert(struct db *db, struct order *o)
 		memcpy(o->updated_at, row.updated_at, sizeof(o->updated_at));
 		s = items_insert(db, o);
 	}
-	return tx_end(db, s);
+	return db_end_write(db, s);
 }
 
 enum store_status
@@ -268,7 +230,7 @@ order_store_list(struct db *db, int64_t after, const struct order_filter *f,
 	sqlite3_reset(st);
 	if (s != STORE_OK)
 		return s;
-	return rc == SQLITE_DONE ? STORE_OK : step_failed(db, rc);
+	return rc == SQLITE_DONE ? STORE_OK : db_step_failed(db, rc);
 }
 
 /* Inside a write transaction: read order id's row and check If-Match. */
@@ -300,19 +262,19 @@ order_store_set_status(struct db *db, int64_t id, const struct if_match *im,
 		return store_status_from_sqlite(rc);
 	s = current_checked(db, id, im, out);
 	if (s != STORE_OK)
-		return tx_end(db, s);
+		return db_end_write(db, s);
 	if (!order_transition_allowed(out->status, to))
-		return tx_end(db, STORE_CONFLICT);
+		return db_end_write(db, STORE_CONFLICT);
 	st = stmt(db, SQL_SET_STATUS);
 	if (st == NULL)
-		return tx_end(db, STORE_ERR);
+		return db_end_write(db, STORE_ERR);
 	sqlite3_bind_int64(st, 1, id);
 	sqlite3_bind_text(st, 2, order_status_name(to), -1, SQLITE_STATIC);
 	s = step_row(db, st, out);
 	sqlite3_reset(st);
 	if (s == STORE_OK)
 		s = items_read(db, out);
-	return tx_end(db, s);
+	return db_end_write(db, s);
 }
 
 enum store_status
@@ -328,15 +290,15 @@ order_store_delete(struct db *db, int64_t id, const struct if_match *im,
 		return store_status_from_sqlite(rc);
 	s = current_checked(db, id, im, &cur);
 	if (s != STORE_OK)
-		return tx_end(db, s);
+		return db_end_write(db, s);
 	*current = cur.status;
 	if (!order_deletable(cur.status))
-		return tx_end(db, STORE_CONFLICT);
+		return db_end_write(db, STORE_CONFLICT);
 	st = stmt(db, SQL_DELETE);
 	if (st == NULL)
-		return tx_end(db, STORE_ERR);
+		return db_end_write(db, STORE_ERR);
 	sqlite3_bind_int64(st, 1, id);
 	rc = sqlite3_step(st);
 	sqlite3_reset(st);
-	return tx_end(db, rc == SQLITE_DONE ? STORE_OK : step_failed(db, rc));
+	return db_end_write(db, rc == SQLITE_DONE ? STORE_OK : db_step_failed(db, rc));
 }

@@ -13,6 +13,7 @@
 #include "db.h"
 #include "http.h"
 #include "json_io.h"
+#include "page.h"
 #include "problem.h"
 #include "query.h"
 #include "text.h"
@@ -23,31 +24,18 @@
 #define USER_PAGE_DEFAULT 50
 #define USER_PAGE_MAX 200
 
-static const char *const json_types[] = { "application/json", NULL };
-static const char *const patch_types[] = {
-	"application/merge-patch+json", "application/json", NULL
-};
-
 static struct db *
 req_db(struct http_request *req)
 {
 	return req->ctx;
 }
 
-/* Answer 200 or 201 with the user, its ETag and, for 201, its Location. */
 static void
 user_send(struct http_request *req, int status, const struct user *u)
 {
 	struct json_object *body = user_to_json(u);
 
-	if (body == NULL) {
-		http_problem_send(req, 500, "out of memory");
-		return;
-	}
-	if (status == 201)
-		http_header_add(req, "Location", "/user/%" PRId64, u->id);
-	http_header_add(req, "ETag", "\"%" PRId64 "\"", u->version);
-	http_send_json(req, status, body);
+	http_send_resource(req, status, body, "/user", u->id, u->version);
 	json_object_put(body);
 }
 
@@ -58,7 +46,7 @@ user_input_or_reply(struct http_request *req, int create, struct user_input *in)
 	struct json_object *body;
 	struct field_errors fe;
 
-	if (http_read_json_object(req, create ? json_types : patch_types, &body) < 0)
+	if (http_read_json_object(req, create ? http_json_types : http_patch_types, &body) < 0)
 		return -1;
 	field_errors_init(&fe);
 	user_input_read(body, create, in, &fe);
@@ -104,110 +92,44 @@ user_get(struct http_request *req)
 	user_send(req, 200, &u);
 }
 
-struct page {
-	struct json_object *items;
-	int64_t last_id;
-};
-
 static void
-page_add(const struct user *u, void *arg)
+page_add_user(const struct user *u, void *arg)
 {
-	struct page *p = arg;
-
-	json_object_array_add(p->items, user_to_json(u));
-	p->last_id = u->id;
-}
-
-/*
- * Read limit and after from the query. Returns 0, or -1 after a 400/422.
- * Shared shape with the order service's list: keyset pagination by id.
- */
-static int
-page_params_or_reply(struct http_request *req, const struct query *q, long *limit,
-    int64_t *after)
-{
-	const char *v;
-	struct field_errors fe;
-
-	field_errors_init(&fe);
-	*limit = USER_PAGE_DEFAULT;
-	*after = 0;
-	if ((v = query_get(q, "limit")) != NULL) {
-		int64_t l;
-
-		if (text_parse_id(v, strlen(v), &l) < 0 || l > USER_PAGE_MAX)
-			field_errors_add(&fe, 422, "limit", "must be an integer from 1 to %d",
-			    USER_PAGE_MAX);
-		else
-			*limit = (long)l;
-	}
-	if ((v = query_get(q, "after")) != NULL && strcmp(v, "0") != 0 &&
-	    text_parse_id(v, strlen(v), after) < 0)
-		field_errors_add(&fe, 422, "after", "must be a user id");
-	if (fe.n > 0) {
-		http_problem_send_fields(req, &fe);
-		return -1;
-	}
-	return 0;
+	page_add(arg, user_to_json(u), u->id);
 }
 
 static void
 user_list(struct http_request *req)
 {
 	static const char *const keys[] = { "limit", "after", "email", NULL };
+	static const char *const carry[] = { "email", NULL };
 	struct query q;
-	struct page page = { NULL, 0 };
-	struct json_object *body = NULL;
-	const char *email, *bad;
-	enum query_error qe;
+	struct page page;
+	struct field_errors fe;
 	enum store_status st;
-	int64_t after;
-	long limit;
 	int more;
 
-	qe = query_parse(req->query, &q);
-	if (qe != QUERY_OK) {
-		http_problem_send(req, 400, "%s", query_strerror(qe));
-		goto out;
-	}
-	if ((qe = query_check_keys(&q, keys, &bad)) != QUERY_OK) {
-		struct field_errors fe;
-
-		field_errors_init(&fe);
-		field_errors_add(&fe, 422, bad, "%s", query_strerror(qe));
+	if (http_query_or_reply(req, keys, &q) < 0)
+		return;
+	field_errors_init(&fe);
+	page_read(&page, &q, USER_PAGE_DEFAULT, USER_PAGE_MAX, &fe);
+	if (fe.n > 0) {
 		http_problem_send_fields(req, &fe);
-		goto out;
+		return;
 	}
-	if (page_params_or_reply(req, &q, &limit, &after) < 0)
-		goto out;
-	email = query_get(&q, "email");
-
-	body = json_object_new_object();
-	page.items = json_object_new_array();
-	if (body == NULL || page.items == NULL) {
-		json_object_put(page.items);
+	if (page_open(&page) < 0) {
 		http_problem_send(req, 500, "out of memory");
-		goto out;
+		return;
 	}
-	json_object_object_add(body, "items", page.items);
-	st = user_store_list(req_db(req), after, email, (int)limit, page_add, &page, &more);
+	st = user_store_list(req_db(req), page.after, query_get(&q, "email"),
+	    (int)page.limit, page_add_user, &page, &more);
 	if (st != STORE_OK) {
 		store_problem_send(req, st, "listing failed");
-		goto out;
+	} else {
+		page_close(&page, more, "/user", &q, carry);
+		http_send_json(req, 200, page.body);
 	}
-	if (more) {
-		char next[QUERY_MAX_BYTES] = "/user?", id[24];
-
-		snprintf(id, sizeof(id), "%" PRId64, page.last_id);
-		snprintf(next + 6, sizeof(next) - 6, "limit=%ld", limit);
-		query_append(next + 6, sizeof(next) - 6, "after", id);
-		if (email != NULL)
-			query_append(next + 6, sizeof(next) - 6, "email", email);
-		json_object_object_add(body, "next", json_object_new_string(next));
-	}
-	http_send_json(req, 200, body);
-out:
-	json_object_put(body);
+	page_free(&page);
 }
 
 static void

@@ -50,23 +50,15 @@ stmt(struct db *db, enum user_sql idx)
 	return db_stmt(db, idx, user_sql[idx]);
 }
 
-static void
-copy_text(sqlite3_stmt *st, int col, char *out, size_t n)
-{
-	const unsigned char *t = sqlite3_column_text(st, col);
-
-	snprintf(out, n, "%s", t ? (const char *)t : "");
-}
-
 /* Read a row of USER_COLUMNS. */
 static void
 row_read(sqlite3_stmt *st, struct user *u)
 {
 	u->id = sqlite3_column_int64(st, 0);
-	copy_text(st, 1, u->name, sizeof(u->name));
-	copy_text(st, 2, u->email, sizeof(u->email));
-	copy_text(st, 3, u->created_at, sizeof(u->created_at));
-	copy_text(st, 4, u->updated_at, sizeof(u->updated_at));
+	db_column_copy(st, 1, u->name, sizeof(u->name));
+	db_column_copy(st, 2, u->email, sizeof(u->email));
+	db_column_copy(st, 3, u->created_at, sizeof(u->created_at));
+	db_column_copy(st, 4, u->updated_at, sizeof(u->updated_at));
 	u->version = sqlite3_column_int64(st, 5);
 }
 
@@ -84,31 +76,7 @@ step_row(struct db *db, sqlite3_stmt *st, struct user *out)
 	}
 	if (rc == SQLITE_DONE)
 		return STORE_NOT_FOUND;
-	if ((rc & 0xff) != SQLITE_CONSTRAINT) {
-		char what[256];
-
-		log_msg(LOG_LEVEL_ERROR, "event=sql_step_failed rc=%d msg=%s", rc,
-		    log_value(what, sizeof(what), sqlite3_errmsg(db_handle(db))));
-	}
-	return store_status_from_sqlite(rc);
-}
-
-/* Finish a write transaction: commit on STORE_OK, else roll back. */
-static enum store_status
-tx_end(struct db *db, enum store_status st)
-{
-	int rc;
-
-	if (st != STORE_OK) {
-		db_rollback(db);
-		return st;
-	}
-	rc = db_commit(db);
-	if (rc != SQLITE_OK) {
-		db_rollback(db);
-		return store_status_from_sqlite(rc);
-	}
-	return STORE_OK;
+	return db_step_failed(db, rc);
 }
 
 enum store_status
@@ -122,12 +90,12 @@ user_store_insert(struct db *db, const struct user_input *in, struct user *out)
 		return store_status_from_sqlite(rc);
 	st = stmt(db, SQL_INSERT);
 	if (st == NULL)
-		return tx_end(db, STORE_ERR);
+		return db_end_write(db, STORE_ERR);
 	sqlite3_bind_text(st, 1, in->name, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, in->email, -1, SQLITE_STATIC);
 	s = step_row(db, st, out);
 	sqlite3_reset(st);
-	return tx_end(db, s);
+	return db_end_write(db, s);
 }
 
 enum store_status
@@ -170,7 +138,7 @@ user_store_list(struct db *db, int64_t after, const char *email, int limit,
 		n++;
 	}
 	sqlite3_reset(st);
-	return rc == SQLITE_DONE ? STORE_OK : store_status_from_sqlite(rc);
+	return rc == SQLITE_DONE ? STORE_OK : db_step_failed(db, rc);
 }
 
 /*
@@ -200,23 +168,23 @@ user_store_update(struct db *db, int64_t id, const struct if_match *im,
 		return store_status_from_sqlite(rc);
 	s = current_checked(db, id, im, &cur);
 	if (s != STORE_OK)
-		return tx_end(db, s);
+		return db_end_write(db, s);
 
 	name = in->has_name ? in->name : cur.name;
 	email = in->has_email ? in->email : cur.email;
 	if (strcmp(name, cur.name) == 0 && strcmp(email, cur.email) == 0) {
 		*out = cur;
-		return tx_end(db, STORE_OK);
+		return db_end_write(db, STORE_OK);
 	}
 	st = stmt(db, SQL_UPDATE);
 	if (st == NULL)
-		return tx_end(db, STORE_ERR);
+		return db_end_write(db, STORE_ERR);
 	sqlite3_bind_int64(st, 1, id);
 	sqlite3_bind_text(st, 2, name, -1, SQLITE_TRANSIENT);
 	sqlite3_bind_text(st, 3, email, -1, SQLITE_TRANSIENT);
 	s = step_row(db, st, out);
 	sqlite3_reset(st);
-	return tx_end(db, s);
+	return db_end_write(db, s);
 }
 
 enum store_status
@@ -231,12 +199,12 @@ user_store_delete(struct db *db, int64_t id, const struct if_match *im)
 		return store_status_from_sqlite(rc);
 	s = current_checked(db, id, im, &cur);
 	if (s != STORE_OK)
-		return tx_end(db, s);
+		return db_end_write(db, s);
 	st = stmt(db, SQL_DELETE);
 	if (st == NULL)
-		return tx_end(db, STORE_ERR);
+		return db_end_write(db, STORE_ERR);
 	sqlite3_bind_int64(st, 1, id);
 	rc = sqlite3_step(st);
 	sqlite3_reset(st);
-	return tx_end(db, rc == SQLITE_DONE ? STORE_OK : store_status_from_sqlite(rc));
+	return db_end_write(db, rc == SQLITE_DONE ? STORE_OK : db_step_failed(db, rc));
 }
