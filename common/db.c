@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "db.h"
 #include "log.h"
@@ -12,6 +13,10 @@
 struct db {
 	sqlite3 *conn;
 	sqlite3_stmt *stmts[DB_MAX_STATEMENTS];
+	char *path;
+	int on_disk;		/* dev and ino are those of the file opened */
+	dev_t dev;
+	ino_t ino;
 };
 
 static int
@@ -78,6 +83,7 @@ db_open(const char *path, const char *const *migrations, size_t n, int migrate)
 	struct db *db = calloc(1, sizeof(*db));
 	long version = 0;
 	char what[512];
+	struct stat st;
 	int rc;
 
 	if (db == NULL)
@@ -88,6 +94,12 @@ db_open(const char *path, const char *const *migrations, size_t n, int migrate)
 		log_msg(LOG_LEVEL_ERROR, "event=db_open_failed path=%s msg=%s",
 		    log_value(what, sizeof(what), path), sqlite3_errstr(rc));
 		goto fail;
+	}
+	db->path = strdup(path);
+	if (db->path != NULL && stat(path, &st) == 0) {
+		db->on_disk = 1;
+		db->dev = st.st_dev;
+		db->ino = st.st_ino;
 	}
 	sqlite3_extended_result_codes(db->conn, 1);
 	sqlite3_busy_timeout(db->conn, DB_BUSY_TIMEOUT_MS);
@@ -123,6 +135,7 @@ db_close(struct db *db)
 	for (size_t i = 0; i < DB_MAX_STATEMENTS; i++)
 		sqlite3_finalize(db->stmts[i]);
 	sqlite3_close(db->conn);
+	free(db->path);
 	free(db);
 }
 
@@ -210,9 +223,19 @@ db_column_copy(sqlite3_stmt *st, int col, char *out, size_t n)
 int
 db_ping(struct db *db)
 {
-	sqlite3_stmt *st = db_stmt(db, DB_MAX_STATEMENTS - 1, "SELECT 1");
+	sqlite3_stmt *st;
+	struct stat sb;
 	int rc;
 
+	/*
+	 * A connection keeps working on a file that was deleted or replaced
+	 * under it, and every write would then be lost: that is a database
+	 * that does not answer.
+	 */
+	if (db->on_disk && (stat(db->path, &sb) != 0 || sb.st_dev != db->dev ||
+	    sb.st_ino != db->ino))
+		return -1;
+	st = db_stmt(db, DB_MAX_STATEMENTS - 1, "SELECT count(*) FROM sqlite_schema");
 	if (st == NULL)
 		return -1;
 	rc = sqlite3_step(st);
