@@ -34,9 +34,12 @@ parse_long(const char *s, long *out)
 	char *end;
 	long v;
 
+	/* strtol would also take leading space and a sign. */
+	if (*s < '0' || *s > '9')
+		return -1;
 	errno = 0;
 	v = strtol(s, &end, 10);
-	if (errno != 0 || end == s || *end != '\0')
+	if (errno != 0 || *end != '\0')
 		return -1;
 	*out = v;
 	return 0;
@@ -49,9 +52,11 @@ parse_size(const char *s, long *out)
 	long v;
 	long mult = 1;
 
+	if (*s < '0' || *s > '9')
+		return -1;
 	errno = 0;
 	v = strtol(s, &end, 10);
-	if (errno != 0 || end == s || v < 0)
+	if (errno != 0)
 		return -1;
 	if (*end == 'k' || *end == 'K')
 		mult = 1024;
@@ -163,7 +168,8 @@ config_parse(struct svc_config *cfg, const struct config_option *extra,
 		{ "max-body", CONFIG_SIZE, &cfg->max_body, 1, 64L * 1024 * 1024, "BYTES",
 		  "largest accepted request body, k/m suffixes allowed (default 64k)" },
 		{ "json-max-depth", CONFIG_INT, &cfg->json_max_depth, 2, 1000, "N",
-		  "deepest accepted JSON nesting (default 32)" },
+		  "nesting limit, every JSON value one level: N admits N-1 "
+		  "containers nested around a value (default 32)" },
 		{ "log-level", CONFIG_LOG_LEVEL, &cfg->log_level, 0, 0, "LEVEL",
 		  "debug, info, warn or error (default info)" },
 	};

@@ -207,9 +207,12 @@ http_send_resource(struct http_request *req, int status, struct json_object *bod
 	http_send_json(req, status, body);
 }
 
-int
-http_query_or_reply(struct http_request *req, const char *const *allowed, struct query *q)
+/* Parse the query into req->q and check its keys. Returns 0, or -1 answered. */
+static int
+query_or_reply(struct http_request *req, const char *const *allowed)
 {
+	static const char *const none[] = { NULL };
+	struct query *q = &req->q;
 	struct field_errors fe;
 	enum query_error qe;
 	const char *bad;
@@ -218,7 +221,7 @@ http_query_or_reply(struct http_request *req, const char *const *allowed, struct
 		http_problem_send(req, 400, "%s", query_strerror(qe));
 		return -1;
 	}
-	if ((qe = query_check_keys(q, allowed, &bad)) != QUERY_OK) {
+	if ((qe = query_check_keys(q, allowed ? allowed : none, &bad)) != QUERY_OK) {
 		field_errors_init(&fe);
 		field_errors_add(&fe, 422, bad, "%s", query_strerror(qe));
 		http_problem_send_fields(req, &fe);
@@ -247,6 +250,7 @@ int
 http_if_match_parse(const char *value, struct if_match *out)
 {
 	const char *p = value;
+	size_t tags = 0;
 
 	memset(out, 0, sizeof(*out));
 	if (value == NULL)
@@ -265,13 +269,19 @@ http_if_match_parse(const char *value, struct if_match *out)
 		return 0;
 	}
 
+	/*
+	 * A #list: RFC 9110 section 5.6.1.2 has a recipient accept empty
+	 * elements ("3",, "4",), but at least one tag must be there.
+	 */
 	for (;;) {
 		int weak = 0;
 		const char *open, *close;
 		int64_t v;
 
-		while (*p == ' ' || *p == '\t')
+		while (*p == ' ' || *p == '\t' || *p == ',')
 			p++;
+		if (*p == '\0')
+			return tags > 0 ? 0 : -1;
 		if (p[0] == 'W' && p[1] == '/') {
 			weak = 1;
 			p += 2;
@@ -285,18 +295,22 @@ http_if_match_parse(const char *value, struct if_match *out)
 		for (const char *c = open; c < close; c++)
 			if ((unsigned char)*c < 0x21 || *c == 0x7f)
 				return -1;
-		/* A weak or foreign tag never matches strongly: keep parsing. */
-		if (!weak && text_parse_id(open, (size_t)(close - open), &v) == 0 &&
-		    out->n < IF_MATCH_MAX)
+		tags++;
+		/*
+		 * A weak or foreign tag never matches strongly. More versions than
+		 * fit are refused: dropping one could answer 412 to a tag that
+		 * matches.
+		 */
+		if (!weak && text_parse_id(open, (size_t)(close - open), &v) == 0) {
+			if (out->n == IF_MATCH_MAX)
+				return -1;
 			out->versions[out->n++] = v;
+		}
 		p = close + 1;
 		while (*p == ' ' || *p == '\t')
 			p++;
-		if (*p == '\0')
-			return 0;
-		if (*p != ',')
+		if (*p != '\0' && *p != ',')
 			return -1;
-		p++;
 	}
 }
 
@@ -415,6 +429,8 @@ http_serve(struct http_request *req, FCGX_Request *fcgi,
 		http_problem_send(req, 405, "allowed methods: %s", req->match.allow);
 		break;
 	case ROUTE_FOUND:
+		if (query_or_reply(req, req->match.route->query) < 0)
+			break;
 		req->match.route->handler(req);
 		if (req->status == 0) {
 			log_msg(LOG_LEVEL_ERROR, "event=no_answer route=%s",

@@ -14,6 +14,7 @@
 #include <fcgiapp.h>
 
 #include "config.h"
+#include "query.h"
 #include "router.h"
 
 struct json_object;
@@ -28,6 +29,7 @@ struct http_request {
 	const char *method;
 	const char *path;	/* the request URI before '?' */
 	const char *query;	/* after '?', "" when none */
+	struct query q;		/* query, parsed and checked against the route's */
 	const char *request_id;	/* never NULL */
 	struct route_match match;
 	int status;		/* 0 until answered */
@@ -79,14 +81,6 @@ extern const char *const http_patch_types[];
 void http_send_resource(struct http_request *req, int status, struct json_object *body,
     const char *collection, int64_t id, int64_t version);
 
-/*
- * Parse the query string into q and check its keys against allowed
- * (NULL-terminated). Returns 0, or -1 after a 400 (malformed) or a 422
- * (an unknown or repeated parameter).
- */
-struct query;
-int http_query_or_reply(struct http_request *req, const char *const *allowed,
-    struct query *q);
 
 /* Path parameter idx as a resource id. Returns 0, or -1 after a 404. */
 int http_path_id_or_404(struct http_request *req, size_t idx, int64_t *id);
@@ -107,7 +101,10 @@ struct if_match {
 	int64_t versions[IF_MATCH_MAX];
 };
 
-/* Parse an If-Match value (NULL: absent). Returns 0, or -1 if malformed. */
+/*
+ * Parse an If-Match value (NULL: absent). Returns 0, or -1 if malformed or
+ * listing more than IF_MATCH_MAX versions.
+ */
 int http_if_match_parse(const char *value, struct if_match *out);
 
 /* 1 if a resource at version passes the precondition. */

@@ -2,63 +2,439 @@
  * json_io.c - strict JSON with json-c; see json_io.h.
  */
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "json_io.h"
 #include "text.h"
 
+/*
+ * The parser is our own rather than json_tokener because json-c's strict
+ * mode still takes NaN, Infinity, single-quoted names, raw control
+ * characters in strings, numbers such as 00 or 1., lone surrogate escapes
+ * (as U+FFFD), a repeated name (the last one wins) and integers below
+ * INT64_MIN (saturated without a trace). Each of those is a way for two
+ * readers of one request to disagree. This one takes RFC 8259 with the
+ * I-JSON rules (RFC 7493: no repeated names, no lone surrogates) and builds
+ * json-c objects, so the rest of the code keeps json-c's API.
+ */
+
+/* Marks an integer that does not fit in int64_t (its value is saturated). */
+static char int64_out_of_range;
+
+struct json_parser {
+	const char *p;		/* next byte */
+	const char *end;
+	int max_depth;		/* the deepest level a value may sit at */
+	const char *err;	/* static description of the first error */
+	char *buf;		/* scratch for decoded strings, as long as the input */
+};
+
+static struct json_object *parse_value(struct json_parser *jp, int level);
+
+static int
+parse_fail(struct json_parser *jp, const char *err)
+{
+	if (jp->err == NULL)
+		jp->err = err;
+	return -1;
+}
+
+static void
+skip_space(struct json_parser *jp)
+{
+	while (jp->p < jp->end && (*jp->p == ' ' || *jp->p == '\t' ||
+	    *jp->p == '\n' || *jp->p == '\r'))
+		jp->p++;
+}
+
+static int
+is_digit(const char *p, const char *end)
+{
+	return p < end && *p >= '0' && *p <= '9';
+}
+
+static const char *
+skip_digits(const char *p, const char *end)
+{
+	while (is_digit(p, end))
+		p++;
+	return p;
+}
+
+/* number = [ "-" ] int [ frac ] [ exp ], RFC 8259 section 6. */
+static struct json_object *
+parse_number(struct json_parser *jp)
+{
+	const char *p = jp->p, *end = jp->end;
+	char text[64];
+	int integer = 1;
+	size_t n;
+
+	if (p < end && *p == '-')
+		p++;
+	if (!is_digit(p, end))
+		return parse_fail(jp, "invalid number"), NULL;
+	if (*p == '0')
+		p++;
+	else
+		p = skip_digits(p, end);
+	if (is_digit(p, end))
+		return parse_fail(jp, "a number has a leading zero"), NULL;
+	if (p < end && *p == '.') {
+		integer = 0;
+		if (!is_digit(++p, end))
+			return parse_fail(jp, "a fraction needs digits"), NULL;
+		p = skip_digits(p, end);
+	}
+	if (p < end && (*p == 'e' || *p == 'E')) {
+		integer = 0;
+		p++;
+		if (p < end && (*p == '+' || *p == '-'))
+			p++;
+		if (!is_digit(p, end))
+			return parse_fail(jp, "an exponent needs digits"), NULL;
+		p = skip_digits(p, end);
+	}
+	n = (size_t)(p - jp->p);
+	if (n >= sizeof(text))
+		return parse_fail(jp, "a number is too long"), NULL;
+	memcpy(text, jp->p, n);
+	text[n] = '\0';
+	jp->p = p;
+	if (integer) {
+		struct json_object *o;
+		long long v;
+
+		errno = 0;
+		v = strtoll(text, NULL, 10);
+		o = json_object_new_int64(v);
+		if (o != NULL && errno == ERANGE)
+			json_object_set_userdata(o, &int64_out_of_range, NULL);
+		return o;
+	}
+	/* strtod reads '.' here: the services never call setlocale. */
+	return json_object_new_double(strtod(text, NULL));
+}
+
+static int
+hex4(struct json_parser *jp, unsigned *out)
+{
+	unsigned v = 0;
+
+	if (jp->end - jp->p < 4)
+		return parse_fail(jp, "a \\u escape needs four hex digits");
+	for (int i = 0; i < 4; i++) {
+		char c = *jp->p++;
+
+		v <<= 4;
+		if (c >= '0' && c <= '9')
+			v |= (unsigned)(c - '0');
+		else if (c >= 'a' && c <= 'f')
+			v |= (unsigned)(c - 'a' + 10);
+		else if (c >= 'A' && c <= 'F')
+			v |= (unsigned)(c - 'A' + 10);
+		else
+			return parse_fail(jp, "a \\u escape needs four hex digits");
+	}
+	*out = v;
+	return 0;
+}
+
+/* After the 'u' of \uXXXX: one code point, a surrogate pair joined. */
+static int
+unicode_escape(struct json_parser *jp, unsigned *cp)
+{
+	unsigned lo;
+
+	if (hex4(jp, cp) < 0)
+		return -1;
+	if (*cp >= 0xDC00 && *cp <= 0xDFFF)
+		return parse_fail(jp, "a lone low surrogate escape");
+	if (*cp < 0xD800 || *cp > 0xDBFF)
+		return 0;
+	if (jp->end - jp->p < 2 || jp->p[0] != '\\' || jp->p[1] != 'u')
+		return parse_fail(jp, "a lone high surrogate escape");
+	jp->p += 2;
+	if (hex4(jp, &lo) < 0)
+		return -1;
+	if (lo < 0xDC00 || lo > 0xDFFF)
+		return parse_fail(jp, "a lone high surrogate escape");
+	*cp = 0x10000 + ((*cp - 0xD800) << 10) + (lo - 0xDC00);
+	return 0;
+}
+
+static size_t
+utf8_encode(unsigned cp, char *out)
+{
+	if (cp < 0x80) {
+		out[0] = (char)cp;
+		return 1;
+	}
+	if (cp < 0x800) {
+		out[0] = (char)(0xC0 | (cp >> 6));
+		out[1] = (char)(0x80 | (cp & 0x3F));
+		return 2;
+	}
+	if (cp < 0x10000) {
+		out[0] = (char)(0xE0 | (cp >> 12));
+		out[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
+		out[2] = (char)(0x80 | (cp & 0x3F));
+		return 3;
+	}
+	out[0] = (char)(0xF0 | (cp >> 18));
+	out[1] = (char)(0x80 | ((cp >> 12) & 0x3F));
+	out[2] = (char)(0x80 | ((cp >> 6) & 0x3F));
+	out[3] = (char)(0x80 | (cp & 0x3F));
+	return 4;
+}
+
+/*
+ * A string after its opening quote, decoded into jp->buf: *len bytes. The
+ * input is valid UTF-8 already; a decoded string is never longer than its
+ * text, so a buffer the size of the input always holds it.
+ */
+static int
+parse_string(struct json_parser *jp, size_t *len)
+{
+	static const char escapes[] = "\"\"\\\\//b\bf\fn\nr\rt\t";
+	size_t o = 0;
+
+	for (;;) {
+		unsigned char c;
+		const char *e;
+		unsigned cp;
+
+		if (jp->p >= jp->end)
+			return parse_fail(jp, "unexpected end of input in a string");
+		c = (unsigned char)*jp->p++;
+		if (c == '"')
+			break;
+		if (c < 0x20)
+			return parse_fail(jp, "a raw control character in a string");
+		if (c != '\\') {
+			jp->buf[o++] = (char)c;
+			continue;
+		}
+		if (jp->p >= jp->end)
+			return parse_fail(jp, "unexpected end of input in a string");
+		c = (unsigned char)*jp->p++;
+		if (c == 'u') {
+			if (unicode_escape(jp, &cp) < 0)
+				return -1;
+			o += utf8_encode(cp, jp->buf + o);
+			continue;
+		}
+		for (e = escapes; *e != '\0' && *e != (char)c; e += 2)
+			;
+		if (*e == '\0')
+			return parse_fail(jp, "an invalid escape in a string");
+		jp->buf[o++] = e[1];
+	}
+	*len = o;
+	return 0;
+}
+
+static int
+expect(struct json_parser *jp, char c, const char *err)
+{
+	skip_space(jp);
+	if (jp->p >= jp->end || *jp->p != c)
+		return parse_fail(jp, err);
+	jp->p++;
+	return 0;
+}
+
+/*
+ * A member name, decoded into jp->buf and NUL-terminated. json-c keys are
+ * C strings, so a name holding \u0000 is refused rather than cut short.
+ */
+static int
+parse_name(struct json_parser *jp, struct json_object *obj)
+{
+	size_t len;
+
+	if (expect(jp, '"', "a member name must be a string") < 0 ||
+	    parse_string(jp, &len) < 0)
+		return -1;
+	if (memchr(jp->buf, '\0', len) != NULL)
+		return parse_fail(jp, "a member name holds a NUL");
+	jp->buf[len] = '\0';
+	if (json_object_object_get_ex(obj, jp->buf, NULL))
+		return parse_fail(jp, "a member name is repeated");
+	return expect(jp, ':', "expected ':' after a member name");
+}
+
+static struct json_object *
+parse_object(struct json_parser *jp, int level)
+{
+	struct json_object *obj = json_object_new_object();
+	struct json_object *v;
+	char *key = NULL;
+
+	if (obj == NULL)
+		return parse_fail(jp, "out of memory"), NULL;
+	skip_space(jp);
+	if (jp->p < jp->end && *jp->p == '}') {
+		jp->p++;
+		return obj;
+	}
+	for (;;) {
+		if (parse_name(jp, obj) < 0)
+			goto fail;
+		/* Parsing the value reuses jp->buf. */
+		if ((key = strdup(jp->buf)) == NULL) {
+			parse_fail(jp, "out of memory");
+			goto fail;
+		}
+		v = parse_value(jp, level + 1);
+		if (jp->err != NULL)
+			goto fail;
+		if (json_object_object_add(obj, key, v) < 0) {
+			json_object_put(v);
+			parse_fail(jp, "out of memory");
+			goto fail;
+		}
+		free(key);
+		key = NULL;
+		skip_space(jp);
+		if (jp->p < jp->end && *jp->p == ',') {
+			jp->p++;
+			continue;
+		}
+		if (expect(jp, '}', "expected ',' or '}' in an object") < 0)
+			goto fail;
+		return obj;
+	}
+fail:
+	free(key);
+	json_object_put(obj);
+	return NULL;
+}
+
+static struct json_object *
+parse_array(struct json_parser *jp, int level)
+{
+	struct json_object *arr = json_object_new_array();
+	struct json_object *v;
+
+	if (arr == NULL)
+		return parse_fail(jp, "out of memory"), NULL;
+	skip_space(jp);
+	if (jp->p < jp->end && *jp->p == ']') {
+		jp->p++;
+		return arr;
+	}
+	for (;;) {
+		v = parse_value(jp, level + 1);
+		if (jp->err != NULL)
+			break;
+		if (json_object_array_add(arr, v) < 0) {
+			json_object_put(v);
+			parse_fail(jp, "out of memory");
+			break;
+		}
+		skip_space(jp);
+		if (jp->p < jp->end && *jp->p == ',') {
+			jp->p++;
+			continue;
+		}
+		if (expect(jp, ']', "expected ',' or ']' in an array") < 0)
+			break;
+		return arr;
+	}
+	json_object_put(arr);
+	return NULL;
+}
+
+static int
+literal(struct json_parser *jp, const char *word)
+{
+	size_t n = strlen(word);
+
+	if ((size_t)(jp->end - jp->p) < n || memcmp(jp->p, word, n) != 0)
+		return parse_fail(jp, "invalid literal");
+	jp->p += n;
+	return 0;
+}
+
+/*
+ * A value at nesting level level (the top-level value is at 1, members and
+ * elements one deeper than their container, as json-c counts). NULL is
+ * JSON null when jp->err is still NULL.
+ */
+static struct json_object *
+parse_value(struct json_parser *jp, int level)
+{
+	struct json_object *o;
+	size_t len;
+
+	if (level > jp->max_depth)
+		return parse_fail(jp, "nesting too deep"), NULL;
+	skip_space(jp);
+	if (jp->p >= jp->end)
+		return parse_fail(jp, "unexpected end of input"), NULL;
+	switch (*jp->p) {
+	case '{':
+		jp->p++;
+		return parse_object(jp, level);
+	case '[':
+		jp->p++;
+		return parse_array(jp, level);
+	case '"':
+		jp->p++;
+		if (parse_string(jp, &len) < 0)
+			return NULL;
+		if ((o = json_object_new_string_len(jp->buf, (int)len)) == NULL)
+			parse_fail(jp, "out of memory");
+		return o;
+	case 't':
+		return literal(jp, "true") < 0 ? NULL : json_object_new_boolean(1);
+	case 'f':
+		return literal(jp, "false") < 0 ? NULL : json_object_new_boolean(0);
+	case 'n':
+		literal(jp, "null");
+		return NULL;
+	default:
+		if ((o = parse_number(jp)) == NULL)
+			parse_fail(jp, "out of memory");
+		return o;
+	}
+}
+
 int
 json_io_parse(const char *buf, size_t len, int max_depth,
     struct json_object **out, const char **err)
 {
-	struct json_tokener *tok;
-	struct json_object *o = NULL;
-	enum json_tokener_error jerr;
-	size_t used;
-	int rc = -1;
+	struct json_parser jp = { buf, buf + len, max_depth, NULL, NULL };
+	struct json_object *o;
 
 	*out = NULL;
-	/* json-c stops at a NUL byte; a raw NUL is never valid JSON anyway. */
 	if (memchr(buf, '\0', len) != NULL) {
 		*err = "NUL byte in the body";
 		return -1;
 	}
-	/*
-	 * RFC 8259 text is UTF-8. json-c's own check lets overlong forms
-	 * through, so the whole body is validated here first.
-	 */
+	/* RFC 8259 text is UTF-8; checked once here, strings need not recheck. */
 	if (text_utf8_length(buf, len) < 0) {
 		*err = "the body is not valid UTF-8";
 		return -1;
 	}
-	tok = json_tokener_new_ex(max_depth);
-	if (tok == NULL) {
+	if ((jp.buf = malloc(len + 1)) == NULL) {
 		*err = "out of memory";
 		return -1;
 	}
-	json_tokener_set_flags(tok, JSON_TOKENER_STRICT | JSON_TOKENER_VALIDATE_UTF8);
-	o = json_tokener_parse_ex(tok, buf, (int)len);
-	jerr = json_tokener_get_error(tok);
-	if (o == NULL || jerr != json_tokener_success) {
-		*err = jerr == json_tokener_continue ? "unexpected end of input"
-		    : json_tokener_error_desc(jerr);
-		goto out;
-	}
-	used = json_tokener_get_parse_end(tok);
-	for (; used < len; used++) {
-		char c = buf[used];
-		if (c != ' ' && c != '\t' && c != '\n' && c != '\r') {
-			*err = "trailing data after the JSON value";
-			goto out;
-		}
+	o = parse_value(&jp, 1);
+	skip_space(&jp);
+	if (jp.err == NULL && jp.p != jp.end)
+		parse_fail(&jp, "trailing data after the JSON value");
+	free(jp.buf);
+	if (jp.err != NULL) {
+		json_object_put(o);
+		*err = jp.err;
+		return -1;
 	}
 	*out = o;
-	o = NULL;
-	rc = 0;
-out:
-	json_object_put(o);
-	json_tokener_free(tok);
-	return rc;
+	return 0;
 }
 
 const char *
@@ -97,13 +473,8 @@ json_io_get_int64(struct json_object *obj, const char *key, int64_t *out)
 		return JSON_FIELD_NULL;
 	if (!json_object_is_type(v, json_type_int))
 		return JSON_FIELD_WRONG_TYPE;
-	/*
-	 * json-c keeps integers above INT64_MAX as uint64 and saturates
-	 * get_int64; below INT64_MIN it saturates with errno set.
-	 */
-	errno = 0;
 	i = json_object_get_int64(v);
-	if (errno != 0 || (i == INT64_MAX && json_object_get_uint64(v) != (uint64_t)INT64_MAX))
+	if (json_object_get_userdata(v) == &int64_out_of_range)
 		return JSON_FIELD_OUT_OF_RANGE;
 	*out = i;
 	return JSON_FIELD_OK;

@@ -17,6 +17,12 @@ struct route {
 	const char *method;
 	const char *pattern;
 	route_handler *handler;
+	/*
+	 * The query parameters the route reads (NULL-terminated), or NULL for
+	 * none: any other parameter is refused before the handler runs, so
+	 * that a typo is an error and never a silently ignored filter.
+	 */
+	const char *const *query;
 };
 
 #define ROUTE_MAX_PARAMS 4

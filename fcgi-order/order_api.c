@@ -142,20 +142,16 @@ filter_read(const struct query *q, struct order_filter *f, struct field_errors *
 static void
 order_list(struct http_request *req)
 {
-	static const char *const keys[] = { "user_id", "status", "limit", "after", NULL };
 	static const char *const carry[] = { "user_id", "status", NULL };
-	struct query q;
 	struct order_filter f;
 	struct page page;
 	struct field_errors fe;
 	enum store_status st;
 	int more;
 
-	if (http_query_or_reply(req, keys, &q) < 0)
-		return;
 	field_errors_init(&fe);
-	page_read(&page, &q, ORDER_PAGE_DEFAULT, ORDER_PAGE_MAX, &fe);
-	filter_read(&q, &f, &fe);
+	page_read(&page, &req->q, ORDER_PAGE_DEFAULT, ORDER_PAGE_MAX, &fe);
+	filter_read(&req->q, &f, &fe);
 	if (fe.n > 0) {
 		http_problem_send_fields(req, &fe);
 		return;
@@ -169,7 +165,7 @@ order_list(struct http_request *req)
 	if (st != STORE_OK) {
 		store_problem_send(req, st, "listing failed");
 	} else {
-		page_close(&page, more, "/order", &q, carry);
+		page_close(&page, more, "/order", &req->q, carry);
 		http_send_json(req, 200, page.body);
 	}
 	page_free(&page);
@@ -261,10 +257,15 @@ order_health(struct http_request *req)
 	json_object_put(body);
 }
 
+static const char *const order_list_query[] = {
+	"user_id", "status", "limit", "after", NULL
+};
+
 static const struct route order_routes[] = {
 	{ .method = "GET",    .pattern = "/order/health", .handler = order_health },
 	{ .method = "POST",   .pattern = "/order",        .handler = order_create },
-	{ .method = "GET",    .pattern = "/order",        .handler = order_list },
+	{ .method = "GET",    .pattern = "/order",        .handler = order_list,
+	  .query = order_list_query },
 	{ .method = "GET",    .pattern = "/order/{id}",   .handler = order_get },
 	{ .method = "PATCH",  .pattern = "/order/{id}",   .handler = order_patch },
 	{ .method = "DELETE", .pattern = "/order/{id}",   .handler = order_delete },

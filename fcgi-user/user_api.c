@@ -101,18 +101,14 @@ page_add_user(const struct user *u, void *arg)
 static void
 user_list(struct http_request *req)
 {
-	static const char *const keys[] = { "limit", "after", "email", NULL };
 	static const char *const carry[] = { "email", NULL };
-	struct query q;
 	struct page page;
 	struct field_errors fe;
 	enum store_status st;
 	int more;
 
-	if (http_query_or_reply(req, keys, &q) < 0)
-		return;
 	field_errors_init(&fe);
-	page_read(&page, &q, USER_PAGE_DEFAULT, USER_PAGE_MAX, &fe);
+	page_read(&page, &req->q, USER_PAGE_DEFAULT, USER_PAGE_MAX, &fe);
 	if (fe.n > 0) {
 		http_problem_send_fields(req, &fe);
 		return;
@@ -121,12 +117,12 @@ user_list(struct http_request *req)
 		http_problem_send(req, 500, "out of memory");
 		return;
 	}
-	st = user_store_list(req_db(req), page.after, query_get(&q, "email"),
+	st = user_store_list(req_db(req), page.after, query_get(&req->q, "email"),
 	    (int)page.limit, page_add_user, &page, &more);
 	if (st != STORE_OK) {
 		store_problem_send(req, st, "listing failed");
 	} else {
-		page_close(&page, more, "/user", &q, carry);
+		page_close(&page, more, "/user", &req->q, carry);
 		http_send_json(req, 200, page.body);
 	}
 	page_free(&page);
@@ -191,10 +187,13 @@ user_health(struct http_request *req)
 	json_object_put(body);
 }
 
+static const char *const user_list_query[] = { "limit", "after", "email", NULL };
+
 static const struct route user_routes[] = {
 	{ .method = "GET",    .pattern = "/user/health", .handler = user_health },
 	{ .method = "POST",   .pattern = "/user",        .handler = user_create },
-	{ .method = "GET",    .pattern = "/user",        .handler = user_list },
+	{ .method = "GET",    .pattern = "/user",        .handler = user_list,
+	  .query = user_list_query },
 	{ .method = "GET",    .pattern = "/user/{id}",   .handler = user_get },
 	{ .method = "PATCH",  .pattern = "/user/{id}",   .handler = user_patch },
 	{ .method = "DELETE", .pattern = "/user/{id}",   .handler = user_delete },
