@@ -179,7 +179,8 @@ config_parse(struct svc_config *cfg, const struct config_option *extra,
 		fprintf(stderr, "too many options\n");
 		return CONFIG_EXIT_FAILURE;
 	}
-	memcpy(opts + n, extra, n_extra * sizeof(*extra));
+	if (n_extra > 0)	/* extra may be NULL then, and memcpy's may not */
+		memcpy(opts + n, extra, n_extra * sizeof(*extra));
 	n += n_extra;
 
 	for (size_t i = 0; i < n; i++) {
