@@ -26,6 +26,9 @@ config_defaults(struct svc_config *cfg, const char *service, const char *db_path
 	cfg->max_body = 64 * 1024;
 	cfg->json_max_depth = 32;
 	cfg->log_level = LOG_LEVEL_INFO;
+	cfg->synchronous_full = 1;
+	cfg->require_if_match = 0;
+	cfg->idempotency_ttl = 24 * 60 * 60;
 }
 
 static int
@@ -114,6 +117,11 @@ option_set(const struct config_option *opt, const char *value, const char *sourc
 		if (parse_bool(value, (int *)opt->dst) < 0)
 			goto bad;
 		return 0;
+	case CONFIG_SYNCHRONOUS:
+		if (strcmp(value, "full") != 0 && strcmp(value, "normal") != 0)
+			goto bad;
+		*(int *)opt->dst = strcmp(value, "full") == 0;
+		return 0;
 	}
 bad:
 	fprintf(stderr, "invalid value '%s' for %s\n", value, source);
@@ -172,8 +180,16 @@ config_parse(struct svc_config *cfg, const struct config_option *extra,
 		  "containers nested around a value (default 32)" },
 		{ "log-level", CONFIG_LOG_LEVEL, &cfg->log_level, 0, 0, "LEVEL",
 		  "debug, info, warn or error (default info)" },
+		{ "synchronous", CONFIG_SYNCHRONOUS, &cfg->synchronous_full, 0, 0, "MODE",
+		  "full: a 2xx survives power loss; normal: only a crash of the "
+		  "service, and writes are faster (default full)" },
+		{ "require-if-match", CONFIG_BOOL, &cfg->require_if_match, 0, 0, NULL,
+		  "refuse PATCH and DELETE without If-Match (428)" },
+		{ "idempotency-ttl", CONFIG_INT, &cfg->idempotency_ttl, 60, 30L * 24 * 60 * 60,
+		  "SECONDS", "how long an Idempotency-Key and its answer are kept "
+		  "(default 86400)" },
 	};
-	size_t n = 6;
+	size_t n = 9;
 
 	if (n + n_extra > CONFIG_MAX_OPTIONS) {
 		fprintf(stderr, "too many options\n");

@@ -19,7 +19,8 @@ enum config_kind {
 	CONFIG_INT,		/* dst: long, within [min, max] */
 	CONFIG_SIZE,		/* dst: size_t, bytes with optional k/m suffix */
 	CONFIG_LOG_LEVEL,	/* dst: enum log_level */
-	CONFIG_BOOL		/* dst: int; a flag, or true/false/1/0 in env */
+	CONFIG_BOOL,		/* dst: int; a flag, or true/false/1/0 in env */
+	CONFIG_SYNCHRONOUS	/* dst: int; "full" 1, "normal" 0 */
 };
 
 struct config_option {
@@ -40,6 +41,9 @@ struct svc_config {
 	size_t max_body;
 	long json_max_depth;
 	enum log_level log_level;
+	int synchronous_full;	/* PRAGMA synchronous: FULL (1) or NORMAL (0) */
+	int require_if_match;	/* PATCH and DELETE without If-Match: 428 */
+	long idempotency_ttl;	/* seconds an Idempotency-Key is remembered */
 };
 
 /* Fill in the defaults; db_path is the service's production default. */

@@ -78,8 +78,10 @@ migrate_to(struct db *db, const char *const *migrations, size_t n)
 }
 
 struct db *
-db_open(const char *path, const char *const *migrations, size_t n, int migrate)
+db_open(const struct svc_config *cfg, const char *const *migrations, size_t n,
+    int migrate)
 {
+	const char *path = cfg->db_path;
 	struct db *db = calloc(1, sizeof(*db));
 	long version = 0;
 	char what[512];
@@ -104,12 +106,14 @@ db_open(const char *path, const char *const *migrations, size_t n, int migrate)
 	sqlite3_extended_result_codes(db->conn, 1);
 	sqlite3_busy_timeout(db->conn, DB_BUSY_TIMEOUT_MS);
 	/*
-	 * WAL lets readers run beside the one writer; synchronous=FULL makes
-	 * every acknowledged COMMIT durable across power loss, not only
-	 * across a crash of the process.
+	 * WAL lets readers run beside the one writer. synchronous=FULL syncs
+	 * the WAL at every COMMIT, so an acknowledged write survives power
+	 * loss; NORMAL syncs only at checkpoints, so the last writes before a
+	 * power loss (never a crash of the process) can be lost.
 	 */
 	if (exec(db, "PRAGMA journal_mode = WAL") != SQLITE_OK ||
-	    exec(db, "PRAGMA synchronous = FULL") != SQLITE_OK ||
+	    exec(db, cfg->synchronous_full ? "PRAGMA synchronous = FULL"
+	    : "PRAGMA synchronous = NORMAL") != SQLITE_OK ||
 	    exec(db, "PRAGMA foreign_keys = ON") != SQLITE_OK)
 		goto fail;
 
@@ -123,6 +127,8 @@ db_open(const char *path, const char *const *migrations, size_t n, int migrate)
 	}
 	return db;
 fail:
+	log_msg(LOG_LEVEL_ERROR, "event=db_unusable path=%s",
+	    log_value(what, sizeof(what), path));
 	db_close(db);
 	return NULL;
 }

@@ -12,21 +12,24 @@
 
 #include <sqlite3.h>
 
+#include "config.h"
 #include "store.h"
 
 #define DB_MAX_STATEMENTS 32
+/* Statement indices from here up belong to common/ (idempotency keys). */
+#define DB_STMT_COMMON 24
 #define DB_BUSY_TIMEOUT_MS 5000
 
 struct db;
 
 /*
- * Open path. migrations[i] is the SQL that takes the schema from version i
+ * Open cfg->db_path with cfg->synchronous_full. migrations[i] is the SQL that takes the schema from version i
  * to i + 1. With migrate set, missing ones are applied, each in its own
  * transaction; without, the schema must already be at n (worker threads
  * open after the main thread migrated). Returns NULL after logging why.
  */
-struct db *db_open(const char *path, const char *const *migrations, size_t n,
-    int migrate);
+struct db *db_open(const struct svc_config *cfg, const char *const *migrations,
+    size_t n, int migrate);
 
 /* Finalise cached statements and close. Accepts NULL. */
 void db_close(struct db *db);

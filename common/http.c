@@ -31,6 +31,7 @@ http_status_text(int status)
 	case 404: return "Not Found";
 	case 405: return "Method Not Allowed";
 	case 409: return "Conflict";
+	case 410: return "Gone";
 	case 411: return "Length Required";
 	case 412: return "Precondition Failed";
 	case 413: return "Content Too Large";
@@ -43,6 +44,7 @@ http_status_text(int status)
 	case 502: return "Bad Gateway";
 	case 503: return "Service Unavailable";
 	case 504: return "Gateway Timeout";
+	case 507: return "Insufficient Storage";
 	}
 	return "Unknown";
 }
@@ -81,8 +83,18 @@ void
 http_send_body(struct http_request *req, int status, const char *content_type,
     struct json_object *body)
 {
-	const char *text = "";
+	const char *text = NULL;
 	size_t len = 0;
+
+	if (body != NULL)
+		text = json_io_to_string(body, &len);
+	http_send_text(req, status, content_type, text, len);
+}
+
+void
+http_send_text(struct http_request *req, int status, const char *content_type,
+    const char *text, size_t len)
+{
 	char head[256];
 	int head_len;
 
@@ -92,15 +104,13 @@ http_send_body(struct http_request *req, int status, const char *content_type,
 		return;
 	}
 	req->status = status;
-	if (body != NULL)
-		text = json_io_to_string(body, &len);
 
 	/* libfcgi's own FCGX_FPrintF knows no %zu: format here instead. */
 	head_len = snprintf(head, sizeof(head),
 	    "Status: %d %s\r\n%s%s%sContent-Length: %zu\r\nX-Request-Id: %s\r\n",
 	    status, http_status_text(status),
-	    body != NULL ? "Content-Type: " : "", body != NULL ? content_type : "",
-	    body != NULL ? "\r\n" : "", len, req->request_id);
+	    text != NULL ? "Content-Type: " : "", text != NULL ? content_type : "",
+	    text != NULL ? "\r\n" : "", len, req->request_id);
 	FCGX_PutStr(head, head_len, req->fcgi->out);
 	FCGX_PutStr(req->headers, (int)req->headers_len, req->fcgi->out);
 	FCGX_PutStr("\r\n", 2, req->fcgi->out);
@@ -174,6 +184,7 @@ http_read_json_object(struct http_request *req, const char *const *content_types
 		http_problem_send(req, 400, "the body is shorter than its Content-Length");
 		return -1;
 	}
+	req->body_len = (size_t)len;
 	if (json_io_parse(req->body, (size_t)len, (int)req->cfg->json_max_depth,
 	    out, &err) < 0) {
 		http_problem_send(req, 400, "malformed JSON: %s", err);
@@ -326,10 +337,15 @@ http_if_match_allows(const struct if_match *im, int64_t version)
 }
 
 int
-http_if_match_or_400(struct http_request *req, struct if_match *out)
+http_if_match_or_reply(struct http_request *req, struct if_match *out)
 {
 	if (http_if_match_parse(http_param(req, "HTTP_IF_MATCH"), out) < 0) {
 		http_problem_send(req, 400, "malformed If-Match header");
+		return -1;
+	}
+	if (!out->present && req->cfg->require_if_match) {
+		http_problem_send(req, 428, "this service requires If-Match with the "
+		    "resource's ETag on PATCH and DELETE");
 		return -1;
 	}
 	return 0;
@@ -397,6 +413,7 @@ http_serve(struct http_request *req, FCGX_Request *fcgi,
 	req->status = 0;
 	req->headers_len = 0;
 	req->headers[0] = '\0';
+	req->body_len = 0;
 	req->path = "";
 	req->query = "";
 	req->uri[0] = '\0';

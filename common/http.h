@@ -38,6 +38,7 @@ struct http_request {
 	char uri[HTTP_MAX_URI + 1];
 	struct timespec start;
 	char *body;		/* the worker's buffer of cfg->max_body + 1 bytes */
+	size_t body_len;	/* bytes read into body */
 };
 
 /*
@@ -59,6 +60,9 @@ int http_header_add(struct http_request *req, const char *name, const char *fmt,
 /* Answer status with body (borrowed; NULL sends an empty body). */
 void http_send_body(struct http_request *req, int status, const char *content_type,
     struct json_object *body);
+/* Answer status with text[0..len) (NULL: no body, no Content-Type). */
+void http_send_text(struct http_request *req, int status, const char *content_type,
+    const char *text, size_t len);
 void http_send_json(struct http_request *req, int status, struct json_object *body);
 void http_send_empty(struct http_request *req, int status);
 
@@ -110,7 +114,10 @@ int http_if_match_parse(const char *value, struct if_match *out);
 /* 1 if a resource at version passes the precondition. */
 int http_if_match_allows(const struct if_match *im, int64_t version);
 
-/* Parse If-Match from the request. Returns 0, or -1 after a 400. */
-int http_if_match_or_400(struct http_request *req, struct if_match *out);
+/*
+ * Parse If-Match from the request. Returns 0, or -1 after a 400 (malformed)
+ * or a 428 (absent while --require-if-match is set).
+ */
+int http_if_match_or_reply(struct http_request *req, struct if_match *out);
 
 #endif

@@ -19,8 +19,13 @@ store_status_http(enum store_status st)
 		return 409;
 	case STORE_STALE:
 		return 412;
+	case STORE_GONE:
+		return 410;
 	case STORE_BUSY:
+	case STORE_UNAVAILABLE:
 		return 503;
+	case STORE_FULL:
+		return 507;
 	case STORE_ERR:
 		break;
 	}
@@ -32,10 +37,24 @@ store_problem_send(struct http_request *req, enum store_status st, const char *d
 {
 	int status = store_status_http(st);
 
-	if (st == STORE_BUSY)
+	switch (st) {
+	case STORE_BUSY:
 		http_header_add(req, "Retry-After", "1");
-	if (st == STORE_ERR || st == STORE_BUSY)
 		detail = "the database could not complete the request";
+		break;
+	case STORE_FULL:
+		detail = "no space left to store the request; nothing was written";
+		break;
+	case STORE_UNAVAILABLE:
+		http_header_add(req, "Retry-After", "5");
+		detail = "the database cannot be written now; nothing was written";
+		break;
+	case STORE_ERR:
+		detail = "the database could not complete the request";
+		break;
+	default:
+		break;
+	}
 	http_problem_send(req, status, "%s", detail);
 }
 
@@ -48,6 +67,12 @@ store_status_from_sqlite(int rc)
 	case SQLITE_BUSY:
 	case SQLITE_LOCKED:
 		return STORE_BUSY;
+	case SQLITE_FULL:
+		return STORE_FULL;
+	case SQLITE_READONLY:
+	case SQLITE_IOERR:
+	case SQLITE_CANTOPEN:
+		return STORE_UNAVAILABLE;
 	}
 	return STORE_ERR;
 }

@@ -12,7 +12,10 @@ enum store_status {
 	STORE_NOT_FOUND,
 	STORE_CONFLICT,		/* a uniqueness rule or the resource's state */
 	STORE_STALE,		/* If-Match did not match the current version */
+	STORE_GONE,		/* it existed and was deleted: a tombstone */
 	STORE_BUSY,		/* the database stayed locked past its timeout */
+	STORE_FULL,		/* the disk or the database is full */
+	STORE_UNAVAILABLE,	/* the database cannot be written: read-only, I/O */
 	STORE_ERR
 };
 

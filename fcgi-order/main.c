@@ -47,7 +47,7 @@ main(int argc, char **argv)
 	}
 	log_init("order", cfg.log_level);
 
-	db = db_open(cfg.db_path, order_store_migrations, order_store_n_migrations, 1);
+	db = db_open(&cfg, order_store_migrations, order_store_n_migrations, 1);
 	if (db == NULL)
 		return EXIT_FAILURE;
 	db_close(db);

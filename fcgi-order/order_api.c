@@ -11,6 +11,7 @@
 
 #include "db.h"
 #include "http.h"
+#include "idempotency.h"
 #include "json_io.h"
 #include "order_api.h"
 #include "order_model.h"
@@ -58,15 +59,67 @@ user_service_unavailable(struct http_request *req, enum user_lookup l, long retr
 	    : "the user service did not answer; nothing was written");
 }
 
+/*
+ * Before an order is written: does its user exist? Asked after the
+ * Idempotency-Key checks, so that a replay needs no user service.
+ */
+static int
+order_user_checked(struct http_request *req, void *arg)
+{
+	const struct order *o = arg;
+	struct field_errors fe;
+	enum user_lookup l;
+	long retry_after;
+
+	l = user_client_lookup(worker(req)->users, o->user_id, req->request_id, &retry_after);
+	if (l == USER_EXISTS)
+		return 0;
+	if (l == USER_ABSENT || l == USER_DELETED) {
+		field_errors_init(&fe);
+		field_errors_add(&fe, 422, "user_id", l == USER_ABSENT ? "no such user"
+		    : "the user was deleted");
+		http_problem_send_fields(req, &fe);
+	} else {
+		user_service_unavailable(req, l, retry_after);
+	}
+	return -1;
+}
+
+static enum store_status
+order_create_insert(struct db *db, void *arg)
+{
+	return order_store_insert(db, arg);
+}
+
+static struct json_object *
+order_create_to_json(const void *arg, int64_t *id, int64_t *version)
+{
+	const struct order *o = arg;
+
+	*id = o->id;
+	*version = o->version;
+	return order_to_json(o);
+}
+
+static void
+order_create_problem(struct http_request *req, enum store_status st)
+{
+	store_problem_send(req, st, "the order could not be stored");
+}
+
+static const struct create_ops order_create_ops = {
+	.insert = order_create_insert,
+	.to_json = order_create_to_json,
+	.collection = "/order",
+	.problem = order_create_problem,
+};
+
 static void
 order_create(struct http_request *req)
 {
 	struct order *o = &worker(req)->scratch;
 	struct json_object *body;
 	struct field_errors fe;
-	enum user_lookup l;
-	enum store_status st;
-	long retry_after;
 
 	if (http_read_json_object(req, http_json_types, &body) < 0)
 		return;
@@ -77,24 +130,7 @@ order_create(struct http_request *req)
 		http_problem_send_fields(req, &fe);
 		return;
 	}
-
-	l = user_client_lookup(worker(req)->users, o->user_id, req->request_id, &retry_after);
-	if (l == USER_ABSENT) {
-		field_errors_add(&fe, 422, "user_id", "no such user");
-		http_problem_send_fields(req, &fe);
-		return;
-	}
-	if (l != USER_EXISTS) {
-		user_service_unavailable(req, l, retry_after);
-		return;
-	}
-
-	st = order_store_insert(worker(req)->db, o);
-	if (st != STORE_OK) {
-		store_problem_send(req, st, "the order could not be stored");
-		return;
-	}
-	order_send(req, 201, o);
+	idempotent_create(req, worker(req)->db, &order_create_ops, o, order_user_checked);
 }
 
 static void
@@ -182,7 +218,7 @@ order_patch(struct http_request *req)
 	enum store_status st;
 	int64_t id;
 
-	if (http_path_id_or_404(req, 0, &id) < 0 || http_if_match_or_400(req, &im) < 0)
+	if (http_path_id_or_404(req, 0, &id) < 0 || http_if_match_or_reply(req, &im) < 0)
 		return;
 	if (http_read_json_object(req, http_patch_types, &body) < 0)
 		return;
@@ -219,7 +255,7 @@ order_delete(struct http_request *req)
 	enum store_status st;
 	int64_t id;
 
-	if (http_path_id_or_404(req, 0, &id) < 0 || http_if_match_or_400(req, &im) < 0)
+	if (http_path_id_or_404(req, 0, &id) < 0 || http_if_match_or_reply(req, &im) < 0)
 		return;
 	st = order_store_delete(worker(req)->db, id, &im, &current);
 	switch (st) {
@@ -290,7 +326,7 @@ order_thread_init(const struct svc_config *cfg)
 
 	if (w == NULL)
 		return NULL;
-	w->db = db_open(cfg->db_path, order_store_migrations, order_store_n_migrations, 0);
+	w->db = db_open(cfg, order_store_migrations, order_store_n_migrations, 0);
 	w->users = user_client_new(&order_user_api);
 	if (w->db == NULL || w->users == NULL) {
 		order_thread_fini(w);

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "idempotency.h"
 #include "log.h"
 #include "order_store.h"
 
@@ -31,6 +32,8 @@ const char *const order_store_migrations[] = {
 	"  line_total_cents INTEGER NOT NULL,"
 	"  PRIMARY KEY (order_id, line)"
 	") STRICT, WITHOUT ROWID;",
+	/* 2: Idempotency-Key answers of POST /order. */
+	IDEMPOTENCY_MIGRATION,
 };
 const size_t order_store_n_migrations =
     sizeof(order_store_migrations) / sizeof(order_store_migrations[0]);
@@ -158,15 +161,11 @@ enum store_status
 order_store_insert(struct db *db, struct order *o)
 {
 	struct order row;
-	sqlite3_stmt *st;
+	sqlite3_stmt *st = stmt(db, SQL_INSERT);
 	enum store_status s;
-	int rc;
 
-	if ((rc = db_begin_write(db)) != SQLITE_OK)
-		return store_status_from_sqlite(rc);
-	st = stmt(db, SQL_INSERT);
 	if (st == NULL)
-		return db_end_write(db, STORE_ERR);
+		return STORE_ERR;
 	sqlite3_bind_int64(st, 1, o->user_id);
 	sqlite3_bind_text(st, 2, o->currency, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 3, o->total_cents);
@@ -180,7 +179,7 @@ order_store_insert(struct db *db, struct order *o)
 		memcpy(o->updated_at, row.updated_at, sizeof(o->updated_at));
 		s = items_insert(db, o);
 	}
-	return db_end_write(db, s);
+	return s;
 }
 
 enum store_status

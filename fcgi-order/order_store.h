@@ -16,7 +16,10 @@
 extern const char *const order_store_migrations[];
 extern const size_t order_store_n_migrations;
 
-/* Insert o (lines and totals computed); fills in id, times and version. */
+/*
+ * Insert o (lines and totals computed) inside the caller's write
+ * transaction; fills in id, times and version.
+ */
 enum store_status order_store_insert(struct db *db, struct order *o);
 
 enum store_status order_store_get(struct db *db, int64_t id, struct order *out);

@@ -90,23 +90,25 @@ user_client_free(struct user_client *c)
 	free(c);
 }
 
-int
+enum user_lookup
 user_client_parse_answer(long status, const char *body, size_t len, int64_t id)
 {
 	struct json_object *o = NULL;
+	enum user_lookup l = USER_UNAVAILABLE;
 	const char *err;
 	int64_t got;
-	int rc = -1;
 
 	if (status == 404)
-		return 0;
+		return USER_ABSENT;
+	if (status == 410)
+		return USER_DELETED;
 	if (status != 200 || json_io_parse(body, len, 8, &o, &err) < 0)
-		return -1;
+		return USER_UNAVAILABLE;
 	if (json_object_is_type(o, json_type_object) &&
 	    json_io_get_int64(o, "id", &got) == JSON_FIELD_OK && got == id)
-		rc = 1;
+		l = USER_EXISTS;
 	json_object_put(o);
-	return rc;
+	return l;
 }
 
 /* 1 for failures that happen before the request reached the service. */
@@ -158,11 +160,8 @@ backoff(struct user_client *c, int n, int64_t left_ms)
 	nanosleep(&ts, NULL);
 }
 
-/*
- * GET path with retries of connection failures inside the deadline.
- * Returns 1 (exists), 0 (absent) or -1 (unavailable), as the answer says.
- */
-static int
+/* GET path with retries of connection failures inside the deadline. */
+static enum user_lookup
 get_checked(struct user_client *c, const char *path, int64_t id, const char *request_id)
 {
 	char url[1024], rid[96];
@@ -170,7 +169,7 @@ get_checked(struct user_client *c, const char *path, int64_t id, const char *req
 	int64_t deadline = now_ms() + c->cfg->timeout_ms;
 	long status = 0;
 	CURLcode rc = CURLE_OK;
-	int result = -1;
+	enum user_lookup result = USER_UNAVAILABLE;
 
 	snprintf(url, sizeof(url), "%s%s", c->base, path);
 	headers = curl_slist_append(headers, "Accept: application/json");
@@ -195,7 +194,7 @@ get_checked(struct user_client *c, const char *path, int64_t id, const char *req
 	}
 	if (rc == CURLE_OK)
 		result = user_client_parse_answer(status, c->answer, c->len, id);
-	if (result < 0)
+	if (result == USER_UNAVAILABLE)
 		log_msg(LOG_LEVEL_WARN, "event=user_api_failed req_id=%s path=%s curl=%d "
 		    "status=%ld", request_id ? request_id : "-", path, (int)rc, status);
 	curl_slist_free_all(headers);
@@ -208,7 +207,7 @@ user_client_lookup(struct user_client *c, int64_t id, const char *request_id,
 {
 	char path[64];
 	int64_t wait_ms = 0;
-	int found;
+	enum user_lookup l;
 
 	*retry_after_s = 1;
 	if (!breaker_allow(c->cfg->breaker, now_ms(), &wait_ms)) {
@@ -218,11 +217,9 @@ user_client_lookup(struct user_client *c, int64_t id, const char *request_id,
 		return USER_BREAKER_OPEN;
 	}
 	snprintf(path, sizeof(path), "/user/%" PRId64, id);
-	found = get_checked(c, path, id, request_id);
-	breaker_record(c->cfg->breaker, found >= 0, now_ms());
-	if (found < 0)
-		return USER_UNAVAILABLE;
-	return found ? USER_EXISTS : USER_ABSENT;
+	l = get_checked(c, path, id, request_id);
+	breaker_record(c->cfg->breaker, l != USER_UNAVAILABLE, now_ms());
+	return l;
 }
 
 enum user_service_state

@@ -6,7 +6,7 @@
  * Each lookup has a total deadline; a connection failure of the GET is
  * retried at most twice, after a full-jitter exponential backoff, inside
  * that deadline. The answer is untrusted input: anything but a 200 with a
- * JSON object holding the asked-for id, or a 404, counts as the user
+ * JSON object holding the asked-for id, a 404 or a 410 counts as the user
  * service being unavailable.
  */
 #ifndef MICROSHOP_USER_CLIENT_H
@@ -25,7 +25,8 @@ struct user_client_config {
 
 enum user_lookup {
 	USER_EXISTS,
-	USER_ABSENT,
+	USER_ABSENT,		/* 404: there never was such a user */
+	USER_DELETED,		/* 410: the user was deleted */
 	USER_UNAVAILABLE,	/* unreachable, timed out, 5xx, or a bad answer */
 	USER_BREAKER_OPEN	/* failed fast: the breaker is open */
 };
@@ -59,9 +60,10 @@ enum user_service_state user_client_health(struct user_client *c);
 const char *user_service_state_name(enum user_service_state s);
 
 /*
- * Read a user service answer: 1 if status and body say user id exists, 0
- * if they say it does not (404), -1 for anything else. Pure; unit-tested.
+ * Read a user service answer about user id: USER_EXISTS, USER_ABSENT,
+ * USER_DELETED, or USER_UNAVAILABLE for anything else. Pure; unit-tested.
  */
-int user_client_parse_answer(long status, const char *body, size_t len, int64_t id);
+enum user_lookup user_client_parse_answer(long status, const char *body, size_t len,
+    int64_t id);
 
 #endif

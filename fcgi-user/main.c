@@ -29,7 +29,7 @@ main(int argc, char **argv)
 	log_init("user", cfg.log_level);
 
 	/* Migrate once, before any worker opens its own connection. */
-	db = db_open(cfg.db_path, user_store_migrations, user_store_n_migrations, 1);
+	db = db_open(&cfg, user_store_migrations, user_store_n_migrations, 1);
 	if (db == NULL)
 		return EXIT_FAILURE;
 	db_close(db);

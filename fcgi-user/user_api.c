@@ -12,6 +12,7 @@
 
 #include "db.h"
 #include "http.h"
+#include "idempotency.h"
 #include "json_io.h"
 #include "page.h"
 #include "problem.h"
@@ -39,6 +40,17 @@ user_send(struct http_request *req, int status, const struct user *u)
 	json_object_put(body);
 }
 
+/* Answer a store failure, saying what it means for a user. */
+static void
+user_problem_send(struct http_request *req, enum store_status st)
+{
+	store_problem_send(req, st,
+	    st == STORE_STALE ? "the user has changed since the ETag given in If-Match"
+	    : st == STORE_GONE ? "the user was deleted"
+	    : st == STORE_CONFLICT ? "a user with this email already exists"
+	    : "no such user");
+}
+
 /* Read and check the body into in. Returns 0, or -1 after answering. */
 static int
 user_input_or_reply(struct http_request *req, int create, struct user_input *in)
@@ -58,21 +70,44 @@ user_input_or_reply(struct http_request *req, int create, struct user_input *in)
 	return 0;
 }
 
+struct user_create {
+	struct user_input in;
+	struct user u;
+};
+
+static enum store_status
+user_create_insert(struct db *db, void *arg)
+{
+	struct user_create *c = arg;
+
+	return user_store_insert(db, &c->in, &c->u);
+}
+
+static struct json_object *
+user_create_to_json(const void *arg, int64_t *id, int64_t *version)
+{
+	const struct user_create *c = arg;
+
+	*id = c->u.id;
+	*version = c->u.version;
+	return user_to_json(&c->u);
+}
+
+static const struct create_ops user_create_ops = {
+	.insert = user_create_insert,
+	.to_json = user_create_to_json,
+	.collection = "/user",
+	.problem = user_problem_send,
+};
+
 static void
 user_create(struct http_request *req)
 {
-	struct user_input in;
-	struct user u;
-	enum store_status st;
+	struct user_create c;
 
-	if (user_input_or_reply(req, 1, &in) < 0)
+	if (user_input_or_reply(req, 1, &c.in) < 0)
 		return;
-	st = user_store_insert(req_db(req), &in, &u);
-	if (st != STORE_OK) {
-		store_problem_send(req, st, "a user with this email already exists");
-		return;
-	}
-	user_send(req, 201, &u);
+	idempotent_create(req, req_db(req), &user_create_ops, &c, NULL);
 }
 
 static void
@@ -86,7 +121,7 @@ user_get(struct http_request *req)
 		return;
 	st = user_store_get(req_db(req), id, &u);
 	if (st != STORE_OK) {
-		store_problem_send(req, st, "no such user");
+		user_problem_send(req, st);
 		return;
 	}
 	user_send(req, 200, &u);
@@ -137,16 +172,13 @@ user_patch(struct http_request *req)
 	int64_t id;
 	enum store_status st;
 
-	if (http_path_id_or_404(req, 0, &id) < 0 || http_if_match_or_400(req, &im) < 0)
+	if (http_path_id_or_404(req, 0, &id) < 0 || http_if_match_or_reply(req, &im) < 0)
 		return;
 	if (user_input_or_reply(req, 0, &in) < 0)
 		return;
 	st = user_store_update(req_db(req), id, &im, &in, &u);
 	if (st != STORE_OK) {
-		store_problem_send(req, st, st == STORE_STALE
-		    ? "the user has changed since the ETag given in If-Match"
-		    : st == STORE_NOT_FOUND ? "no such user"
-		    : "a user with this email already exists");
+		user_problem_send(req, st);
 		return;
 	}
 	user_send(req, 200, &u);
@@ -159,13 +191,11 @@ user_delete(struct http_request *req)
 	int64_t id;
 	enum store_status st;
 
-	if (http_path_id_or_404(req, 0, &id) < 0 || http_if_match_or_400(req, &im) < 0)
+	if (http_path_id_or_404(req, 0, &id) < 0 || http_if_match_or_reply(req, &im) < 0)
 		return;
 	st = user_store_delete(req_db(req), id, &im);
 	if (st != STORE_OK) {
-		store_problem_send(req, st, st == STORE_STALE
-		    ? "the user has changed since the ETag given in If-Match"
-		    : "no such user");
+		user_problem_send(req, st);
 		return;
 	}
 	http_send_empty(req, 204);
@@ -202,7 +232,7 @@ static const struct route user_routes[] = {
 static void *
 user_thread_init(const struct svc_config *cfg)
 {
-	return db_open(cfg->db_path, user_store_migrations, user_store_n_migrations, 0);
+	return db_open(cfg, user_store_migrations, user_store_n_migrations, 0);
 }
 
 static void

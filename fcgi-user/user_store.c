@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "idempotency.h"
 #include "log.h"
 #include "user_store.h"
 
@@ -18,6 +19,14 @@ const char *const user_store_migrations[] = {
 	"  updated_at TEXT NOT NULL,"
 	"  version INTEGER NOT NULL"
 	") STRICT;",
+	/* 2: tombstones. A deleted user leaves its id and when, nothing
+	 * personal: orders that name the id can still be explained (410). */
+	"CREATE TABLE deleted_users ("
+	"  id INTEGER PRIMARY KEY,"
+	"  deleted_at TEXT NOT NULL"
+	") STRICT;",
+	/* 3: Idempotency-Key answers of POST /user. */
+	IDEMPOTENCY_MIGRATION,
 };
 const size_t user_store_n_migrations =
     sizeof(user_store_migrations) / sizeof(user_store_migrations[0]);
@@ -30,7 +39,9 @@ enum user_sql {
 	SQL_GET,
 	SQL_LIST,
 	SQL_UPDATE,
-	SQL_DELETE
+	SQL_DELETE,
+	SQL_TOMBSTONE,
+	SQL_IS_DELETED
 };
 
 static const char *const user_sql[] = {
@@ -42,6 +53,8 @@ static const char *const user_sql[] = {
 	[SQL_UPDATE] = "UPDATE users SET name = ?2, email = ?3, updated_at = " NOW ","
 	    " version = version + 1 WHERE id = ?1 RETURNING " USER_COLUMNS,
 	[SQL_DELETE] = "DELETE FROM users WHERE id = ?1",
+	[SQL_TOMBSTONE] = "INSERT INTO deleted_users (id, deleted_at) VALUES (?1, " NOW ")",
+	[SQL_IS_DELETED] = "SELECT 1 FROM deleted_users WHERE id = ?1",
 };
 
 static sqlite3_stmt *
@@ -82,20 +95,33 @@ step_row(struct db *db, sqlite3_stmt *st, struct user *out)
 enum store_status
 user_store_insert(struct db *db, const struct user_input *in, struct user *out)
 {
-	sqlite3_stmt *st;
+	sqlite3_stmt *st = stmt(db, SQL_INSERT);
 	enum store_status s;
-	int rc;
 
-	if ((rc = db_begin_write(db)) != SQLITE_OK)
-		return store_status_from_sqlite(rc);
-	st = stmt(db, SQL_INSERT);
 	if (st == NULL)
-		return db_end_write(db, STORE_ERR);
+		return STORE_ERR;
 	sqlite3_bind_text(st, 1, in->name, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, in->email, -1, SQLITE_STATIC);
 	s = step_row(db, st, out);
 	sqlite3_reset(st);
-	return db_end_write(db, s);
+	return s;
+}
+
+/* For an id not in users: STORE_GONE if it has a tombstone. */
+static enum store_status
+absent_or_gone(struct db *db, int64_t id)
+{
+	sqlite3_stmt *st = stmt(db, SQL_IS_DELETED);
+	int rc;
+
+	if (st == NULL)
+		return STORE_ERR;
+	sqlite3_bind_int64(st, 1, id);
+	rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	if (rc == SQLITE_ROW)
+		return STORE_GONE;
+	return rc == SQLITE_DONE ? STORE_NOT_FOUND : db_step_failed(db, rc);
 }
 
 enum store_status
@@ -109,7 +135,7 @@ user_store_get(struct db *db, int64_t id, struct user *out)
 	sqlite3_bind_int64(st, 1, id);
 	s = step_row(db, st, out);
 	sqlite3_reset(st);
-	return s;
+	return s == STORE_NOT_FOUND ? absent_or_gone(db, id) : s;
 }
 
 enum store_status
@@ -187,11 +213,25 @@ user_store_update(struct db *db, int64_t id, const struct if_match *im,
 	return db_end_write(db, s);
 }
 
+/* Run statement idx, which takes the id as ?1 and returns no row. */
+static enum store_status
+exec_id(struct db *db, enum user_sql idx, int64_t id)
+{
+	sqlite3_stmt *st = stmt(db, idx);
+	int rc;
+
+	if (st == NULL)
+		return STORE_ERR;
+	sqlite3_bind_int64(st, 1, id);
+	rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	return rc == SQLITE_DONE ? STORE_OK : db_step_failed(db, rc);
+}
+
 enum store_status
 user_store_delete(struct db *db, int64_t id, const struct if_match *im)
 {
 	struct user cur;
-	sqlite3_stmt *st;
 	enum store_status s;
 	int rc;
 
@@ -200,11 +240,7 @@ user_store_delete(struct db *db, int64_t id, const struct if_match *im)
 	s = current_checked(db, id, im, &cur);
 	if (s != STORE_OK)
 		return db_end_write(db, s);
-	st = stmt(db, SQL_DELETE);
-	if (st == NULL)
-		return db_end_write(db, STORE_ERR);
-	sqlite3_bind_int64(st, 1, id);
-	rc = sqlite3_step(st);
-	sqlite3_reset(st);
-	return db_end_write(db, rc == SQLITE_DONE ? STORE_OK : db_step_failed(db, rc));
+	if ((s = exec_id(db, SQL_DELETE, id)) == STORE_OK)
+		s = exec_id(db, SQL_TOMBSTONE, id);
+	return db_end_write(db, s);
 }

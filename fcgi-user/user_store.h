@@ -18,7 +18,10 @@
 extern const char *const user_store_migrations[];
 extern const size_t user_store_n_migrations;
 
-/* Insert a user from in (both fields set). STORE_CONFLICT: email taken. */
+/*
+ * Insert a user from in (both fields set), inside the caller's write
+ * transaction. STORE_CONFLICT: email taken.
+ */
 enum store_status user_store_insert(struct db *db, const struct user_input *in,
     struct user *out);
 

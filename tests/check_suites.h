@@ -16,6 +16,7 @@ Suite *json_io_suite(void);
 Suite *order_model_suite(void);
 Suite *query_suite(void);
 Suite *router_suite(void);
+Suite *sha256_suite(void);
 Suite *text_suite(void);
 Suite *user_client_suite(void);
 Suite *user_model_suite(void);

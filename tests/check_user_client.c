@@ -14,32 +14,34 @@ START_TEST(test_parse_answer)
 	static const struct {
 		long status;
 		const char *body;
-		int expect;
+		enum user_lookup expect;
 	} cases[] = {
-		{ 200, "{\"id\":42,\"name\":\"Ada\"}", 1 },
-		{ 200, " {\"id\":42} ", 1 },
-		{ 404, "", 0 },
-		{ 404, "{\"status\":404}", 0 },
-		{ 200, "{\"id\":43}", -1 },		/* another user */
-		{ 200, "{\"id\":\"42\"}", -1 },
-		{ 200, "{\"id\":42.0}", -1 },
-		{ 200, "{\"name\":\"Ada\"}", -1 },
-		{ 200, "[42]", -1 },
-		{ 200, "42", -1 },
-		{ 200, "", -1 },
-		{ 200, "{\"id\":42", -1 },		/* truncated */
-		{ 200, "{\"id\":42} trailing", -1 },
-		{ 200, "<html>502 Bad Gateway</html>", -1 },
-		{ 200, "{\"id\":99999999999999999999}", -1 },
-		{ 200, "{\"a\":{\"b\":{\"c\":{\"d\":{\"e\":{\"f\":{\"g\":{\"h\":{\"i\":1}}}}}}}},\"id\":42}", -1 },
-		{ 201, "{\"id\":42}", -1 },
-		{ 500, "{\"id\":42}", -1 },
-		{ 503, "", -1 },
-		{ 0, "", -1 },
+		{ 200, "{\"id\":42,\"name\":\"Ada\"}", USER_EXISTS },
+		{ 200, " {\"id\":42} ", USER_EXISTS },
+		{ 404, "", USER_ABSENT },
+		{ 404, "{\"status\":404}", USER_ABSENT },
+		{ 410, "", USER_DELETED },
+		{ 410, "{\"status\":410}", USER_DELETED },
+		{ 200, "{\"id\":43}", USER_UNAVAILABLE },		/* another user */
+		{ 200, "{\"id\":\"42\"}", USER_UNAVAILABLE },
+		{ 200, "{\"id\":42.0}", USER_UNAVAILABLE },
+		{ 200, "{\"name\":\"Ada\"}", USER_UNAVAILABLE },
+		{ 200, "[42]", USER_UNAVAILABLE },
+		{ 200, "42", USER_UNAVAILABLE },
+		{ 200, "", USER_UNAVAILABLE },
+		{ 200, "{\"id\":42", USER_UNAVAILABLE },		/* truncated */
+		{ 200, "{\"id\":42} trailing", USER_UNAVAILABLE },
+		{ 200, "<html>502 Bad Gateway</html>", USER_UNAVAILABLE },
+		{ 200, "{\"id\":99999999999999999999}", USER_UNAVAILABLE },
+		{ 200, "{\"a\":{\"b\":{\"c\":{\"d\":{\"e\":{\"f\":{\"g\":{\"h\":{\"i\":1}}}}}}}},\"id\":42}", USER_UNAVAILABLE },
+		{ 201, "{\"id\":42}", USER_UNAVAILABLE },
+		{ 500, "{\"id\":42}", USER_UNAVAILABLE },
+		{ 503, "", USER_UNAVAILABLE },
+		{ 0, "", USER_UNAVAILABLE },
 	};
 
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		int got = user_client_parse_answer(cases[i].status, cases[i].body,
+		enum user_lookup got = user_client_parse_answer(cases[i].status, cases[i].body,
 		    strlen(cases[i].body), 42);
 
 		ck_assert_msg(got == cases[i].expect, "%ld %s: expected %d, got %d",

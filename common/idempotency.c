@@ -1,0 +1,275 @@
+/*
+ * idempotency.c - Idempotency-Key: the registry of keys in flight, the
+ * stored answers, their replay, and the create path; see idempotency.h.
+ */
+#include <inttypes.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "idempotency.h"
+#include "json_io.h"
+#include "log.h"
+#include "problem.h"
+
+enum idempotency_sql {
+	SQL_FIND = DB_STMT_COMMON,
+	SQL_SWEEP,
+	SQL_SAVE
+};
+
+static const char *const idempotency_sql[] = {
+	[SQL_FIND - DB_STMT_COMMON] = "SELECT request_hash, status, location, etag, body"
+	    " FROM idempotency_keys WHERE key = ?1 AND created_at > ?2",
+	[SQL_SWEEP - DB_STMT_COMMON] = "DELETE FROM idempotency_keys WHERE created_at <= ?1",
+	[SQL_SAVE - DB_STMT_COMMON] = "INSERT INTO idempotency_keys (key, request_hash,"
+	    " status, location, etag, body, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+};
+
+static sqlite3_stmt *
+stmt(struct db *db, enum idempotency_sql idx)
+{
+	return db_stmt(db, idx, idempotency_sql[idx - DB_STMT_COMMON]);
+}
+
+/* ---------------------------------------------------------------- */
+/* The keys in flight in this process                               */
+/* ---------------------------------------------------------------- */
+
+/* A worker holds at most one key, and there are at most 1024 workers. */
+#define INFLIGHT_MAX 1024
+
+static pthread_mutex_t inflight_lock = PTHREAD_MUTEX_INITIALIZER;
+static const char *inflight[INFLIGHT_MAX];
+
+/* Register key (borrowed until inflight_remove). Returns its slot, or -1 if it is there already. */
+static int
+inflight_add(const char *key)
+{
+	int slot = -1;
+
+	pthread_mutex_lock(&inflight_lock);
+	for (int i = 0; i < INFLIGHT_MAX; i++) {
+		if (inflight[i] == NULL) {
+			if (slot < 0)
+				slot = i;
+		} else if (strcmp(inflight[i], key) == 0) {
+			slot = -1;
+			goto out;
+		}
+	}
+	if (slot >= 0)
+		inflight[slot] = key;
+out:
+	pthread_mutex_unlock(&inflight_lock);
+	return slot;
+}
+
+static void
+inflight_remove(int slot)
+{
+	pthread_mutex_lock(&inflight_lock);
+	inflight[slot] = NULL;
+	pthread_mutex_unlock(&inflight_lock);
+}
+
+/* ---------------------------------------------------------------- */
+/* Stored answers                                                   */
+/* ---------------------------------------------------------------- */
+
+int
+idempotency_key_ok(const char *s)
+{
+	size_t n = 0;
+
+	if (s == NULL)
+		return 0;
+	for (; s[n] != '\0'; n++)
+		if ((unsigned char)s[n] < 0x21 || (unsigned char)s[n] > 0x7e)
+			return 0;
+	return n >= 1 && n <= IDEMPOTENCY_KEY_MAX;
+}
+
+/* What a key is bound to: method, path and body, so that a key reused on another request is noticed. */
+static void
+request_hash(const struct http_request *req, unsigned char out[SHA256_DIGEST_LEN])
+{
+	struct sha256 c;
+
+	sha256_init(&c);
+	sha256_update(&c, req->method, strlen(req->method) + 1);
+	sha256_update(&c, req->path, strlen(req->path) + 1);
+	sha256_update(&c, req->body, req->body_len);
+	sha256_final(&c, out);
+}
+
+/* The oldest created_at still kept. */
+static int64_t
+oldest_kept(const struct http_request *req)
+{
+	return (int64_t)time(NULL) - req->cfg->idempotency_ttl;
+}
+
+/* Answer the stored copy. */
+static void
+replay(struct http_request *req, sqlite3_stmt *st)
+{
+	const char *location = (const char *)sqlite3_column_text(st, 2);
+	const char *etag = (const char *)sqlite3_column_text(st, 3);
+	const char *body = (const char *)sqlite3_column_text(st, 4);
+
+	if (location != NULL && *location != '\0')
+		http_header_add(req, "Location", "%s", location);
+	if (etag != NULL && *etag != '\0')
+		http_header_add(req, "ETag", "%s", etag);
+	http_header_add(req, "Idempotent-Replayed", "true");
+	http_send_text(req, sqlite3_column_int(st, 1), "application/json",
+	    body != NULL ? body : "", (size_t)sqlite3_column_bytes(st, 4));
+}
+
+/*
+ * Has key been used? Returns 0 when it has not (go on), or 1 after
+ * answering: the replay, a 422 for another request under the same key, or
+ * a store failure.
+ */
+static int
+answered_before(struct http_request *req, struct db *db, const char *key,
+    const unsigned char hash[SHA256_DIGEST_LEN])
+{
+	sqlite3_stmt *st = stmt(db, SQL_FIND);
+	int rc, answered = 1;
+
+	if (st == NULL) {
+		store_problem_send(req, STORE_ERR, "");
+		return 1;
+	}
+	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, oldest_kept(req));
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_DONE) {
+		answered = 0;
+	} else if (rc != SQLITE_ROW) {
+		store_problem_send(req, db_step_failed(db, rc), "");
+	} else if (sqlite3_column_bytes(st, 0) != SHA256_DIGEST_LEN ||
+	    memcmp(sqlite3_column_blob(st, 0), hash, SHA256_DIGEST_LEN) != 0) {
+		http_problem_send(req, 422, "this Idempotency-Key was used with a different "
+		    "request; a new request needs a new key");
+	} else {
+		replay(req, st);
+	}
+	sqlite3_reset(st);
+	return answered;
+}
+
+/* Step a statement that returns no row. */
+static enum store_status
+step_done(struct db *db, sqlite3_stmt *st)
+{
+	int rc = sqlite3_step(st);
+
+	sqlite3_reset(st);
+	return rc == SQLITE_DONE ? STORE_OK : db_step_failed(db, rc);
+}
+
+/* Inside the write transaction: sweep expired keys, then keep this answer. */
+static enum store_status
+save(struct http_request *req, struct db *db, const char *key,
+    const unsigned char hash[SHA256_DIGEST_LEN], const char *location,
+    const char *etag, const char *body, size_t len)
+{
+	sqlite3_stmt *st;
+	enum store_status s;
+
+	if ((st = stmt(db, SQL_SWEEP)) == NULL)
+		return STORE_ERR;
+	sqlite3_bind_int64(st, 1, oldest_kept(req));
+	if ((s = step_done(db, st)) != STORE_OK)
+		return s;
+	if ((st = stmt(db, SQL_SAVE)) == NULL)
+		return STORE_ERR;
+	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+	sqlite3_bind_blob(st, 2, hash, SHA256_DIGEST_LEN, SQLITE_STATIC);
+	sqlite3_bind_int(st, 3, 201);
+	sqlite3_bind_text(st, 4, location, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 5, etag, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 6, body, (int)len, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 7, (int64_t)time(NULL));
+	s = step_done(db, st);
+	/* Only another process can have stored the key meanwhile: retry. */
+	return s == STORE_CONFLICT ? STORE_BUSY : s;
+}
+
+/* ---------------------------------------------------------------- */
+/* The create path                                                  */
+/* ---------------------------------------------------------------- */
+
+/*
+ * Insert, render, keep the answer under key (when there is one) and
+ * COMMIT. Returns the store answer; on STORE_OK *body is the resource.
+ */
+static enum store_status
+create_committed(struct http_request *req, struct db *db, const struct create_ops *ops,
+    void *arg, const char *key, const unsigned char *hash,
+    struct json_object **body, int64_t *id, int64_t *version)
+{
+	char location[128], etag[32];
+	const char *text;
+	enum store_status s;
+	size_t len;
+	int rc;
+
+	if ((rc = db_begin_write(db)) != SQLITE_OK)
+		return store_status_from_sqlite(rc);
+	s = ops->insert(db, arg);
+	if (s == STORE_OK && (*body = ops->to_json(arg, id, version)) == NULL)
+		s = STORE_ERR;
+	if (s == STORE_OK && key != NULL) {
+		snprintf(location, sizeof(location), "%s/%" PRId64, ops->collection, *id);
+		snprintf(etag, sizeof(etag), "\"%" PRId64 "\"", *version);
+		text = json_io_to_string(*body, &len);
+		s = save(req, db, key, hash, location, etag, text, len);
+	}
+	return db_end_write(db, s);
+}
+
+void
+idempotent_create(struct http_request *req, struct db *db,
+    const struct create_ops *ops, void *arg,
+    int (*prepare)(struct http_request *req, void *arg))
+{
+	const char *key = http_param(req, "HTTP_IDEMPOTENCY_KEY");
+	unsigned char hash[SHA256_DIGEST_LEN] = { 0 };
+	struct json_object *body = NULL;
+	int64_t id = 0, version = 0;
+	enum store_status s;
+	int slot = -1;
+
+	if (key != NULL) {
+		if (!idempotency_key_ok(key)) {
+			http_problem_send(req, 400, "Idempotency-Key must be 1 to %d visible "
+			    "ASCII characters", IDEMPOTENCY_KEY_MAX);
+			return;
+		}
+		request_hash(req, hash);
+		if ((slot = inflight_add(key)) < 0) {
+			http_header_add(req, "Retry-After", "1");
+			http_problem_send(req, 409, "a request with this Idempotency-Key is "
+			    "still in progress");
+			return;
+		}
+		if (answered_before(req, db, key, hash))
+			goto out;
+	}
+	if (prepare != NULL && prepare(req, arg) < 0)
+		goto out;
+	s = create_committed(req, db, ops, arg, key, hash, &body, &id, &version);
+	if (s == STORE_OK)
+		http_send_resource(req, 201, body, ops->collection, id, version);
+	else
+		ops->problem(req, s);
+out:
+	json_object_put(body);
+	if (slot >= 0)
+		inflight_remove(slot);
+}
