@@ -14,10 +14,21 @@
 #   STACK_USER_UPSTREAM  nginx's upstream for the user service; default
 #                        unix:STATE_DIR/run/user.sock (likewise ORDER)
 #   STACK_ORDER_ARGS     extra flags for the order service
+#   STACK_SUPERVISE      1: supervise the services as systemd's Restart=
+#                        would: one that exits while the stack is not
+#                        stopping (a crash, SIGKILL, or a SIGTERM from
+#                        outside) is started again 0.5 s later on the same
+#                        socket. stack_pids and stack_NAME_pid then name the
+#                        supervisors (SIGTERM or SIGINT to one stops its
+#                        service for good, and it exits with the service's
+#                        status); the service's current pid is in
+#                        STATE_DIR/run/NAME.pid. Default: unsupervised, and
+#                        stack_pids name the services themselves.
 
 stack_srcdir=${MICROSHOP_SRCDIR:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
 stack_builddir=${MICROSHOP_BUILDDIR:-$stack_srcdir}
 stack_pids=()
+stack_restart_delay=0.5
 
 # nginx_render TEMPLATE OUT NAME=VALUE...: substitute @NAME@ in TEMPLATE.
 nginx_render() {
@@ -61,7 +72,58 @@ stack_render() {
 		"STATE_DIR=$dir" "USER_DIRECTIVE=$user_directive" || return 1
 }
 
-# stack_service NAME STATE_DIR [ARGS...]: start one service in the background.
+# stack_spawn LOG CMD...: run CMD in the background, its stderr appended to
+# LOG (and copied to this terminal with MICROSHOP_LOG_TTY=1); $! is its pid.
+stack_spawn() {
+	local log=$1
+	shift
+	if [ "${MICROSHOP_LOG_TTY:-0}" = 1 ]; then
+		"$@" 2> >(tee -i -a "$log" >&2) &
+	else
+		"$@" 2>>"$log" &
+	fi
+}
+
+# stack_supervise NAME STATE_DIR CMD...: run the service CMD, writing its pid
+# to run/NAME.pid, and start it again whenever it exits, until SIGTERM or
+# SIGINT (stop the service, wait for it, return its status) or until the
+# shell that started the stack is gone. Meant for a background subshell.
+stack_supervise() {
+	local name=$1 dir=$2 child="" status=0 stopping=0 msg
+	local log="$dir/log/$name.log" pidfile="$dir/run/$name.pid"
+	shift 2
+	trap 'stopping=1; kill -TERM "$child" 2>/dev/null || true' TERM INT
+	while :; do
+		stack_spawn "$log" "$@"
+		child=$!
+		echo "$child" >"$pidfile.tmp" && mv "$pidfile.tmp" "$pidfile"
+		# A signal that came before child was set found nothing to stop.
+		[ "$stopping" = 1 ] && { kill -TERM "$child" 2>/dev/null || true; }
+		# wait 2>/dev/null: bash's own "Killed" notice would repeat msg below.
+		status=0
+		wait "$child" 2>/dev/null || status=$?
+		# The trap interrupts wait (status > 128); wait for the service itself.
+		while [ "$stopping" = 1 ] && [ "$status" -gt 128 ] && kill -0 "$child" 2>/dev/null; do
+			status=0
+			wait "$child" 2>/dev/null || status=$?
+		done
+		[ "$stopping" = 1 ] && break
+		kill -0 $$ 2>/dev/null || break
+		msg="stack: $name exited (status $status); restarting in $stack_restart_delay s"
+		echo "$msg" >&2
+		echo "$msg" >>"$log"
+		sleep "$stack_restart_delay" &
+		child=$!
+		[ "$stopping" = 1 ] && { kill -TERM "$child" 2>/dev/null || true; }
+		wait "$child" || true
+		[ "$stopping" = 1 ] && break
+	done
+	rm -f "$pidfile"
+	return "$status"
+}
+
+# stack_service NAME STATE_DIR [ARGS...]: start one service in the background,
+# under a supervisor with STACK_SUPERVISE=1.
 stack_service() {
 	local name=$1 dir=$2 bin
 	shift 2
@@ -73,10 +135,11 @@ stack_service() {
 	local args=(--listen "unix:$dir/run/$name.sock" --db "$dir/db/$name.db")
 	[ -n "${THREADS:-}" ] && args+=(--threads "$THREADS")
 	# shellcheck disable=SC2086
-	if [ "${MICROSHOP_LOG_TTY:-0}" = 1 ]; then
-		${MICROSHOP_WRAP:-} "$bin" "${args[@]}" "$@" 2> >(tee -a "$dir/log/$name.log" >&2) &
+	set -- ${MICROSHOP_WRAP:-} "$bin" "${args[@]}" "$@"
+	if [ "${STACK_SUPERVISE:-0}" = 1 ]; then
+		stack_supervise "$name" "$dir" "$@" &
 	else
-		${MICROSHOP_WRAP:-} "$bin" "${args[@]}" "$@" 2>>"$dir/log/$name.log" &
+		stack_spawn "$dir/log/$name.log" "$@"
 	fi
 	stack_pids+=($!)
 	eval "stack_${name}_pid=$!"
@@ -101,7 +164,7 @@ stack_start() {
 	stack_port=$port
 	stack_render "$dir" "$port" || return 1
 	if [ "${STACK_NO_SERVICES:-0}" != 1 ]; then
-		rm -f "$dir/run/"*.sock
+		rm -f "$dir/run/"*.sock "$dir/run/"*.pid
 		stack_service user "$dir" || return 1
 		# The order service asks the user service through nginx, as any
 		# other client of its HTTP API would.
@@ -131,7 +194,8 @@ stack_start() {
 	return 1
 }
 
-# stack_stop: SIGTERM everything started, and wait for it to exit.
+# stack_stop: SIGTERM everything started, and wait for it to exit. A
+# supervisor stops restarting first, then stops its service and waits for it.
 stack_stop() {
 	local pid
 	for pid in "${stack_pids[@]}"; do
