@@ -107,18 +107,30 @@ user_store_insert(struct db *db, const struct user_input *in, struct user *out)
 	return s;
 }
 
+/*
+ * Step statement idx, which takes the id as ?1, once. Returns SQLite's
+ * code, or SQLITE_ERROR when the statement could not be prepared.
+ */
+static int
+step_with_id(struct db *db, enum user_sql idx, int64_t id)
+{
+	sqlite3_stmt *st = stmt(db, idx);
+	int rc;
+
+	if (st == NULL)
+		return SQLITE_ERROR;
+	sqlite3_bind_int64(st, 1, id);
+	rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	return rc;
+}
+
 /* For an id not in users: STORE_GONE if it has a tombstone. */
 static enum store_status
 absent_or_gone(struct db *db, int64_t id)
 {
-	sqlite3_stmt *st = stmt(db, SQL_IS_DELETED);
-	int rc;
+	int rc = step_with_id(db, SQL_IS_DELETED, id);
 
-	if (st == NULL)
-		return STORE_ERR;
-	sqlite3_bind_int64(st, 1, id);
-	rc = sqlite3_step(st);
-	sqlite3_reset(st);
 	if (rc == SQLITE_ROW)
 		return STORE_GONE;
 	return rc == SQLITE_DONE ? STORE_NOT_FOUND : db_step_failed(db, rc);
@@ -217,14 +229,8 @@ user_store_update(struct db *db, int64_t id, const struct if_match *im,
 static enum store_status
 exec_id(struct db *db, enum user_sql idx, int64_t id)
 {
-	sqlite3_stmt *st = stmt(db, idx);
-	int rc;
+	int rc = step_with_id(db, idx, id);
 
-	if (st == NULL)
-		return STORE_ERR;
-	sqlite3_bind_int64(st, 1, id);
-	rc = sqlite3_step(st);
-	sqlite3_reset(st);
 	return rc == SQLITE_DONE ? STORE_OK : db_step_failed(db, rc);
 }
 
