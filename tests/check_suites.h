@@ -12,6 +12,7 @@
 Suite *breaker_suite(void);
 Suite *config_suite(void);
 Suite *http_suite(void);
+Suite *idempotency_suite(void);
 Suite *json_io_suite(void);
 Suite *order_model_suite(void);
 Suite *query_suite(void);
