@@ -133,6 +133,15 @@ fail:
 	return NULL;
 }
 
+int
+db_migrate(const struct svc_config *cfg, const char *const *migrations, size_t n)
+{
+	struct db *db = db_open(cfg, migrations, n, 1);
+
+	db_close(db);
+	return db != NULL ? 0 : -1;
+}
+
 void
 db_close(struct db *db)
 {

@@ -31,6 +31,13 @@ struct db;
 struct db *db_open(const struct svc_config *cfg, const char *const *migrations,
     size_t n, int migrate);
 
+/*
+ * Bring the schema of cfg->db_path up to date (db_open with migrate set,
+ * then close), once at start before any worker opens its own connection.
+ * Returns 0, or -1 after logging why.
+ */
+int db_migrate(const struct svc_config *cfg, const char *const *migrations, size_t n);
+
 /* Finalise cached statements and close. Accepts NULL. */
 void db_close(struct db *db);
 

@@ -33,7 +33,6 @@ main(int argc, char **argv)
 		{ "breaker-cooldown", CONFIG_INT, &breaker_cooldown_ms, 100, 600000, "MS",
 		  "how long an open breaker fails fast before one probe call (default 5000)" },
 	};
-	struct db *db;
 	int rc;
 
 	config_defaults(&cfg, "order", "/var/lib/microshop-order/order.db");
@@ -47,10 +46,8 @@ main(int argc, char **argv)
 	}
 	log_init("order", cfg.log_level);
 
-	db = db_open(&cfg, order_store_migrations, order_store_n_migrations, 1);
-	if (db == NULL)
+	if (db_migrate(&cfg, order_store_migrations, order_store_n_migrations) < 0)
 		return EXIT_FAILURE;
-	db_close(db);
 
 	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
 		log_msg(LOG_LEVEL_ERROR, "event=curl_init_failed");

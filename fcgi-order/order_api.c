@@ -49,6 +49,14 @@ order_send(struct http_request *req, int status, const struct order *o)
 	json_object_put(body);
 }
 
+/* Answer a store failure other than a state conflict, as it means for an order. */
+static void
+order_problem_send(struct http_request *req, enum store_status st)
+{
+	store_problem_send(req, st, st == STORE_STALE
+	    ? "the order has changed since the ETag given in If-Match" : "no such order");
+}
+
 /* Answer 503 because the user service cannot say whether the user exists. */
 static void
 user_service_unavailable(struct http_request *req, enum user_lookup l, long retry_after)
@@ -144,7 +152,7 @@ order_get(struct http_request *req)
 		return;
 	st = order_store_get(worker(req)->db, id, o);
 	if (st != STORE_OK) {
-		store_problem_send(req, st, "no such order");
+		order_problem_send(req, st);
 		return;
 	}
 	order_send(req, 200, o);
@@ -238,11 +246,8 @@ order_patch(struct http_request *req)
 		http_problem_send(req, 409, "an order that is %s cannot become %s",
 		    order_status_name(o->status), order_status_name(to));
 		return;
-	case STORE_STALE:
-		store_problem_send(req, st, "the order has changed since the ETag given in If-Match");
-		return;
 	default:
-		store_problem_send(req, st, "no such order");
+		order_problem_send(req, st);
 		return;
 	}
 }
@@ -266,11 +271,8 @@ order_delete(struct http_request *req)
 		http_problem_send(req, 409, "an order that is %s cannot be deleted; "
 		    "only pending and cancelled orders can", order_status_name(current));
 		return;
-	case STORE_STALE:
-		store_problem_send(req, st, "the order has changed since the ETag given in If-Match");
-		return;
 	default:
-		store_problem_send(req, st, "no such order");
+		order_problem_send(req, st);
 		return;
 	}
 }

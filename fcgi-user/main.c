@@ -15,7 +15,6 @@ int
 main(int argc, char **argv)
 {
 	struct svc_config cfg;
-	struct db *db;
 
 	config_defaults(&cfg, "user", "/var/lib/microshop-user/user.db");
 	switch (config_parse(&cfg, NULL, 0, argc, argv)) {
@@ -28,11 +27,8 @@ main(int argc, char **argv)
 	}
 	log_init("user", cfg.log_level);
 
-	/* Migrate once, before any worker opens its own connection. */
-	db = db_open(&cfg, user_store_migrations, user_store_n_migrations, 1);
-	if (db == NULL)
+	if (db_migrate(&cfg, user_store_migrations, user_store_n_migrations) < 0)
 		return EXIT_FAILURE;
-	db_close(db);
 
 	return fcgi_loop_run(&cfg, &user_service) == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
 }
