@@ -1,25 +1,37 @@
 /*
- * fcgi_loop.c - listening socket, worker threads and graceful stop; see
- * fcgi_loop.h.
+ * fcgi_loop.c - listening socket, connections, worker threads and graceful
+ * stop; see fcgi_loop.h.
  *
- * Workers do not block inside libfcgi's accept(): they poll() the listening
- * socket (made non-blocking) together with a stop pipe, and call
- * FCGX_Accept_r only when a connection is waiting. Stopping then needs no
- * signal sent to a worker, which could interrupt the read() or write() of a
- * request in flight (libfcgi does not retry on EINTR), and no shutdown() of
- * a listening socket that systemd still holds for the next start.
+ * libfcgi's own loop ties one thread to one connection for as long as the
+ * connection lives, so with nginx's FastCGI keepalive every idle kept
+ * connection would hold a worker, and without keepalive every request pays
+ * for a connect, an accept and libfcgi's lingering close (shutdown, then
+ * wait for the peer's close) during which the worker does nothing else.
+ * Here connections and workers are apart: the loop accepts connections
+ * itself, and every connection waits in one epoll set, armed one-shot; a
+ * worker takes whichever connection has a request, serves that one request
+ * with libfcgi (FCGX_Accept_r reads it from the connection it is given) and
+ * arms the connection again. A few workers then serve any number of kept
+ * connections, and an idle connection costs a file descriptor, not a
+ * thread (docs/performance.md has the measurements).
+ *
+ * Stopping needs no signal sent to a worker, which could interrupt the
+ * read() or write() of a request in flight (libfcgi does not retry on
+ * EINTR), and no shutdown() of a listening socket that systemd still holds
+ * for the next start: a stop pipe in the epoll set wakes every worker.
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <poll.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/time.h>
 #include <unistd.h>
 
 #include <fcgiapp.h>
@@ -30,14 +42,36 @@
 
 #define LISTEN_BACKLOG 1024
 #define SD_LISTEN_FDS_START 3
+/*
+ * Connections open at once. Past this the listening socket is left
+ * unwatched and new connections wait in its backlog until one closes.
+ */
+#define MAX_CONNECTIONS 1000
+/*
+ * A peer that stops sending or reading in the middle of a request frees
+ * its worker after this long (nginx's own fastcgi timeouts are 10 s).
+ */
+#define CONN_IO_TIMEOUT_S 10
+
+/* One FastCGI connection, kept across the requests nginx sends on it. */
+struct conn {
+	FCGX_Request fcgi;
+	struct conn *prev, *next;
+};
 
 struct loop {
 	const struct svc_config *cfg;
 	const struct fcgi_service *svc;
 	int listen_fd;
+	int epoll_fd;
 	int stop_pipe[2];
 	atomic_int ready;	/* workers that finished their init */
 	atomic_int failed;	/* workers whose init failed */
+	pthread_mutex_t conns_lock;	/* guards conns, n_conns, listen_parked */
+	struct conn *conns;
+	int n_conns;
+	int listen_parked;	/* at MAX_CONNECTIONS: listen_fd not armed */
+	char listen_tag, stop_tag;	/* their addresses mark epoll events */
 };
 
 /* 1 if fd is a listening stream socket. */
@@ -122,68 +156,164 @@ listen_socket_open(const struct svc_config *cfg)
 	return -1;
 }
 
+/* Arm fd for one more event (EPOLLONESHOT): one worker gets it. */
+static int
+arm(struct loop *loop, int fd, void *tag, int op)
+{
+	struct epoll_event ev = { .events = EPOLLIN | EPOLLONESHOT, .data.ptr = tag };
+
+	return epoll_ctl(loop->epoll_fd, op, fd, &ev);
+}
+
+/* Forget conn, close its descriptor if libfcgi left it open, and free it. */
+static void
+conn_free(struct loop *loop, struct conn *c)
+{
+	int rearm;
+
+	if (c->fcgi.ipcFd >= 0)
+		close(c->fcgi.ipcFd);
+	FCGX_Free(&c->fcgi, 0);
+	pthread_mutex_lock(&loop->conns_lock);
+	if (c->prev != NULL)
+		c->prev->next = c->next;
+	else
+		loop->conns = c->next;
+	if (c->next != NULL)
+		c->next->prev = c->prev;
+	loop->n_conns--;
+	rearm = loop->listen_parked;
+	loop->listen_parked = 0;
+	pthread_mutex_unlock(&loop->conns_lock);
+	free(c);
+	if (rearm)
+		arm(loop, loop->listen_fd, &loop->listen_tag, EPOLL_CTL_MOD);
+}
+
+/* Take over an accepted descriptor: a conn, waiting in the epoll set. */
+static void
+conn_add(struct loop *loop, int fd)
+{
+	struct timeval timeout = { .tv_sec = CONN_IO_TIMEOUT_S };
+	struct conn *c = calloc(1, sizeof(*c));
+
+	if (c == NULL) {
+		close(fd);
+		return;
+	}
+	FCGX_InitRequest(&c->fcgi, -1, 0);
+	c->fcgi.ipcFd = fd;
+	/*
+	 * FCGX_Accept_r first finishes the connection's previous request and
+	 * closes it unless that request kept it: a new connection counts as
+	 * kept until its first request says otherwise. With listen_sock -1,
+	 * libfcgi cannot accept a connection of its own when this one turns
+	 * out closed: FCGX_Accept_r fails instead.
+	 */
+	c->fcgi.keepConnection = 1;
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof(timeout));
+	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &timeout, sizeof(timeout));
+	pthread_mutex_lock(&loop->conns_lock);
+	c->next = loop->conns;
+	if (c->next != NULL)
+		c->next->prev = c;
+	loop->conns = c;
+	loop->n_conns++;
+	pthread_mutex_unlock(&loop->conns_lock);
+	if (arm(loop, fd, c, EPOLL_CTL_ADD) != 0) {
+		log_msg(LOG_LEVEL_ERROR, "event=epoll_add_failed msg=%s", strerror(errno));
+		conn_free(loop, c);
+	}
+}
+
+/*
+ * Accept every connection waiting, up to MAX_CONNECTIONS open, then arm
+ * the listening socket again unless the limit parked it.
+ */
+static void
+accept_waiting(struct loop *loop)
+{
+	for (;;) {
+		int fd, full;
+
+		pthread_mutex_lock(&loop->conns_lock);
+		full = loop->n_conns >= MAX_CONNECTIONS;
+		if (full)
+			loop->listen_parked = 1;
+		pthread_mutex_unlock(&loop->conns_lock);
+		if (full) {
+			log_msg(LOG_LEVEL_WARN, "event=connections_full max=%d", MAX_CONNECTIONS);
+			return;
+		}
+		fd = accept4(loop->listen_fd, NULL, NULL, SOCK_CLOEXEC);
+		if (fd < 0) {
+			if (errno == EINTR || errno == ECONNABORTED)
+				continue;
+			if (errno != EAGAIN && errno != EWOULDBLOCK)
+				log_msg(LOG_LEVEL_ERROR, "event=accept_failed msg=%s",
+				    strerror(errno));
+			break;
+		}
+		conn_add(loop, fd);
+	}
+	arm(loop, loop->listen_fd, &loop->listen_tag, EPOLL_CTL_MOD);
+}
+
+/*
+ * Serve the request waiting on c, then arm c for the next one, or free it
+ * when nginx closed it or did not ask to keep it.
+ */
+static void
+conn_serve(struct loop *loop, struct conn *c, struct http_request *req, void *ctx)
+{
+	if (FCGX_Accept_r(&c->fcgi) < 0) {
+		/* Closed by the peer, or not FastCGI: libfcgi closed it. */
+		conn_free(loop, c);
+		return;
+	}
+	http_serve(req, &c->fcgi, loop->cfg, loop->svc->routes, loop->svc->n_routes, ctx);
+	FCGX_Finish_r(&c->fcgi);
+	if (c->fcgi.ipcFd < 0 || arm(loop, c->fcgi.ipcFd, c, EPOLL_CTL_MOD) != 0)
+		conn_free(loop, c);
+}
+
 static void *
 worker_main(void *arg)
 {
 	struct loop *loop = arg;
 	struct http_request *req = NULL;
-	FCGX_Request fcgi;
 	void *ctx;
-	int initialised = 0;
 
 	ctx = loop->svc->thread_init(loop->cfg);
 	req = calloc(1, sizeof(*req));
 	if (req != NULL)
 		req->body = malloc(loop->cfg->max_body + 1);
-	if (ctx == NULL || req == NULL || req->body == NULL ||
-	    FCGX_InitRequest(&fcgi, loop->listen_fd, 0) != 0) {
+	if (ctx == NULL || req == NULL || req->body == NULL) {
 		atomic_fetch_add(&loop->failed, 1);
 		goto out;
 	}
-	initialised = 1;
 	atomic_fetch_add(&loop->ready, 1);
 
 	for (;;) {
-		/*
-		 * With fastcgi_keep_conn on, libfcgi keeps the connection open
-		 * and the next request arrives on it rather than by accept().
-		 * The nginx site leaves keep_conn off: a kept connection ties
-		 * up one worker while it idles.
-		 */
-		struct pollfd pfd[2] = {
-			{ .fd = fcgi.ipcFd >= 0 ? fcgi.ipcFd : loop->listen_fd,
-			  .events = POLLIN },
-			{ .fd = loop->stop_pipe[0], .events = POLLIN },
-		};
-		int rc;
+		struct epoll_event ev;
+		int n = epoll_wait(loop->epoll_fd, &ev, 1, -1);
 
-		if (poll(pfd, 2, -1) < 0) {
+		if (n < 0) {
 			if (errno == EINTR)
 				continue;
-			log_msg(LOG_LEVEL_ERROR, "event=poll_failed msg=%s", strerror(errno));
+			log_msg(LOG_LEVEL_ERROR, "event=epoll_wait_failed msg=%s", strerror(errno));
 			break;
 		}
-		if (pfd[1].revents != 0)
-			break;
-		if (pfd[0].revents == 0)
+		if (n == 0)
 			continue;
-
-		rc = FCGX_Accept_r(&fcgi);
-		if (rc < 0) {
-			/* Another worker took the connection first. */
-			if (rc == -EAGAIN || rc == -EWOULDBLOCK || rc == -EINTR ||
-			    rc == -ECONNABORTED)
-				continue;
-			log_msg(LOG_LEVEL_ERROR, "event=accept_failed rc=%d", rc);
+		if (ev.data.ptr == &loop->stop_tag)
 			break;
-		}
-		http_serve(req, &fcgi, loop->cfg, loop->svc->routes,
-		    loop->svc->n_routes, ctx);
-		FCGX_Finish_r(&fcgi);
+		if (ev.data.ptr == &loop->listen_tag)
+			accept_waiting(loop);
+		else
+			conn_serve(loop, ev.data.ptr, req, ctx);
 	}
 out:
-	if (initialised)
-		FCGX_Free(&fcgi, 1);
 	if (req != NULL)
 		free(req->body);
 	free(req);
@@ -191,15 +321,33 @@ out:
 	return NULL;
 }
 
+/* The epoll set: the listening socket (one-shot) and the stop pipe (level). */
+static int
+loop_events_open(struct loop *loop)
+{
+	struct epoll_event stop = { .events = EPOLLIN, .data.ptr = &loop->stop_tag };
+	int flags = fcntl(loop->listen_fd, F_GETFL);
+
+	if (flags < 0 || fcntl(loop->listen_fd, F_SETFL, flags | O_NONBLOCK) < 0 ||
+	    pipe2(loop->stop_pipe, O_CLOEXEC) < 0)
+		return -1;
+	loop->epoll_fd = epoll_create1(EPOLL_CLOEXEC);
+	if (loop->epoll_fd < 0 ||
+	    epoll_ctl(loop->epoll_fd, EPOLL_CTL_ADD, loop->stop_pipe[0], &stop) != 0 ||
+	    arm(loop, loop->listen_fd, &loop->listen_tag, EPOLL_CTL_ADD) != 0)
+		return -1;
+	return 0;
+}
+
 int
 fcgi_loop_run(const struct svc_config *cfg, const struct fcgi_service *svc)
 {
-	struct loop loop = { .cfg = cfg, .svc = svc, .listen_fd = -1,
-	    .stop_pipe = { -1, -1 } };
+	struct loop loop = { .cfg = cfg, .svc = svc, .listen_fd = -1, .epoll_fd = -1,
+	    .stop_pipe = { -1, -1 }, .conns_lock = PTHREAD_MUTEX_INITIALIZER };
 	pthread_t *threads = NULL;
 	long started = 0;
 	sigset_t stop_signals, old;
-	int sig = 0, rc = -1, flags;
+	int sig = 0, rc = -1;
 
 	sigemptyset(&stop_signals);
 	sigaddset(&stop_signals, SIGTERM);
@@ -215,9 +363,7 @@ fcgi_loop_run(const struct svc_config *cfg, const struct fcgi_service *svc)
 	loop.listen_fd = listen_socket_open(cfg);
 	if (loop.listen_fd < 0)
 		goto out;
-	flags = fcntl(loop.listen_fd, F_GETFL);
-	if (flags < 0 || fcntl(loop.listen_fd, F_SETFL, flags | O_NONBLOCK) < 0 ||
-	    pipe(loop.stop_pipe) < 0) {
+	if (loop_events_open(&loop) != 0) {
 		log_msg(LOG_LEVEL_ERROR, "event=socket_setup_failed msg=%s", strerror(errno));
 		goto out;
 	}
@@ -243,15 +389,20 @@ fcgi_loop_run(const struct svc_config *cfg, const struct fcgi_service *svc)
 	log_msg(LOG_LEVEL_INFO, "event=stopping signal=%s", sig == SIGTERM ? "TERM" : "INT");
 	rc = 0;
 stop:
-	/* The pipe stays readable: every worker sees it on its next poll(). */
+	/* The pipe stays readable: every worker sees it on its next wait. */
 	if (write(loop.stop_pipe[1], "x", 1) < 0)
 		log_msg(LOG_LEVEL_ERROR, "event=stop_failed msg=%s", strerror(errno));
 	for (long i = 0; i < started; i++)
 		pthread_join(threads[i], NULL);
+	/* Requests in flight are answered; idle kept connections are closed. */
+	while (loop.conns != NULL)
+		conn_free(&loop, loop.conns);
 	if (rc == 0)
 		log_msg(LOG_LEVEL_INFO, "event=stop");
 out:
 	free(threads);
+	if (loop.epoll_fd >= 0)
+		close(loop.epoll_fd);
 	if (loop.stop_pipe[0] >= 0) {
 		close(loop.stop_pipe[0]);
 		close(loop.stop_pipe[1]);

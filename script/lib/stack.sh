@@ -14,6 +14,9 @@
 #   STACK_USER_UPSTREAM  nginx's upstream for the user service; default
 #                        unix:STATE_DIR/run/user.sock (likewise ORDER)
 #   STACK_ORDER_ARGS     extra flags for the order service
+#   STACK_USER_ARGS      extra flags for the user service
+#   STACK_SITE_INCLUDE   a file of nginx directives included in the site's
+#                        server block (bench/run's ceiling and peers)
 #   STACK_SUPERVISE      1: supervise the services as systemd's Restart=
 #                        would: one that exits while the stack is not
 #                        stopping (a crash, SIGKILL, or a SIGTERM from
@@ -68,6 +71,11 @@ stack_render() {
 		"USER_UPSTREAM=${STACK_USER_UPSTREAM:-unix:$dir/run/user.sock}" \
 		"ORDER_UPSTREAM=${STACK_ORDER_UPSTREAM:-unix:$dir/run/order.sock}" \
 		"CONF_DIR=$dir/nginx" || return 1
+	if [ -n "${STACK_SITE_INCLUDE:-}" ]; then
+		sed -i "s|^    server_name _;\$|&\n    include $STACK_SITE_INCLUDE;|" \
+			"$dir/nginx/microshop.conf"
+		grep -q "include $STACK_SITE_INCLUDE;" "$dir/nginx/microshop.conf" || return 1
+	fi
 	nginx_render "$stack_srcdir/nginx/local.conf.in" "$dir/nginx/nginx.conf" \
 		"STATE_DIR=$dir" "USER_DIRECTIVE=$user_directive" || return 1
 }
@@ -165,7 +173,8 @@ stack_start() {
 	stack_render "$dir" "$port" || return 1
 	if [ "${STACK_NO_SERVICES:-0}" != 1 ]; then
 		rm -f "$dir/run/"*.sock "$dir/run/"*.pid
-		stack_service user "$dir" || return 1
+		# shellcheck disable=SC2086
+		stack_service user "$dir" ${STACK_USER_ARGS:-} || return 1
 		# The order service asks the user service through nginx, as any
 		# other client of its HTTP API would.
 		# shellcheck disable=SC2086
