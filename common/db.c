@@ -28,7 +28,7 @@ struct db {
  * a few times waits far longer than the writes ahead of it took. Queueing
  * on a mutex hands the lock straight to the next writer: measured on
  * POST /user at 64 connections, p99 went from hundreds of milliseconds to
- * a few (docs/performance.md). The busy timeout still covers writers in
+ * 14 ms (docs/performance.md). The busy timeout still covers writers in
  * other processes (a second instance, the sqlite3 shell).
  */
 static pthread_mutex_t db_write_lock = PTHREAD_MUTEX_INITIALIZER;

@@ -1,10 +1,11 @@
 /*
  * fcgi_loop.h - the request loop every service runs: find the FastCGI
  * listening socket (--listen, systemd's LISTEN_FDS, or fd 0 as systemd's
- * StandardInput=socket and spawn-fcgi hand it over), run N worker threads
- * that each own an FCGX_Request and the service's per-thread state (its
- * database connection), and on SIGTERM/SIGINT stop accepting, let requests
- * in flight finish, and return.
+ * StandardInput=socket and spawn-fcgi hand it over), accept connections and
+ * keep them (nginx's FastCGI keepalive), run N worker threads that each own
+ * the service's per-thread state (its database connection) and serve
+ * whichever connection has a request, and on SIGTERM/SIGINT stop accepting,
+ * let requests in flight finish, close idle connections, and return.
  */
 #ifndef MICROSHOP_FCGI_LOOP_H
 #define MICROSHOP_FCGI_LOOP_H

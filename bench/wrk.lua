@@ -1,0 +1,93 @@
+-- bench/wrk.lua: the workloads of bench/run, as one wrk script. The
+-- environment chooses what each connection sends:
+--   BENCH_WORKLOAD  ceiling | get-user | list-user | get-order | post-user |
+--                   post-order | mix (90 % reads, 10 % writes)
+--   BENCH_PREFIX    path prefix of the user API (a peer's, e.g. /peer/php);
+--                   default: microshop's own /user
+--   BENCH_USERS, BENCH_ORDERS  ids 1..N exist (seeded); default 10000
+--   BENCH_RUN       a word unique to this run, so that POST /user emails never
+--                   collide with an earlier run's or another thread's
+-- done() prints one line, RESULT key=value ..., that bench/run parses.
+local workload = os.getenv("BENCH_WORKLOAD") or "get-user"
+local prefix = os.getenv("BENCH_PREFIX") or ""
+local users = tonumber(os.getenv("BENCH_USERS") or "10000")
+local orders = tonumber(os.getenv("BENCH_ORDERS") or "10000")
+local run = os.getenv("BENCH_RUN") or tostring(os.time())
+local json = { ["Content-Type"] = "application/json" }
+
+thread_id = 0 -- a global: setup() sets it in each thread's own Lua state
+local threads_started = 0
+local counter = 0
+
+function setup(thread)
+	threads_started = threads_started + 1
+	thread:set("thread_id", threads_started)
+end
+
+function init(args)
+	math.randomseed(os.time() * 1000 + thread_id)
+end
+
+local sends = {}
+
+sends["ceiling"] = function()
+	return wrk.format("GET", "/bench/ceiling")
+end
+
+sends["get-user"] = function()
+	return wrk.format("GET", string.format("%s/user/%d", prefix, math.random(users)))
+end
+
+sends["list-user"] = function()
+	return wrk.format("GET", string.format("%s/user?limit=50&after=%d", prefix,
+		math.random(0, users - 50)))
+end
+
+sends["get-order"] = function()
+	return wrk.format("GET", string.format("/order/%d", math.random(orders)))
+end
+
+sends["post-user"] = function()
+	counter = counter + 1
+	return wrk.format("POST", prefix .. "/user", json, string.format(
+		'{"name":"Bench %d-%d","email":"b%s-%d-%d@example.com"}',
+		thread_id, counter, run, thread_id, counter))
+end
+
+sends["post-order"] = function()
+	return wrk.format("POST", "/order", json, string.format(
+		'{"user_id":%d,"currency":"EUR","items":[{"sku":"BOOK-%d","quantity":%d,"unit_price_cents":1250}]}',
+		math.random(users), math.random(100), math.random(5)))
+end
+
+-- Reads 90 %: a user, an order, a page of users; writes 10 %.
+sends["mix"] = function()
+	local r = math.random(100)
+	if r <= 40 then
+		return sends["get-user"]()
+	elseif r <= 80 then
+		return sends["get-order"]()
+	elseif r <= 90 then
+		return sends["list-user"]()
+	elseif r <= 95 then
+		return sends["post-user"]()
+	end
+	return sends["post-order"]()
+end
+
+request = sends[workload]
+if request == nil then
+	error("BENCH_WORKLOAD: unknown workload " .. workload)
+end
+
+function done(summary, latency, requests)
+	local e = summary.errors
+	-- wrk counts an answer with a status over 399 in errors.status; the
+	-- services and nginx answer no 1xx or 3xx, so these are the non-2xx.
+	io.write(string.format("RESULT requests=%d duration_s=%.3f rps=%.1f " ..
+		"p50_ms=%.3f p99_ms=%.3f max_ms=%.3f non2xx=%d socket_errors=%d timeouts=%d\n",
+		summary.requests, summary.duration / 1e6,
+		summary.requests / (summary.duration / 1e6),
+		latency:percentile(50) / 1000, latency:percentile(99) / 1000,
+		latency.max / 1000, e.status, e.connect + e.read + e.write, e.timeout))
+end
