@@ -40,7 +40,7 @@ end
 
 sends["list-user"] = function()
 	return wrk.format("GET", string.format("%s/user?limit=50&after=%d", prefix,
-		math.random(0, users - 50)))
+		math.random(0, math.max(users - 50, 0))))
 end
 
 sends["get-order"] = function()

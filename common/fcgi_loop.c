@@ -52,6 +52,11 @@
  * its worker after this long (nginx's own fastcgi timeouts are 10 s).
  */
 #define CONN_IO_TIMEOUT_S 10
+/*
+ * Stopping, a worker serves what is already waiting and leaves once no
+ * connection has had a request for this long.
+ */
+#define DRAIN_IDLE_MS 100
 
 /* One FastCGI connection, kept across the requests nginx sends on it. */
 struct conn {
@@ -67,6 +72,8 @@ struct loop {
 	int stop_pipe[2];
 	atomic_int ready;	/* workers that finished their init */
 	atomic_int failed;	/* workers whose init failed */
+	atomic_int stopping;	/* set once by SIGTERM/SIGINT */
+	atomic_int draining;	/* workers that saw stopping */
 	pthread_mutex_t conns_lock;	/* guards conns, n_conns, listen_parked */
 	struct conn *conns;
 	int n_conns;
@@ -261,7 +268,9 @@ accept_waiting(struct loop *loop)
 
 /*
  * Serve the request waiting on c, then arm c for the next one, or free it
- * when nginx closed it or did not ask to keep it.
+ * when nginx closed it or did not ask to keep it, or when stopping: nginx
+ * then sees the connection closed after a complete answer and does not
+ * send another request on it.
  */
 static void
 conn_serve(struct loop *loop, struct conn *c, struct http_request *req, void *ctx)
@@ -273,7 +282,8 @@ conn_serve(struct loop *loop, struct conn *c, struct http_request *req, void *ct
 	}
 	http_serve(req, &c->fcgi, loop->cfg, loop->svc->routes, loop->svc->n_routes, ctx);
 	FCGX_Finish_r(&c->fcgi);
-	if (c->fcgi.ipcFd < 0 || arm(loop, c->fcgi.ipcFd, c, EPOLL_CTL_MOD) != 0)
+	if (atomic_load(&loop->stopping) || c->fcgi.ipcFd < 0 ||
+	    arm(loop, c->fcgi.ipcFd, c, EPOLL_CTL_MOD) != 0)
 		conn_free(loop, c);
 }
 
@@ -282,6 +292,7 @@ worker_main(void *arg)
 {
 	struct loop *loop = arg;
 	struct http_request *req = NULL;
+	int acked = 0;
 	void *ctx;
 
 	ctx = loop->svc->thread_init(loop->cfg);
@@ -294,9 +305,21 @@ worker_main(void *arg)
 	}
 	atomic_fetch_add(&loop->ready, 1);
 
+	/*
+	 * Stopping, the listening socket is out of the epoll set (what waits
+	 * in its backlog is the next process's), and the worker goes on
+	 * serving the requests already sent on connections it holds, nginx's
+	 * fresh ones included, until none comes for DRAIN_IDLE_MS.
+	 */
 	for (;;) {
+		int stopping = atomic_load(&loop->stopping);
 		struct epoll_event ev;
-		int n = epoll_wait(loop->epoll_fd, &ev, 1, -1);
+
+		if (stopping && !acked) {
+			acked = 1;
+			atomic_fetch_add(&loop->draining, 1);
+		}
+		int n = epoll_wait(loop->epoll_fd, &ev, 1, stopping ? DRAIN_IDLE_MS : -1);
 
 		if (n < 0) {
 			if (errno == EINTR)
@@ -304,14 +327,19 @@ worker_main(void *arg)
 			log_msg(LOG_LEVEL_ERROR, "event=epoll_wait_failed msg=%s", strerror(errno));
 			break;
 		}
-		if (n == 0)
+		if (n == 0) {
+			if (stopping)
+				break;
 			continue;
+		}
 		if (ev.data.ptr == &loop->stop_tag)
-			break;
-		if (ev.data.ptr == &loop->listen_tag)
-			accept_waiting(loop);
-		else
-			conn_serve(loop, ev.data.ptr, req, ctx);
+			continue;	/* stopping is set: wait with a timeout now */
+		if (ev.data.ptr == &loop->listen_tag) {
+			if (!stopping)
+				accept_waiting(loop);
+			continue;
+		}
+		conn_serve(loop, ev.data.ptr, req, ctx);
 	}
 out:
 	if (req != NULL)
@@ -389,9 +417,18 @@ fcgi_loop_run(const struct svc_config *cfg, const struct fcgi_service *svc)
 	log_msg(LOG_LEVEL_INFO, "event=stopping signal=%s", sig == SIGTERM ? "TERM" : "INT");
 	rc = 0;
 stop:
-	/* The pipe stays readable: every worker sees it on its next wait. */
+	atomic_store(&loop.stopping, 1);
+	epoll_ctl(loop.epoll_fd, EPOLL_CTL_DEL, loop.listen_fd, NULL);
+	/*
+	 * Wake every worker: the pipe stays readable until each has seen
+	 * stopping (and waits with a timeout from then on); then it leaves
+	 * the set, so that draining workers can sleep.
+	 */
 	if (write(loop.stop_pipe[1], "x", 1) < 0)
 		log_msg(LOG_LEVEL_ERROR, "event=stop_failed msg=%s", strerror(errno));
+	while (atomic_load(&loop.draining) < atomic_load(&loop.ready))
+		usleep(1000);
+	epoll_ctl(loop.epoll_fd, EPOLL_CTL_DEL, loop.stop_pipe[0], NULL);
 	for (long i = 0; i < started; i++)
 		pthread_join(threads[i], NULL);
 	/* Requests in flight are answered; idle kept connections are closed. */
