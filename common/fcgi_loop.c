@@ -49,7 +49,8 @@
 #define MAX_CONNECTIONS 1000
 /*
  * A peer that stops sending or reading in the middle of a request frees
- * its worker after this long (nginx's own fastcgi timeouts are 10 s).
+ * its worker after this long (nginx's own fastcgi timeouts are 10 s), plus
+ * the 2 s libfcgi's close waits for the peer to close first.
  */
 #define CONN_IO_TIMEOUT_S 10
 /*
@@ -312,14 +313,14 @@ worker_main(void *arg)
 	 * fresh ones included, until none comes for DRAIN_IDLE_MS.
 	 */
 	for (;;) {
-		int stopping = atomic_load(&loop->stopping);
+		int stopping = atomic_load(&loop->stopping), n;
 		struct epoll_event ev;
 
 		if (stopping && !acked) {
 			acked = 1;
 			atomic_fetch_add(&loop->draining, 1);
 		}
-		int n = epoll_wait(loop->epoll_fd, &ev, 1, stopping ? DRAIN_IDLE_MS : -1);
+		n = epoll_wait(loop->epoll_fd, &ev, 1, stopping ? DRAIN_IDLE_MS : -1);
 
 		if (n < 0) {
 			if (errno == EINTR)
