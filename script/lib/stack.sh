@@ -15,6 +15,10 @@
 #                        unix:STATE_DIR/run/user.sock (likewise ORDER)
 #   STACK_ORDER_ARGS     extra flags for the order service
 #   STACK_USER_ARGS      extra flags for the user service
+#   RATE_LIMIT           off: render the site without limit_req/limit_conn
+#                        (benchmarks, load tests not about rates); default on
+#   WRITE_RATE, WRITE_BURST, CONN_LIMIT, MAX_BODY
+#                        the site's limits (nginx_site_render)
 #   STACK_SITE_INCLUDE   a file of nginx directives included in the site's
 #                        server block (bench/run's ceiling and peers)
 #   STACK_SUPERVISE      1: supervise the services as systemd's Restart=
@@ -48,6 +52,25 @@ nginx_render() {
 	mv "$out.tmp" "$out"
 }
 
+# nginx_site_render OUT LISTEN USER_UPSTREAM ORDER_UPSTREAM CONF_DIR: the
+# site from nginx/microshop.conf.in with its settings: writes per client
+# address (WRITE_RATE, WRITE_BURST answered at once), requests in progress
+# per address (CONN_LIMIT), the body limit (MAX_BODY, the services' default
+# --max-body); RATE_LIMIT=off comments the limit_req/limit_conn lines out.
+nginx_site_render() {
+	local rate_limit=""
+	case ${RATE_LIMIT:-on} in
+	on) ;;
+	off) rate_limit="# RATE_LIMIT=off: " ;;
+	*) echo "RATE_LIMIT must be on or off, not '$RATE_LIMIT'" >&2; return 1 ;;
+	esac
+	nginx_render "$stack_srcdir/nginx/microshop.conf.in" "$1" \
+		"LISTEN=$2" "USER_UPSTREAM=$3" "ORDER_UPSTREAM=$4" "CONF_DIR=$5" \
+		"RATE_LIMIT=$rate_limit" \
+		"WRITE_RATE=${WRITE_RATE:-20r/s}" "WRITE_BURST=${WRITE_BURST:-40}" \
+		"CONN_LIMIT=${CONN_LIMIT:-64}" "MAX_BODY=${MAX_BODY:-64k}"
+}
+
 stack_nginx_bin() {
 	if [ -n "${NGINX:-}" ]; then
 		echo "$NGINX"
@@ -66,11 +89,9 @@ stack_render() {
 	# sockets under STATE_DIR; a local stack keeps them as the caller.
 	[ "$(id -u)" -eq 0 ] && user_directive="user root;"
 	cp "$stack_srcdir/nginx/microshop-fastcgi.conf" "$dir/nginx/"
-	nginx_render "$stack_srcdir/nginx/microshop.conf.in" "$dir/nginx/microshop.conf" \
-		"LISTEN=127.0.0.1:$port" \
-		"USER_UPSTREAM=${STACK_USER_UPSTREAM:-unix:$dir/run/user.sock}" \
-		"ORDER_UPSTREAM=${STACK_ORDER_UPSTREAM:-unix:$dir/run/order.sock}" \
-		"CONF_DIR=$dir/nginx" || return 1
+	nginx_site_render "$dir/nginx/microshop.conf" "127.0.0.1:$port" \
+		"${STACK_USER_UPSTREAM:-unix:$dir/run/user.sock}" \
+		"${STACK_ORDER_UPSTREAM:-unix:$dir/run/order.sock}" "$dir/nginx" || return 1
 	if [ -n "${STACK_SITE_INCLUDE:-}" ]; then
 		sed -i "s|^    server_name _;\$|&\n    include $STACK_SITE_INCLUDE;|" \
 			"$dir/nginx/microshop.conf"
@@ -142,6 +163,8 @@ stack_service() {
 	fi
 	local args=(--listen "unix:$dir/run/$name.sock" --db "$dir/db/$name.db")
 	[ -n "${THREADS:-}" ] && args+=(--threads "$THREADS")
+	# The services' body limit is nginx's (nginx_site_render), the same number.
+	[ -n "${MAX_BODY:-}" ] && args+=(--max-body "$MAX_BODY")
 	# shellcheck disable=SC2086
 	set -- ${MICROSHOP_WRAP:-} "$bin" "${args[@]}" "$@"
 	if [ "${STACK_SUPERVISE:-0}" = 1 ]; then
