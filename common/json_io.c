@@ -2,6 +2,7 @@
  * json_io.c - strict JSON with json-c; see json_io.h.
  */
 #include <errno.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -70,6 +71,7 @@ parse_number(struct json_parser *jp)
 	char text[64];
 	int integer = 1;
 	size_t n;
+	double d;
 
 	if (p < end && *p == '-')
 		p++;
@@ -113,8 +115,15 @@ parse_number(struct json_parser *jp)
 			json_object_set_userdata(o, &int64_out_of_range, NULL);
 		return o;
 	}
-	/* strtod reads '.' here: the services never call setlocale. */
-	return json_object_new_double(strtod(text, NULL));
+	/*
+	 * strtod reads '.' here: the services never call setlocale. A number
+	 * beyond a double (1e400) would become infinity, which JSON cannot
+	 * write back: I-JSON (RFC 7493, 2.2) refuses it, and so do we.
+	 */
+	d = strtod(text, NULL);
+	if (!isfinite(d))
+		return parse_fail(jp, "a number is out of range"), NULL;
+	return json_object_new_double(d);
 }
 
 static int

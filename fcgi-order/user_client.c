@@ -8,9 +8,7 @@
 #include <time.h>
 
 #include <curl/curl.h>
-#include <json-c/json.h>
 
-#include "json_io.h"
 #include "log.h"
 #include "user_client.h"
 
@@ -77,6 +75,9 @@ user_client_new(const struct user_client_config *cfg)
 	curl_easy_setopt(c->curl, CURLOPT_WRITEFUNCTION, answer_write);
 	curl_easy_setopt(c->curl, CURLOPT_WRITEDATA, c);
 	curl_easy_setopt(c->curl, CURLOPT_PROTOCOLS_STR, "http,https");
+	/* The user service is reached directly: a proxy variable in the
+	 * environment (http_proxy, all_proxy) must not reroute the call. */
+	curl_easy_setopt(c->curl, CURLOPT_PROXY, "");
 	curl_easy_setopt(c->curl, CURLOPT_FOLLOWLOCATION, 0L);
 	return c;
 }
@@ -88,27 +89,6 @@ user_client_free(struct user_client *c)
 		return;
 	curl_easy_cleanup(c->curl);
 	free(c);
-}
-
-enum user_lookup
-user_client_parse_answer(long status, const char *body, size_t len, int64_t id)
-{
-	struct json_object *o = NULL;
-	enum user_lookup l = USER_UNAVAILABLE;
-	const char *err;
-	int64_t got;
-
-	if (status == 404)
-		return USER_ABSENT;
-	if (status == 410)
-		return USER_DELETED;
-	if (status != 200 || json_io_parse(body, len, 8, &o, &err) < 0)
-		return USER_UNAVAILABLE;
-	if (json_object_is_type(o, json_type_object) &&
-	    json_io_get_int64(o, "id", &got) == JSON_FIELD_OK && got == id)
-		l = USER_EXISTS;
-	json_object_put(o);
-	return l;
 }
 
 /* 1 for failures that happen before the request reached the service. */
@@ -234,18 +214,4 @@ user_client_health(struct user_client *c)
 	if (get_once(c, url, NULL, c->cfg->timeout_ms, &status) == CURLE_OK && status == 200)
 		return USER_SERVICE_UP;
 	return USER_SERVICE_DOWN;
-}
-
-const char *
-user_service_state_name(enum user_service_state s)
-{
-	switch (s) {
-	case USER_SERVICE_UP:
-		return "up";
-	case USER_SERVICE_DOWN:
-		return "down";
-	case USER_SERVICE_BREAKER_OPEN:
-		return "breaker_open";
-	}
-	return "unknown";
 }

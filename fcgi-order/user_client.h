@@ -7,7 +7,8 @@
  * retried at most twice, after a full-jitter exponential backoff, inside
  * that deadline. The answer is untrusted input: anything but a 200 with a
  * JSON object holding the asked-for id, a 404 or a 410 counts as the user
- * service being unavailable.
+ * service being unavailable. The transport is user_client.c; what an
+ * answer means, user_answer.c (fuzzed alone: tests/fuzz).
  */
 #ifndef MICROSHOP_USER_CLIENT_H
 #define MICROSHOP_USER_CLIENT_H

@@ -164,6 +164,19 @@ t_valgrind_check() {
 	t_ok $bad "valgrind reports no errors and no leaks"
 }
 
+# t_sanitizer_check: in a sanitizer build (MICROSHOP_SANITIZERS=yes, from
+# configure --enable-sanitizers), fail on any ASan, LSan or UBSan report in
+# the services' logs. Every report is fatal there, so a service that hit one
+# has also died; this names the reason.
+t_sanitizer_check() {
+	local reports
+	[ "${MICROSHOP_SANITIZERS:-no}" = yes ] || return 0
+	reports=$(grep -hE 'ERROR: (AddressSanitizer|LeakSanitizer)|runtime error:|SUMMARY: [A-Za-z]+Sanitizer' \
+		"$t_dir"/state/log/*.log 2>/dev/null)
+	[ -z "$reports" ]
+	t_ok $? "no sanitizer report in the services' logs" "$(printf '%s' "$reports" | head -n 5)"
+}
+
 # t_finish: stop the stack (SIGTERM, so that valgrind's leak check runs),
 # report, and exit.
 t_finish() {
@@ -180,6 +193,7 @@ t_finish() {
 	done
 	stack_pids=()
 	t_valgrind_check
+	t_sanitizer_check
 	echo "$t_pass passed, $t_fail failed"
 	[ "$t_fail" -eq 0 ]
 	exit

@@ -1,0 +1,63 @@
+/*
+ * fake_user_client.c - the order service's user client for the fuzz
+ * targets: instead of calling the user service, it reads the answer the
+ * input chose (X-Fuzz-User-Status, default 200; X-Fuzz-User-Body, default
+ * {"id":ID}) through the real user_client_parse_answer(), so that hostile
+ * answers reach the order handlers as they would from the network.
+ */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "fuzz_http.h"
+#include "user_client.h"
+
+struct user_client {
+	int unused;
+};
+
+struct user_client *
+user_client_new(const struct user_client_config *cfg)
+{
+	(void)cfg;
+	return calloc(1, sizeof(struct user_client));
+}
+
+void
+user_client_free(struct user_client *c)
+{
+	free(c);
+}
+
+static long
+answer_status(void)
+{
+	const char *s = fuzz_http_header("User-Status");
+
+	return s != NULL ? strtol(s, NULL, 10) : 200;
+}
+
+enum user_lookup
+user_client_lookup(struct user_client *c, int64_t id, const char *request_id,
+    long *retry_after_s)
+{
+	const char *body = fuzz_http_header("User-Body");
+	char own[64];
+
+	(void)c;
+	(void)request_id;
+	*retry_after_s = 1;
+	if (body == NULL) {
+		snprintf(own, sizeof(own), "{\"id\":%" PRId64 "}", id);
+		body = own;
+	}
+	return user_client_parse_answer(answer_status(), body, strlen(body), id);
+}
+
+enum user_service_state
+user_client_health(struct user_client *c)
+{
+	(void)c;
+	return answer_status() == 200 ? USER_SERVICE_UP : USER_SERVICE_DOWN;
+}

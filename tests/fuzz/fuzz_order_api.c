@@ -1,0 +1,54 @@
+/*
+ * fuzz_order_api.c - libFuzzer target: the order service's request handling
+ * (method, URI, query, headers, body -> answer) on an in-memory database.
+ * The user service is fake_user_client.c, which answers what the input's
+ * X-Fuzz-User-Status and X-Fuzz-User-Body headers say. Input format:
+ * fuzz_http.h.
+ */
+#include <stddef.h>
+#include <stdint.h>
+
+#include "fuzz_http.h"
+#include "order_api.h"
+#include "order_store.h"
+
+int LLVMFuzzerInitialize(int *argc, char ***argv);
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+static const char *const order_fixtures[] = {
+	"POST /order\nContent-Type: application/json\n\n"
+	"{\"user_id\":1,\"currency\":\"EUR\",\"items\":"
+	"[{\"sku\":\"BOOK-1\",\"quantity\":2,\"unit_price_cents\":1250}]}",
+	"POST /order\nContent-Type: application/json\n\n"
+	"{\"user_id\":2,\"currency\":\"USD\",\"items\":"
+	"[{\"sku\":\"PEN\",\"quantity\":1,\"unit_price_cents\":99},"
+	"{\"sku\":\"INK\",\"quantity\":3,\"unit_price_cents\":450}]}",
+	NULL
+};
+
+/* 503: the user service is down or answered nonsense; 502 never. */
+static const int order_5xx[] = { 503, 0 };
+
+static struct fuzz_http_target order_target = {
+	.svc = &order_service,
+	.migrations = order_store_migrations,
+	.fixtures = order_fixtures,
+	.allowed_5xx = order_5xx,
+};
+
+int
+LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+	(void)argc;
+	(void)argv;
+	order_target.n_migrations = order_store_n_migrations;
+	fuzz_http_init(&order_target);
+	return 0;
+}
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	fuzz_http_run(data, size);
+	return 0;
+}

@@ -1,0 +1,48 @@
+/*
+ * fuzz_user_api.c - libFuzzer target: the user service's request handling
+ * (method, URI, query, headers, body -> answer) on an in-memory database.
+ * Input format: fuzz_http.h.
+ */
+#include <stddef.h>
+#include <stdint.h>
+
+#include "fuzz_http.h"
+#include "user_api.h"
+#include "user_store.h"
+
+int LLVMFuzzerInitialize(int *argc, char ***argv);
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+static const char *const user_fixtures[] = {
+	"POST /user\nContent-Type: application/json\n\n"
+	"{\"name\":\"Ada Lovelace\",\"email\":\"ada@example.com\"}",
+	"POST /user\nContent-Type: application/json\n\n"
+	"{\"name\":\"Grace Hopper\",\"email\":\"grace@example.com\"}",
+	NULL
+};
+
+static const int user_5xx[] = { 503, 0 };
+
+static struct fuzz_http_target user_target = {
+	.svc = &user_service,
+	.migrations = user_store_migrations,
+	.fixtures = user_fixtures,
+	.allowed_5xx = user_5xx,
+};
+
+int
+LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+	(void)argc;
+	(void)argv;
+	user_target.n_migrations = user_store_n_migrations;
+	fuzz_http_init(&user_target);
+	return 0;
+}
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	fuzz_http_run(data, size);
+	return 0;
+}
