@@ -42,6 +42,7 @@ main(void)
 	srunner_add_suite(sr, sha256_suite());
 	srunner_add_suite(sr, idempotency_suite());
 	srunner_add_suite(sr, user_client_suite());
+	srunner_add_suite(sr, token_suite());
 
 	srunner_run_all(sr, CK_ENV);
 	failed = srunner_ntests_failed(sr);

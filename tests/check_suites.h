@@ -19,6 +19,7 @@ Suite *query_suite(void);
 Suite *router_suite(void);
 Suite *sha256_suite(void);
 Suite *text_suite(void);
+Suite *token_suite(void);
 Suite *user_client_suite(void);
 Suite *user_model_suite(void);
 
