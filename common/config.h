@@ -14,6 +14,8 @@
 
 #include "log.h"
 
+struct token_key;
+
 enum config_kind {
 	CONFIG_STRING,		/* dst: const char *; borrowed from argv/environ */
 	CONFIG_INT,		/* dst: long, within [min, max] */
@@ -44,6 +46,8 @@ struct svc_config {
 	int synchronous_full;	/* PRAGMA synchronous: FULL (1) or NORMAL (0) */
 	int require_if_match;	/* PATCH and DELETE without If-Match: 428 */
 	long idempotency_ttl;	/* seconds an Idempotency-Key is remembered */
+	const char *jwt_key_file; /* NULL: $CREDENTIALS_DIRECTORY/jwt-key */
+	const struct token_key *token_key; /* loaded by auth_key_load */
 };
 
 /* Fill in the defaults; db_path is the service's production default. */

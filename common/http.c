@@ -11,6 +11,7 @@
 
 #include <json-c/json.h>
 
+#include "auth.h"
 #include "http.h"
 #include "json_io.h"
 #include "log.h"
@@ -368,14 +369,22 @@ elapsed_us(const struct timespec *start)
 static void
 log_request(const struct http_request *req)
 {
-	char method[48], path[512], rid[80];
+	char method[48], path[512], rid[80], who[48];
 
+	/* Who asked, from a verified token only (never the token itself). */
+	if (req->auth.exp == 0)
+		snprintf(who, sizeof(who), "-");
+	else if (req->auth.role == TOKEN_SERVICE)
+		snprintf(who, sizeof(who), "service");
+	else
+		snprintf(who, sizeof(who), "%s:%" PRId64, token_role_name(req->auth.role),
+		    req->auth.user_id);
 	log_msg(req->status >= 500 ? LOG_LEVEL_ERROR : LOG_LEVEL_INFO,
-	    "req_id=%s method=%s path=%s status=%d dur_us=%ld",
+	    "req_id=%s method=%s path=%s status=%d dur_us=%ld who=%s",
 	    log_value(rid, sizeof(rid), req->request_id),
 	    log_value(method, sizeof(method), req->method),
 	    log_value(path, sizeof(path), req->path),
-	    req->status, elapsed_us(&req->start));
+	    req->status, elapsed_us(&req->start), who);
 }
 
 /* Split REQUEST_URI into req->path and req->query. Returns 0, or -1 on 414. */
@@ -414,6 +423,7 @@ http_serve(struct http_request *req, FCGX_Request *fcgi,
 	req->headers_len = 0;
 	req->headers[0] = '\0';
 	req->body_len = 0;
+	memset(&req->auth, 0, sizeof(req->auth));
 	req->path = "";
 	req->query = "";
 	req->uri[0] = '\0';
@@ -446,7 +456,9 @@ http_serve(struct http_request *req, FCGX_Request *fcgi,
 		http_problem_send(req, 405, "allowed methods: %s", req->match.allow);
 		break;
 	case ROUTE_FOUND:
-		if (query_or_reply(req, req->match.route->query) < 0)
+		/* Who is asking comes first: nothing about a request is looked
+		 * at for a caller who may not make it. */
+		if (auth_or_reply(req) < 0 || query_or_reply(req, req->match.route->query) < 0)
 			break;
 		req->match.route->handler(req);
 		if (req->status == 0) {

@@ -16,6 +16,7 @@
 #include "config.h"
 #include "query.h"
 #include "router.h"
+#include "token.h"
 
 struct json_object;
 
@@ -31,6 +32,7 @@ struct http_request {
 	const char *query;	/* after '?', "" when none */
 	struct query q;		/* query, parsed and checked against the route's */
 	const char *request_id;	/* never NULL */
+	struct token_claims auth; /* the caller, once auth_or_reply passed */
 	struct route_match match;
 	int status;		/* 0 until answered */
 	size_t headers_len;

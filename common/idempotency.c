@@ -8,10 +8,15 @@
 #include <string.h>
 #include <time.h>
 
+#include <sodium.h>
+
 #include "idempotency.h"
 #include "json_io.h"
 #include "log.h"
 #include "problem.h"
+#include "token.h"
+
+#define REQUEST_HASH_LEN 32
 
 enum idempotency_sql {
 	SQL_FIND = DB_STMT_COMMON,
@@ -91,17 +96,25 @@ idempotency_key_ok(const char *s)
 	return n >= 1 && n <= IDEMPOTENCY_KEY_MAX;
 }
 
-/* What a key is bound to: method, path and body, so that a key reused on another request is noticed. */
+/*
+ * What a key is bound to: method, path and body, so that a key reused on
+ * another request is noticed. The hash is keyed (BLAKE2b under the token
+ * key) because a body may hold a password: an unkeyed hash in the table
+ * could be brute-forced offline by whoever reads the database file.
+ */
 static void
-request_hash(const struct http_request *req, unsigned char out[SHA256_DIGEST_LEN])
+request_hash(const struct http_request *req, unsigned char out[REQUEST_HASH_LEN])
 {
-	struct sha256 c;
+	const struct token_key *k = req->cfg->token_key;
+	crypto_generichash_state st;
 
-	sha256_init(&c);
-	sha256_update(&c, req->method, strlen(req->method) + 1);
-	sha256_update(&c, req->path, strlen(req->path) + 1);
-	sha256_update(&c, req->body, req->body_len);
-	sha256_final(&c, out);
+	crypto_generichash_init(&st, k->bytes, k->len < crypto_generichash_KEYBYTES_MAX
+	    ? k->len : crypto_generichash_KEYBYTES_MAX, REQUEST_HASH_LEN);
+	crypto_generichash_update(&st, (const unsigned char *)req->method,
+	    strlen(req->method) + 1);
+	crypto_generichash_update(&st, (const unsigned char *)req->path, strlen(req->path) + 1);
+	crypto_generichash_update(&st, (const unsigned char *)req->body, req->body_len);
+	crypto_generichash_final(&st, out, REQUEST_HASH_LEN);
 }
 
 /* The oldest created_at still kept. */
@@ -135,7 +148,7 @@ replay(struct http_request *req, sqlite3_stmt *st)
  */
 static int
 answered_before(struct http_request *req, struct db *db, const char *key,
-    const unsigned char hash[SHA256_DIGEST_LEN])
+    const unsigned char hash[REQUEST_HASH_LEN])
 {
 	sqlite3_stmt *st = stmt(db, SQL_FIND);
 	int rc, answered = 1;
@@ -151,8 +164,8 @@ answered_before(struct http_request *req, struct db *db, const char *key,
 		answered = 0;
 	} else if (rc != SQLITE_ROW) {
 		store_problem_send(req, db_step_failed(db, rc), "");
-	} else if (sqlite3_column_bytes(st, 0) != SHA256_DIGEST_LEN ||
-	    memcmp(sqlite3_column_blob(st, 0), hash, SHA256_DIGEST_LEN) != 0) {
+	} else if (sqlite3_column_bytes(st, 0) != REQUEST_HASH_LEN ||
+	    memcmp(sqlite3_column_blob(st, 0), hash, REQUEST_HASH_LEN) != 0) {
 		http_problem_send(req, 422, "this Idempotency-Key was used with a different "
 		    "request; a new request needs a new key");
 	} else {
@@ -175,7 +188,7 @@ step_done(struct db *db, sqlite3_stmt *st)
 /* Inside the write transaction: sweep expired keys, then keep this answer. */
 static enum store_status
 save(struct http_request *req, struct db *db, const char *key,
-    const unsigned char hash[SHA256_DIGEST_LEN], const char *location,
+    const unsigned char hash[REQUEST_HASH_LEN], const char *location,
     const char *etag, const char *body, size_t len)
 {
 	sqlite3_stmt *st;
@@ -189,7 +202,7 @@ save(struct http_request *req, struct db *db, const char *key,
 	if ((st = stmt(db, SQL_SAVE)) == NULL)
 		return STORE_ERR;
 	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
-	sqlite3_bind_blob(st, 2, hash, SHA256_DIGEST_LEN, SQLITE_STATIC);
+	sqlite3_bind_blob(st, 2, hash, REQUEST_HASH_LEN, SQLITE_STATIC);
 	sqlite3_bind_int(st, 3, 201);
 	sqlite3_bind_text(st, 4, location, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 5, etag, -1, SQLITE_STATIC);
@@ -239,7 +252,7 @@ idempotent_create(struct http_request *req, struct db *db,
     int (*prepare)(struct http_request *req, void *arg))
 {
 	const char *key = http_param(req, "HTTP_IDEMPOTENCY_KEY");
-	unsigned char hash[SHA256_DIGEST_LEN] = { 0 };
+	unsigned char hash[REQUEST_HASH_LEN] = { 0 };
 	struct json_object *body = NULL;
 	int64_t id = 0, version = 0;
 	enum store_status s;

@@ -3,7 +3,7 @@
  * Stripe's semantics), and the create path that honours it.
  *
  * The first request with a key stores, in the same transaction as its
- * write, the key, a SHA-256 of its method, path and body, and its answer.
+ * write, the key, a keyed hash of its method, path and body, and its answer.
  * A retry with the same key and body gets that answer again, with
  * Idempotent-Replayed: true, and writes nothing. The same key with another
  * body is a 422; the same key while the first request is still running is
@@ -24,7 +24,6 @@
 
 #include "db.h"
 #include "http.h"
-#include "sha256.h"
 
 /* The migration that creates the table; each service lists it once. */
 #define IDEMPOTENCY_MIGRATION \

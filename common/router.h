@@ -13,6 +13,17 @@ struct http_request;
 
 typedef void route_handler(struct http_request *req);
 
+/*
+ * Who may call a route (common/auth.c). The default, 0, is a customer or
+ * an admin with a valid token: a route is open only when it says so.
+ */
+enum route_access {
+	ROUTE_USER = 0,		/* a customer's or an admin's token */
+	ROUTE_PUBLIC,		/* no token */
+	ROUTE_ADMIN,		/* an admin's token */
+	ROUTE_USER_OR_SERVICE	/* a customer's, an admin's or a service's token */
+};
+
 struct route {
 	const char *method;
 	const char *pattern;
@@ -23,6 +34,7 @@ struct route {
 	 * that a typo is an error and never a silently ignored filter.
 	 */
 	const char *const *query;
+	enum route_access access;
 };
 
 #define ROUTE_MAX_PARAMS 4

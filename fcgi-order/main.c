@@ -6,6 +6,7 @@
 
 #include <curl/curl.h>
 
+#include "auth.h"
 #include "breaker.h"
 #include "config.h"
 #include "db.h"
@@ -48,6 +49,9 @@ main(int argc, char **argv)
 
 	if (db_migrate(&cfg, order_store_migrations, order_store_n_migrations) < 0)
 		return EXIT_FAILURE;
+	/* Without its key a service would take no token: it does not start. */
+	if (auth_key_load(&cfg) < 0)
+		return EXIT_FAILURE;
 
 	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
 		log_msg(LOG_LEVEL_ERROR, "event=curl_init_failed");
@@ -57,6 +61,7 @@ main(int argc, char **argv)
 	order_user_api.base_url = user_api;
 	order_user_api.timeout_ms = timeout_ms;
 	order_user_api.breaker = &breaker;
+	order_user_api.key = cfg.token_key;
 
 	rc = fcgi_loop_run(&cfg, &order_service);
 

@@ -9,6 +9,7 @@
 
 #include <json-c/json.h>
 
+#include "auth.h"
 #include "db.h"
 #include "http.h"
 #include "idempotency.h"
@@ -122,6 +123,11 @@ static const struct create_ops order_create_ops = {
 	.problem = order_create_problem,
 };
 
+/*
+ * POST /order. A customer orders for themselves: user_id may be left out
+ * (the token's is taken), and any other user's id is a 404, the same
+ * whether that user exists or not.
+ */
 static void
 order_create(struct http_request *req)
 {
@@ -131,6 +137,8 @@ order_create(struct http_request *req)
 
 	if (http_read_json_object(req, http_json_types, &body) < 0)
 		return;
+	if (req->auth.role == TOKEN_CUSTOMER && !json_object_object_get_ex(body, "user_id", NULL))
+		json_object_object_add(body, "user_id", json_object_new_int64(req->auth.user_id));
 	field_errors_init(&fe);
 	order_create_read(body, o, &fe);
 	json_object_put(body);
@@ -138,7 +146,32 @@ order_create(struct http_request *req)
 		http_problem_send_fields(req, &fe);
 		return;
 	}
+	if (!auth_owns(req, o->user_id)) {
+		http_problem_send(req, 404, "no such user");
+		return;
+	}
 	idempotent_create(req, worker(req)->db, &order_create_ops, o, order_user_checked);
+}
+
+/*
+ * Read the path's order into o if the caller may see it. Returns 0, or -1
+ * after answering (404 for someone else's order, as for a missing one).
+ */
+static int
+owned_order_or_reply(struct http_request *req, int64_t *id, struct order *o)
+{
+	enum store_status st;
+
+	if (http_path_id_or_404(req, 0, id) < 0)
+		return -1;
+	st = order_store_get(worker(req)->db, *id, o);
+	if (st == STORE_OK && !auth_owns(req, o->user_id))
+		st = STORE_NOT_FOUND;
+	if (st != STORE_OK) {
+		order_problem_send(req, st);
+		return -1;
+	}
+	return 0;
 }
 
 static void
@@ -146,15 +179,9 @@ order_get(struct http_request *req)
 {
 	struct order *o = &worker(req)->scratch;
 	int64_t id;
-	enum store_status st;
 
-	if (http_path_id_or_404(req, 0, &id) < 0)
+	if (owned_order_or_reply(req, &id, o) < 0)
 		return;
-	st = order_store_get(worker(req)->db, id, o);
-	if (st != STORE_OK) {
-		order_problem_send(req, st);
-		return;
-	}
 	order_send(req, 200, o);
 }
 
@@ -204,8 +231,17 @@ order_list(struct http_request *req)
 		http_problem_send(req, 500, "out of memory");
 		return;
 	}
-	st = order_store_list(worker(req)->db, page.after, &f, (int)page.limit,
-	    &worker(req)->scratch, page_add_order, &page, &more);
+	/* A customer lists only their own orders: another user's are an
+	 * empty page, as for a user who has none. */
+	if (req->auth.role == TOKEN_CUSTOMER && f.user_id == 0)
+		f.user_id = req->auth.user_id;
+	if (!auth_owns(req, f.user_id)) {
+		st = STORE_OK;
+		more = 0;
+	} else {
+		st = order_store_list(worker(req)->db, page.after, &f, (int)page.limit,
+		    &worker(req)->scratch, page_add_order, &page, &more);
+	}
 	if (st != STORE_OK) {
 		store_problem_send(req, st, "listing failed");
 	} else {
@@ -226,7 +262,7 @@ order_patch(struct http_request *req)
 	enum store_status st;
 	int64_t id;
 
-	if (http_path_id_or_404(req, 0, &id) < 0 || http_if_match_or_reply(req, &im) < 0)
+	if (owned_order_or_reply(req, &id, o) < 0 || http_if_match_or_reply(req, &im) < 0)
 		return;
 	if (http_read_json_object(req, http_patch_types, &body) < 0)
 		return;
@@ -235,6 +271,13 @@ order_patch(struct http_request *req)
 	json_object_put(body);
 	if (fe.n > 0) {
 		http_problem_send_fields(req, &fe);
+		return;
+	}
+	/* A customer may cancel their order; the rest of its life is the
+	 * shop's. */
+	if (to != ORDER_CANCELLED && !auth_is_admin(req)) {
+		http_problem_send(req, 403, "only an admin may mark an order %s",
+		    order_status_name(to));
 		return;
 	}
 	st = order_store_set_status(worker(req)->db, id, &im, to, o);
@@ -300,13 +343,16 @@ static const char *const order_list_query[] = {
 };
 
 static const struct route order_routes[] = {
-	{ .method = "GET",    .pattern = "/order/health", .handler = order_health },
+	{ .method = "GET",    .pattern = "/order/health", .handler = order_health,
+	  .access = ROUTE_PUBLIC },
 	{ .method = "POST",   .pattern = "/order",        .handler = order_create },
 	{ .method = "GET",    .pattern = "/order",        .handler = order_list,
 	  .query = order_list_query },
 	{ .method = "GET",    .pattern = "/order/{id}",   .handler = order_get },
 	{ .method = "PATCH",  .pattern = "/order/{id}",   .handler = order_patch },
-	{ .method = "DELETE", .pattern = "/order/{id}",   .handler = order_delete },
+	/* Customers cancel; deleting an order is the shop's. */
+	{ .method = "DELETE", .pattern = "/order/{id}",   .handler = order_delete,
+	  .access = ROUTE_ADMIN },
 };
 
 static void

@@ -140,11 +140,28 @@ backoff(struct user_client *c, int n, int64_t left_ms)
 	nanosleep(&ts, NULL);
 }
 
+/* "Authorization: Bearer T" with a fresh service token. 0, or -1. */
+static int
+service_token_header(const struct user_client *c, char *out, size_t n)
+{
+	struct token_claims claims = { .role = TOKEN_SERVICE, .iat = (int64_t)time(NULL) };
+	char *token;
+	int rc;
+
+	claims.exp = claims.iat + 60;
+	token = token_make(c->cfg->key, &claims);
+	if (token == NULL)
+		return -1;
+	rc = snprintf(out, n, "Authorization: Bearer %s", token);
+	free(token);
+	return rc > 0 && (size_t)rc < n ? 0 : -1;
+}
+
 /* GET path with retries of connection failures inside the deadline. */
 static enum user_lookup
 get_checked(struct user_client *c, const char *path, int64_t id, const char *request_id)
 {
-	char url[1024], rid[96];
+	char url[1024], rid[96], auth[TOKEN_MAX + 32];
 	struct curl_slist *headers = NULL;
 	int64_t deadline = now_ms() + c->cfg->timeout_ms;
 	long status = 0;
@@ -153,6 +170,8 @@ get_checked(struct user_client *c, const char *path, int64_t id, const char *req
 
 	snprintf(url, sizeof(url), "%s%s", c->base, path);
 	headers = curl_slist_append(headers, "Accept: application/json");
+	if (service_token_header(c, auth, sizeof(auth)) == 0)
+		headers = curl_slist_append(headers, auth);
 	if (request_id != NULL && strcmp(request_id, "-") != 0) {
 		snprintf(rid, sizeof(rid), "X-Request-Id: %s", request_id);
 		headers = curl_slist_append(headers, rid);

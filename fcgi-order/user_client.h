@@ -17,11 +17,13 @@
 #include <stdint.h>
 
 #include "breaker.h"
+#include "token.h"
 
 struct user_client_config {
 	const char *base_url;	/* http://127.0.0.1:8080, or unix:/path/to.sock */
 	long timeout_ms;	/* the total deadline of one lookup */
 	struct breaker *breaker;
+	const struct token_key *key;	/* signs the service token of each call */
 };
 
 enum user_lookup {
@@ -41,7 +43,10 @@ struct user_client *user_client_new(const struct user_client_config *cfg);
 void user_client_free(struct user_client *c);
 
 /*
- * Does user id exist? request_id (or NULL) is forwarded as X-Request-Id.
+ * Does user id exist? The call carries a service token of its own (role
+ * service, valid a minute), never a customer's: a token it sent cannot be
+ * replayed against anything but GET /user/{id}. request_id (or NULL) is
+ * forwarded as X-Request-Id.
  * On USER_UNAVAILABLE and USER_BREAKER_OPEN, *retry_after_s says when a
  * client may try again.
  */

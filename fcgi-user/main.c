@@ -1,13 +1,22 @@
 /*
- * main.c - microshop-user: read the settings, bring the database schema up
- * to date, then serve /user until SIGTERM.
+ * main.c - microshop-user: read the settings and the token key, bring the
+ * database schema up to date, then serve /user until SIGTERM; or, with
+ * --create-admin EMAIL, make an admin and exit.
  */
+#include <stdio.h>
 #include <stdlib.h>
+#include <unistd.h>
 
+#include <sodium.h>
+
+#include "admin.h"
+#include "auth.h"
 #include "config.h"
 #include "db.h"
 #include "fcgi_loop.h"
 #include "log.h"
+#include "login_throttle.h"
+#include "password.h"
 #include "user_api.h"
 #include "user_store.h"
 
@@ -15,9 +24,31 @@ int
 main(int argc, char **argv)
 {
 	struct svc_config cfg;
+	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+	long pwhash_ops = crypto_pwhash_OPSLIMIT_INTERACTIVE;
+	size_t pwhash_mem = crypto_pwhash_MEMLIMIT_INTERACTIVE;
+	long hash_slots = cpus > 0 ? cpus : 1, hash_wait_ms = 2000;
+	const char *create_admin = NULL;
+	const struct config_option options[] = {
+		{ "token-ttl", CONFIG_INT, &user_token_ttl, 60, 24L * 60 * 60, "SECONDS",
+		  "how long an access token from POST /user/login is valid (default 900)" },
+		{ "pwhash-ops", CONFIG_INT, &pwhash_ops, 1, 100, "N",
+		  "Argon2id passes over memory (default 2, libsodium's INTERACTIVE)" },
+		{ "pwhash-mem", CONFIG_SIZE, &pwhash_mem, 8 * 1024, 1024L * 1024 * 1024, "BYTES",
+		  "Argon2id memory per hash, k/m suffixes allowed (default 64m)" },
+		{ "hash-slots", CONFIG_INT, &hash_slots, 1, 1024, "N",
+		  "password hashes computed at once (default: number of CPUs)" },
+		{ "hash-wait", CONFIG_INT, &hash_wait_ms, 0, 60000, "MS",
+		  "how long a signup or login waits for a hash slot before 503 "
+		  "(default 2000)" },
+		{ "create-admin", CONFIG_STRING, &create_admin, 0, 0, "EMAIL",
+		  "create an admin with this email, the password read from standard "
+		  "input, and exit" },
+	};
+	struct password_config pc;
 
 	config_defaults(&cfg, "user", "/var/lib/microshop-user/user.db");
-	switch (config_parse(&cfg, NULL, 0, argc, argv)) {
+	switch (config_parse(&cfg, options, sizeof(options) / sizeof(options[0]), argc, argv)) {
 	case CONFIG_OK:
 		break;
 	case CONFIG_EXIT_SUCCESS:
@@ -27,7 +58,18 @@ main(int argc, char **argv)
 	}
 	log_init("user", cfg.log_level);
 
+	pc.opslimit = (unsigned long long)pwhash_ops;
+	pc.memlimit = pwhash_mem;
+	pc.slots = hash_slots;
+	pc.wait_ms = hash_wait_ms;
+	if (password_init(&pc) < 0 || login_throttle_init() < 0)
+		return EXIT_FAILURE;
 	if (db_migrate(&cfg, user_store_migrations, user_store_n_migrations) < 0)
+		return EXIT_FAILURE;
+	if (create_admin != NULL)
+		return admin_create(&cfg, create_admin, stdin) == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	/* Without its key a service would take no token: it does not start. */
+	if (auth_key_load(&cfg) < 0)
 		return EXIT_FAILURE;
 
 	return fcgi_loop_run(&cfg, &user_service) == 0 ? EXIT_SUCCESS : EXIT_FAILURE;

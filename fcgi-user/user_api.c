@@ -7,14 +7,19 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <json-c/json.h>
+#include <sodium.h>
 
+#include "auth.h"
 #include "db.h"
 #include "http.h"
 #include "idempotency.h"
 #include "json_io.h"
+#include "login_throttle.h"
 #include "page.h"
+#include "password.h"
 #include "problem.h"
 #include "query.h"
 #include "text.h"
@@ -24,6 +29,8 @@
 
 #define USER_PAGE_DEFAULT 50
 #define USER_PAGE_MAX 200
+
+long user_token_ttl = 900;
 
 static struct db *
 req_db(struct http_request *req)
@@ -51,12 +58,29 @@ user_problem_send(struct http_request *req, enum store_status st)
 	    : "no such user");
 }
 
-/* Read and check the body into in. Returns 0, or -1 after answering. */
+/* Answer a password check or hash that did not complete. */
+static void
+password_problem_send(struct http_request *req, enum password_result r)
+{
+	if (r == PASSWORD_BUSY) {
+		http_header_add(req, "Retry-After", "1");
+		http_problem_send(req, 503, "too many passwords are being checked; try again");
+	} else {
+		http_problem_send(req, 500, "out of memory");
+	}
+}
+
+/*
+ * Read and check the body into in, and hash its password, if any, into
+ * in->password_hash; the password itself is wiped. Returns 0, or -1 after
+ * answering.
+ */
 static int
 user_input_or_reply(struct http_request *req, int create, struct user_input *in)
 {
 	struct json_object *body;
 	struct field_errors fe;
+	enum password_result r = PASSWORD_OK;
 
 	if (http_read_json_object(req, create ? http_json_types : http_patch_types, &body) < 0)
 		return -1;
@@ -65,6 +89,27 @@ user_input_or_reply(struct http_request *req, int create, struct user_input *in)
 	json_object_put(body);
 	if (fe.n > 0) {
 		http_problem_send_fields(req, &fe);
+		sodium_memzero(in->password, sizeof(in->password));
+		return -1;
+	}
+	if (in->has_password)
+		r = password_hash(in->password, in->password_len, in->password_hash);
+	sodium_memzero(in->password, sizeof(in->password));
+	if (r != PASSWORD_OK) {
+		password_problem_send(req, r);
+		return -1;
+	}
+	return 0;
+}
+
+/* The path's user id, if the caller may act on it. 0, or -1 after a 404. */
+static int
+owned_id_or_404(struct http_request *req, int64_t *id)
+{
+	if (http_path_id_or_404(req, 0, id) < 0)
+		return -1;
+	if (!auth_owns(req, *id)) {
+		http_problem_send(req, 404, "no such user");
 		return -1;
 	}
 	return 0;
@@ -80,7 +125,7 @@ user_create_insert(struct db *db, void *arg)
 {
 	struct user_create *c = arg;
 
-	return user_store_insert(db, &c->in, &c->u);
+	return user_store_insert(db, &c->in, "customer", &c->u);
 }
 
 static struct json_object *
@@ -117,7 +162,7 @@ user_get(struct http_request *req)
 	int64_t id;
 	enum store_status st;
 
-	if (http_path_id_or_404(req, 0, &id) < 0)
+	if (owned_id_or_404(req, &id) < 0)
 		return;
 	st = user_store_get(req_db(req), id, &u);
 	if (st != STORE_OK) {
@@ -172,7 +217,7 @@ user_patch(struct http_request *req)
 	int64_t id;
 	enum store_status st;
 
-	if (http_path_id_or_404(req, 0, &id) < 0 || http_if_match_or_reply(req, &im) < 0)
+	if (owned_id_or_404(req, &id) < 0 || http_if_match_or_reply(req, &im) < 0)
 		return;
 	if (user_input_or_reply(req, 0, &in) < 0)
 		return;
@@ -191,7 +236,7 @@ user_delete(struct http_request *req)
 	int64_t id;
 	enum store_status st;
 
-	if (http_path_id_or_404(req, 0, &id) < 0 || http_if_match_or_reply(req, &im) < 0)
+	if (owned_id_or_404(req, &id) < 0 || http_if_match_or_reply(req, &im) < 0)
 		return;
 	st = user_store_delete(req_db(req), id, &im);
 	if (st != STORE_OK) {
@@ -199,6 +244,96 @@ user_delete(struct http_request *req)
 		return;
 	}
 	http_send_empty(req, 204);
+}
+
+static int64_t
+wall_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* 200 with an access token for the user the email and password name. */
+static void
+login_token_send(struct http_request *req, const struct user_credentials *c)
+{
+	struct token_claims claims = {
+		.role = strcmp(c->role, "admin") == 0 ? TOKEN_ADMIN : TOKEN_CUSTOMER,
+		.user_id = c->id,
+		.iat = (int64_t)time(NULL),
+	};
+	struct json_object *body;
+	char *token;
+
+	claims.exp = claims.iat + user_token_ttl;
+	token = token_make(req->cfg->token_key, &claims);
+	body = json_object_new_object();
+	if (token == NULL || body == NULL) {
+		http_problem_send(req, 500, "out of memory");
+	} else {
+		json_object_object_add(body, "access_token", json_object_new_string(token));
+		json_object_object_add(body, "token_type", json_object_new_string("Bearer"));
+		json_object_object_add(body, "expires_in", json_object_new_int64(user_token_ttl));
+		/* RFC 6749, 5.1: a token is never kept by a cache. */
+		http_header_add(req, "Cache-Control", "no-store");
+		http_send_json(req, 200, body);
+	}
+	json_object_put(body);
+	free(token);
+}
+
+/*
+ * POST /user/login. Every wrong email or password gets the same 401, after
+ * the same work: an unknown email is checked against a stand-in hash.
+ */
+static void
+user_login(struct http_request *req)
+{
+	struct user_login in;
+	struct user_credentials cred = { 0 };
+	struct json_object *body;
+	struct field_errors fe;
+	enum store_status st;
+	enum password_result r;
+	long wait;
+
+	if (http_read_json_object(req, http_json_types, &body) < 0)
+		return;
+	field_errors_init(&fe);
+	user_login_read(body, &in, &fe);
+	json_object_put(body);
+	if (fe.n > 0) {
+		http_problem_send_fields(req, &fe);
+		goto out;
+	}
+	if ((wait = login_throttle_check(in.email, wall_ms())) > 0) {
+		http_header_add(req, "Retry-After", "%ld", wait);
+		http_problem_send(req, 429, "too many failed logins for this account; "
+		    "try again in %ld s", wait);
+		goto out;
+	}
+	st = user_store_credentials(req_db(req), in.email, &cred);
+	if (st != STORE_OK && st != STORE_NOT_FOUND) {
+		store_problem_send(req, st, "login failed");
+		goto out;
+	}
+	r = password_verify(st == STORE_OK ? cred.password_hash : NULL, in.password,
+	    in.password_len);
+	if (r == PASSWORD_BUSY || r == PASSWORD_ERR) {
+		password_problem_send(req, r);
+		goto out;
+	}
+	login_throttle_record(in.email, r == PASSWORD_OK, wall_ms());
+	if (r != PASSWORD_OK) {
+		http_header_add(req, "WWW-Authenticate", "Bearer realm=\"microshop\"");
+		http_problem_send(req, 401, "wrong email or password");
+		goto out;
+	}
+	login_token_send(req, &cred);
+out:
+	sodium_memzero(in.password, sizeof(in.password));
 }
 
 static void
@@ -220,11 +355,17 @@ user_health(struct http_request *req)
 static const char *const user_list_query[] = { "limit", "after", "email", NULL };
 
 static const struct route user_routes[] = {
-	{ .method = "GET",    .pattern = "/user/health", .handler = user_health },
-	{ .method = "POST",   .pattern = "/user",        .handler = user_create },
+	{ .method = "GET",    .pattern = "/user/health", .handler = user_health,
+	  .access = ROUTE_PUBLIC },
+	{ .method = "POST",   .pattern = "/user/login",  .handler = user_login,
+	  .access = ROUTE_PUBLIC },
+	{ .method = "POST",   .pattern = "/user",        .handler = user_create,
+	  .access = ROUTE_PUBLIC },
 	{ .method = "GET",    .pattern = "/user",        .handler = user_list,
-	  .query = user_list_query },
-	{ .method = "GET",    .pattern = "/user/{id}",   .handler = user_get },
+	  .query = user_list_query, .access = ROUTE_ADMIN },
+	/* The order service asks whether a user exists, with a service token. */
+	{ .method = "GET",    .pattern = "/user/{id}",   .handler = user_get,
+	  .access = ROUTE_USER_OR_SERVICE },
 	{ .method = "PATCH",  .pattern = "/user/{id}",   .handler = user_patch },
 	{ .method = "DELETE", .pattern = "/user/{id}",   .handler = user_delete },
 };

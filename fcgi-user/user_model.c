@@ -123,9 +123,23 @@ user_email_check(const char *s, size_t len, const char **why)
 	return 0;
 }
 
-static const char *const user_fields[] = { "name", "email", NULL };
+int
+user_password_check(const char *s, size_t len, const char **why)
+{
+	if (len < USER_PASSWORD_MIN || len > USER_PASSWORD_MAX) {
+		*why = "must be 12 to 256 bytes";
+		return -1;
+	}
+	if (memchr(s, '\0', len) != NULL) {
+		*why = "must not contain NUL";
+		return -1;
+	}
+	return 0;
+}
+
+static const char *const user_fields[] = { "name", "email", "password", NULL };
 static const char *const user_server_fields[] = {
-	"id", "version", "created_at", "updated_at", NULL
+	"id", "version", "role", "created_at", "updated_at", NULL
 };
 
 void
@@ -153,6 +167,36 @@ user_input_read(struct json_object *body, int create, struct user_input *in,
 			in->has_email = 1;
 		}
 	}
+	if (json_io_field_string(body, "password", "password", create, &s, &len, fe)) {
+		if (user_password_check(s, len, &why) < 0) {
+			field_errors_add(fe, 422, "password", "%s", why);
+		} else {
+			memcpy(in->password, s, len);
+			in->password[len] = '\0';
+			in->password_len = len;
+			in->has_password = 1;
+		}
+	}
+}
+
+void
+user_login_read(struct json_object *body, struct user_login *in, struct field_errors *fe)
+{
+	static const char *const login_fields[] = { "email", "password", NULL };
+	const char *s;
+	size_t len;
+
+	memset(in, 0, sizeof(*in));
+	json_io_check_members(body, login_fields, NULL, fe);
+	/* Too long to be anyone's is wrong, like any other wrong value. */
+	if (json_io_field_string(body, "email", "email", 1, &s, &len, fe) &&
+	    len <= USER_EMAIL_MAX_BYTES)
+		memcpy(in->email, s, len);
+	if (json_io_field_string(body, "password", "password", 1, &s, &len, fe) &&
+	    len <= USER_PASSWORD_MAX) {
+		memcpy(in->password, s, len);
+		in->password_len = len;
+	}
 }
 
 struct json_object *
@@ -168,5 +212,6 @@ user_to_json(const struct user *u)
 	json_object_object_add(o, "created_at", json_object_new_string(u->created_at));
 	json_object_object_add(o, "updated_at", json_object_new_string(u->updated_at));
 	json_object_object_add(o, "version", json_object_new_int64(u->version));
+	json_object_object_add(o, "role", json_object_new_string(u->role));
 	return o;
 }

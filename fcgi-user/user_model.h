@@ -18,6 +18,10 @@
 #define USER_EMAIL_MAX_BYTES 254
 #define USER_EMAIL_LOCAL_MAX 64
 #define USER_TIME_MAX 32
+#define USER_PASSWORD_MIN 12	/* bytes */
+#define USER_PASSWORD_MAX 256
+#define USER_HASH_MAX 128	/* an encoded Argon2id hash (crypto_pwhash_STRBYTES) */
+#define USER_ROLE_MAX 16
 
 struct user {
 	int64_t id;
@@ -26,14 +30,30 @@ struct user {
 	char created_at[USER_TIME_MAX];
 	char updated_at[USER_TIME_MAX];
 	int64_t version;
+	char role[USER_ROLE_MAX];	/* "customer" or "admin" */
 };
 
-/* A create (both fields set) or a JSON merge patch (either may be set). */
+/*
+ * A create (all three fields set) or a JSON merge patch (any may be set).
+ * The password is hashed by the caller into password_hash before the
+ * store sees the input; the store never sees the password itself.
+ */
 struct user_input {
 	int has_name;
 	int has_email;
+	int has_password;
 	char name[USER_NAME_MAX_BYTES + 1];
 	char email[USER_EMAIL_MAX_BYTES + 1];
+	char password[USER_PASSWORD_MAX + 1];
+	size_t password_len;
+	char password_hash[USER_HASH_MAX];
+};
+
+/* A login: the email as sent (not checked against the rules) and password. */
+struct user_login {
+	char email[USER_EMAIL_MAX_BYTES + 1];
+	char password[USER_PASSWORD_MAX + 1];
+	size_t password_len;
 };
 
 /*
@@ -54,14 +74,28 @@ int user_name_check(const char *s, size_t len, char *out, const char **why);
 int user_email_check(const char *s, size_t len, const char **why);
 
 /*
- * Read body into in. create requires both fields; a patch takes either.
- * Unknown members are refused; server-owned ones (id, version, created_at,
- * updated_at) are ignored. Problems go to fe.
+ * Check a password: 12..256 bytes (of UTF-8, as JSON strings are), no NUL.
+ * Returns 0, or -1 with *why a static reason.
+ */
+int user_password_check(const char *s, size_t len, const char **why);
+
+/*
+ * Read body into in. create requires name, email and password; a patch
+ * takes any of them. Unknown members are refused; server-owned ones (id,
+ * version, role, created_at, updated_at) are ignored. Problems go to fe.
  */
 void user_input_read(struct json_object *body, int create, struct user_input *in,
     struct field_errors *fe);
 
-/* The JSON form of u; NULL on allocation failure. Caller owns it. */
+/*
+ * Read a login body, {"email", "password"}, both strings, nothing else.
+ * Problems go to fe. The email is not checked against the rules: a login
+ * answers one way for every wrong email or password.
+ */
+void user_login_read(struct json_object *body, struct user_login *in,
+    struct field_errors *fe);
+
+/* The JSON form of u (never its password hash); NULL on allocation failure. Caller owns it. */
 struct json_object *user_to_json(const struct user *u);
 
 #endif

@@ -27,11 +27,18 @@ const char *const user_store_migrations[] = {
 	") STRICT;",
 	/* 3: Idempotency-Key answers of POST /user. */
 	IDEMPOTENCY_MIGRATION,
+	/* 4: logins. An Argon2id hash in libsodium's encoded form (its
+	 * parameters travel with it); '' for users from before, who cannot
+	 * log in until an admin sets a password. The role is never set
+	 * through the API: only microshop-user --create-admin makes admins. */
+	"ALTER TABLE users ADD COLUMN password_hash TEXT NOT NULL DEFAULT '';"
+	"ALTER TABLE users ADD COLUMN role TEXT NOT NULL DEFAULT 'customer'"
+	"  CHECK (role IN ('customer', 'admin'));",
 };
 const size_t user_store_n_migrations =
     sizeof(user_store_migrations) / sizeof(user_store_migrations[0]);
 
-#define USER_COLUMNS "id, name, email, created_at, updated_at, version"
+#define USER_COLUMNS "id, name, email, created_at, updated_at, version, role"
 #define NOW "strftime('%Y-%m-%dT%H:%M:%SZ', 'now')"
 
 enum user_sql {
@@ -41,20 +48,24 @@ enum user_sql {
 	SQL_UPDATE,
 	SQL_DELETE,
 	SQL_TOMBSTONE,
-	SQL_IS_DELETED
+	SQL_IS_DELETED,
+	SQL_CREDENTIALS
 };
 
 static const char *const user_sql[] = {
-	[SQL_INSERT] = "INSERT INTO users (name, email, created_at, updated_at, version)"
-	    " VALUES (?1, ?2, " NOW ", " NOW ", 1) RETURNING " USER_COLUMNS,
+	[SQL_INSERT] = "INSERT INTO users (name, email, password_hash, role, created_at,"
+	    " updated_at, version) VALUES (?1, ?2, ?3, ?4, " NOW ", " NOW ", 1)"
+	    " RETURNING " USER_COLUMNS,
 	[SQL_GET] = "SELECT " USER_COLUMNS " FROM users WHERE id = ?1",
 	[SQL_LIST] = "SELECT " USER_COLUMNS " FROM users"
 	    " WHERE id > ?1 AND (?2 IS NULL OR email = ?2) ORDER BY id LIMIT ?3",
-	[SQL_UPDATE] = "UPDATE users SET name = ?2, email = ?3, updated_at = " NOW ","
+	[SQL_UPDATE] = "UPDATE users SET name = ?2, email = ?3,"
+	    " password_hash = coalesce(?4, password_hash), updated_at = " NOW ","
 	    " version = version + 1 WHERE id = ?1 RETURNING " USER_COLUMNS,
 	[SQL_DELETE] = "DELETE FROM users WHERE id = ?1",
 	[SQL_TOMBSTONE] = "INSERT INTO deleted_users (id, deleted_at) VALUES (?1, " NOW ")",
 	[SQL_IS_DELETED] = "SELECT 1 FROM deleted_users WHERE id = ?1",
+	[SQL_CREDENTIALS] = "SELECT id, role, password_hash FROM users WHERE email = ?1",
 };
 
 static sqlite3_stmt *
@@ -73,6 +84,7 @@ row_read(sqlite3_stmt *st, struct user *u)
 	db_column_copy(st, 3, u->created_at, sizeof(u->created_at));
 	db_column_copy(st, 4, u->updated_at, sizeof(u->updated_at));
 	u->version = sqlite3_column_int64(st, 5);
+	db_column_copy(st, 6, u->role, sizeof(u->role));
 }
 
 /* Step a statement expected to return one row into out. */
@@ -93,7 +105,8 @@ step_row(struct db *db, sqlite3_stmt *st, struct user *out)
 }
 
 enum store_status
-user_store_insert(struct db *db, const struct user_input *in, struct user *out)
+user_store_insert(struct db *db, const struct user_input *in, const char *role,
+    struct user *out)
 {
 	sqlite3_stmt *st = stmt(db, SQL_INSERT);
 	enum store_status s;
@@ -102,6 +115,8 @@ user_store_insert(struct db *db, const struct user_input *in, struct user *out)
 		return STORE_ERR;
 	sqlite3_bind_text(st, 1, in->name, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, in->email, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, in->password_hash, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 4, role, -1, SQLITE_STATIC);
 	s = step_row(db, st, out);
 	sqlite3_reset(st);
 	return s;
@@ -210,7 +225,8 @@ user_store_update(struct db *db, int64_t id, const struct if_match *im,
 
 	name = in->has_name ? in->name : cur.name;
 	email = in->has_email ? in->email : cur.email;
-	if (strcmp(name, cur.name) == 0 && strcmp(email, cur.email) == 0) {
+	if (strcmp(name, cur.name) == 0 && strcmp(email, cur.email) == 0 &&
+	    !in->has_password) {
 		*out = cur;
 		return db_end_write(db, STORE_OK);
 	}
@@ -220,6 +236,10 @@ user_store_update(struct db *db, int64_t id, const struct if_match *im,
 	sqlite3_bind_int64(st, 1, id);
 	sqlite3_bind_text(st, 2, name, -1, SQLITE_TRANSIENT);
 	sqlite3_bind_text(st, 3, email, -1, SQLITE_TRANSIENT);
+	if (in->has_password)
+		sqlite3_bind_text(st, 4, in->password_hash, -1, SQLITE_STATIC);
+	else
+		sqlite3_bind_null(st, 4);
 	s = step_row(db, st, out);
 	sqlite3_reset(st);
 	return db_end_write(db, s);
@@ -249,4 +269,25 @@ user_store_delete(struct db *db, int64_t id, const struct if_match *im)
 	if ((s = exec_id(db, SQL_DELETE, id)) == STORE_OK)
 		s = exec_id(db, SQL_TOMBSTONE, id);
 	return db_end_write(db, s);
+}
+
+enum store_status
+user_store_credentials(struct db *db, const char *email, struct user_credentials *out)
+{
+	sqlite3_stmt *st = stmt(db, SQL_CREDENTIALS);
+	int rc;
+
+	if (st == NULL)
+		return STORE_ERR;
+	sqlite3_bind_text(st, 1, email, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		out->id = sqlite3_column_int64(st, 0);
+		db_column_copy(st, 1, out->role, sizeof(out->role));
+		db_column_copy(st, 2, out->password_hash, sizeof(out->password_hash));
+	}
+	sqlite3_reset(st);
+	if (rc == SQLITE_ROW)
+		return STORE_OK;
+	return rc == SQLITE_DONE ? STORE_NOT_FOUND : db_step_failed(db, rc);
 }

@@ -19,11 +19,22 @@ extern const char *const user_store_migrations[];
 extern const size_t user_store_n_migrations;
 
 /*
- * Insert a user from in (both fields set), inside the caller's write
- * transaction. STORE_CONFLICT: email taken.
+ * Insert a user from in (name, email and password_hash set) with role
+ * ("customer" or "admin"), inside the caller's write transaction.
+ * STORE_CONFLICT: email taken.
  */
 enum store_status user_store_insert(struct db *db, const struct user_input *in,
-    struct user *out);
+    const char *role, struct user *out);
+
+/* What a login needs of the user with this email (any ASCII case). */
+struct user_credentials {
+	int64_t id;
+	char role[USER_ROLE_MAX];
+	char password_hash[USER_HASH_MAX];
+};
+
+enum store_status user_store_credentials(struct db *db, const char *email,
+    struct user_credentials *out);
 
 enum store_status user_store_get(struct db *db, int64_t id, struct user *out);
 
@@ -37,7 +48,8 @@ enum store_status user_store_list(struct db *db, int64_t after, const char *emai
 
 /*
  * Apply the patch in to user id if im allows its current version. A patch
- * that changes nothing leaves the version as it is. STORE_STALE: If-Match
+ * that changes nothing leaves the version as it is; a new password always
+ * changes it. STORE_STALE: If-Match
  * failed; STORE_CONFLICT: the new email is taken.
  */
 enum store_status user_store_update(struct db *db, int64_t id,

@@ -18,12 +18,13 @@ dummy_handler(struct http_request *req)
 
 /* The user service's table, in its order. */
 static const struct route user_routes[] = {
-	{ "GET", "/user/health", dummy_handler, NULL },
-	{ "POST", "/user", dummy_handler, NULL },
-	{ "GET", "/user", dummy_handler, NULL },
-	{ "GET", "/user/{id}", dummy_handler, NULL },
-	{ "PATCH", "/user/{id}", dummy_handler, NULL },
-	{ "DELETE", "/user/{id}", dummy_handler, NULL },
+	{ "GET", "/user/health", dummy_handler, NULL, ROUTE_PUBLIC },
+	{ "POST", "/user/login", dummy_handler, NULL, ROUTE_PUBLIC },
+	{ "POST", "/user", dummy_handler, NULL, ROUTE_PUBLIC },
+	{ "GET", "/user", dummy_handler, NULL, ROUTE_USER },
+	{ "GET", "/user/{id}", dummy_handler, NULL, ROUTE_USER },
+	{ "PATCH", "/user/{id}", dummy_handler, NULL, ROUTE_USER },
+	{ "DELETE", "/user/{id}", dummy_handler, NULL, ROUTE_USER },
 };
 
 struct found_case {
@@ -35,19 +36,20 @@ struct found_case {
 
 static const struct found_case found_cases[] = {
 	{ "GET", "/user/health", 0, NULL },
-	{ "POST", "/user", 1, NULL },
-	{ "GET", "/user", 2, NULL },
-	{ "GET", "/user/1", 3, "1" },
-	{ "GET", "/user/42", 3, "42" },
-	{ "PATCH", "/user/42", 4, "42" },
-	{ "DELETE", "/user/9223372036854775807", 5, "9223372036854775807" },
+	{ "POST", "/user/login", 1, NULL },
+	{ "POST", "/user", 2, NULL },
+	{ "GET", "/user", 3, NULL },
+	{ "GET", "/user/1", 4, "1" },
+	{ "GET", "/user/42", 4, "42" },
+	{ "PATCH", "/user/42", 5, "42" },
+	{ "DELETE", "/user/9223372036854775807", 6, "9223372036854775807" },
 	/* The router captures any non-empty segment; ids are checked later. */
-	{ "GET", "/user/abc", 3, "abc" },
-	{ "GET", "/user/0", 3, "0" },
-	{ "GET", "/user/healthz", 3, "healthz" },
-	{ "GET", "/user/health.json", 3, "health.json" },
-	{ "GET", "/user/%2F", 3, "%2F" },
-	{ "GET", "/user/{id}", 3, "{id}" },
+	{ "GET", "/user/abc", 4, "abc" },
+	{ "GET", "/user/0", 4, "0" },
+	{ "GET", "/user/healthz", 4, "healthz" },
+	{ "GET", "/user/health.json", 4, "health.json" },
+	{ "GET", "/user/%2F", 4, "%2F" },
+	{ "GET", "/user/{id}", 4, "{id}" },
 };
 
 START_TEST(test_found)
@@ -137,6 +139,8 @@ static const struct not_allowed_case not_allowed_cases[] = {
 	{ "get", "/user/1", "GET, PATCH, DELETE" },	/* methods are case-sensitive */
 	{ "", "/user/1", "GET, PATCH, DELETE" },
 	{ "DELETE", "/user", "POST, GET" },
+	/* A literal segment wins over {id}: GET /user/login is not user "login". */
+	{ "GET", "/user/login", "POST" },
 	{ "PATCH", "/user", "POST, GET" },
 	{ "PUT", "/user", "POST, GET" },
 	/* The first matching pattern owns the path: no fall-through to {id}. */
@@ -179,9 +183,9 @@ END_TEST
 START_TEST(test_several_params)
 {
 	static const struct route routes[] = {
-		{ "GET", "/order/{id}", dummy_handler, NULL },
-		{ "GET", "/order/{id}/item/{n}", dummy_handler, NULL },
-		{ "GET", "/a/{b}/{c}/{d}/{e}", dummy_handler, NULL },
+		{ "GET", "/order/{id}", dummy_handler, NULL, ROUTE_USER },
+		{ "GET", "/order/{id}/item/{n}", dummy_handler, NULL, ROUTE_USER },
+		{ "GET", "/a/{b}/{c}/{d}/{e}", dummy_handler, NULL, ROUTE_USER },
 	};
 	struct route_match m;
 
@@ -223,11 +227,11 @@ START_TEST(test_allow_truncated)
 {
 	/* More methods than m.allow holds: truncated, still terminated. */
 	static const struct route routes[] = {
-		{ "METHOD-NUMBER-ONE", "/x", dummy_handler, NULL },
-		{ "METHOD-NUMBER-TWO", "/x", dummy_handler, NULL },
-		{ "METHOD-NUMBER-THREE", "/x", dummy_handler, NULL },
-		{ "METHOD-NUMBER-FOUR", "/x", dummy_handler, NULL },
-		{ "METHOD-NUMBER-FIVE", "/x", dummy_handler, NULL },
+		{ "METHOD-NUMBER-ONE", "/x", dummy_handler, NULL, ROUTE_USER },
+		{ "METHOD-NUMBER-TWO", "/x", dummy_handler, NULL, ROUTE_USER },
+		{ "METHOD-NUMBER-THREE", "/x", dummy_handler, NULL, ROUTE_USER },
+		{ "METHOD-NUMBER-FOUR", "/x", dummy_handler, NULL, ROUTE_USER },
+		{ "METHOD-NUMBER-FIVE", "/x", dummy_handler, NULL, ROUTE_USER },
 	};
 	struct route_match m;
 

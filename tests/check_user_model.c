@@ -306,39 +306,47 @@ struct input_case {
 };
 
 static const struct input_case input_cases[] = {
-	/* Create: both fields required. */
+	/* Create: name, email and password required. */
+	{ "{\"name\":\"Ada\",\"email\":\"ada@example.com\",\"password\":\"twelve bytes\"}",
+	  1, 1, 1, "Ada", "ada@example.com", 0, "" },
+	{ "{\"email\":\"ada@example.com\",\"password\":\"twelve bytes\","
+	  "\"name\":\"  Ada Lovelace \"}", 1, 1, 1, "Ada Lovelace", "ada@example.com", 0, "" },
 	{ "{\"name\":\"Ada\",\"email\":\"ada@example.com\"}", 1, 1, 1,
-	  "Ada", "ada@example.com", 0, "" },
-	{ "{\"email\":\"ada@example.com\",\"name\":\"  Ada Lovelace \"}", 1, 1, 1,
-	  "Ada Lovelace", "ada@example.com", 0, "" },
-	{ "{\"name\":\"Ada\"}", 1, 1, 0, "Ada", NULL, 422, "email: is required" },
+	  "Ada", "ada@example.com", 422, "password: is required" },
+	{ "{\"name\":\"Ada\",\"email\":\"ada@example.com\",\"password\":\"eleven byte\"}",
+	  1, 1, 1, "Ada", "ada@example.com", 422, "password: must be 12 to 256 bytes" },
+	{ "{\"name\":\"Ada\",\"email\":\"ada@example.com\",\"password\":\"twelve\\u0000bytes\"}",
+	  1, 1, 1, "Ada", "ada@example.com", 422, "password: must not contain NUL" },
+	{ "{\"name\":\"Ada\",\"email\":\"ada@example.com\",\"password\":123456789012}",
+	  1, 1, 1, "Ada", "ada@example.com", 400, "password: must be a string" },
+	{ "{\"name\":\"Ada\"}", 1, 1, 0, "Ada", NULL, 422, "email: is required; password: is required" },
 	{ "{\"email\":\"ada@example.com\"}", 1, 0, 1, NULL, "ada@example.com", 422,
-	  "name: is required" },
-	{ "{}", 1, 0, 0, NULL, NULL, 422, "name: is required; email: is required" },
+	  "name: is required; password: is required" },
+	{ "{}", 1, 0, 0, NULL, NULL, 422, "name: is required; email: is required; password: is required" },
 	{ "{\"name\":null,\"email\":\"ada@example.com\"}", 1, 0, 1, NULL,
-	  "ada@example.com", 400, "name: must be a string" },
+	  "ada@example.com", 400, "name: must be a string; password: is required" },
 	{ "{\"name\":\"Ada\",\"email\":null}", 1, 1, 0, "Ada", NULL, 400,
-	  "email: must be a string" },
+	  "email: must be a string; password: is required" },
 	{ "{\"name\":42,\"email\":\"ada@example.com\"}", 1, 0, 1, NULL,
-	  "ada@example.com", 400, "name: must be a string" },
+	  "ada@example.com", 400, "name: must be a string; password: is required" },
 	{ "{\"name\":[\"Ada\"],\"email\":{\"a\":1}}", 1, 0, 0, NULL, NULL, 400,
-	  "name: must be a string; email: must be a string" },
+	  "name: must be a string; email: must be a string; password: is required" },
 	{ "{\"name\":\"\",\"email\":\"a b@example.com\"}", 1, 0, 0, NULL, NULL, 422,
-	  "name: must not be empty; email: has an invalid part before '@'" },
+	  "name: must not be empty; email: has an invalid part before '@'; password: is required" },
 	{ "{\"name\":\"A\\u0000B\",\"email\":\"ada@example\"}", 1, 0, 0, NULL, NULL, 422,
-	  "name: must not contain control characters; email: has an invalid domain" },
+	  "name: must not contain control characters; email: has an invalid domain; password: is required" },
 	/* A wrong type anywhere makes the whole answer a 400. */
 	{ "{\"name\":true,\"email\":\"bad\"}", 1, 0, 0, NULL, NULL, 400,
-	  "name: must be a string; email: must contain exactly one '@'" },
+	  "name: must be a string; email: must contain exactly one '@'; password: is required" },
 	/* Unknown members are refused; server-owned ones ignored. */
 	{ "{\"name\":\"Ada\",\"email\":\"ada@example.com\",\"admin\":true}", 1, 1, 1,
-	  "Ada", "ada@example.com", 422, "admin: is not a field of this resource" },
+	  "Ada", "ada@example.com", 422, "admin: is not a field of this resource; password: is required" },
 	{ "{\"Name\":\"Ada\",\"email\":\"ada@example.com\"}", 1, 0, 1, NULL,
 	  "ada@example.com", 422,
-	  "Name: is not a field of this resource; name: is required" },
-	{ "{\"id\":99,\"version\":7,\"created_at\":\"x\",\"updated_at\":null,"
-	  "\"name\":\"Ada\",\"email\":\"ada@example.com\"}", 1, 1, 1,
-	  "Ada", "ada@example.com", 0, "" },
+	  "Name: is not a field of this resource; name: is required; password: is required" },
+	{ "{\"id\":99,\"version\":7,\"created_at\":\"x\",\"updated_at\":null,\"role\":\"admin\","
+	  "\"name\":\"Ada\",\"email\":\"ada@example.com\",\"password\":\"twelve bytes\"}",
+	  1, 1, 1, "Ada", "ada@example.com", 0, "" },
 	/* Patch: either field, or none. */
 	{ "{}", 0, 0, 0, NULL, NULL, 0, "" },
 	{ "{\"name\":\"Grace\"}", 0, 1, 0, "Grace", NULL, 0, "" },
@@ -353,7 +361,10 @@ static const struct input_case input_cases[] = {
 	{ "{\"name\":null,\"email\":7}", 0, 0, 0, NULL, NULL, 400,
 	  "name: cannot be removed; email: must be a string" },
 	{ "{\"name\":\"   \"}", 0, 0, 0, NULL, NULL, 422, "name: must not be empty" },
-	{ "{\"id\":1,\"version\":2}", 0, 0, 0, NULL, NULL, 0, "" },
+	{ "{\"id\":1,\"version\":2,\"role\":\"admin\"}", 0, 0, 0, NULL, NULL, 0, "" },
+	{ "{\"password\":\"short\"}", 0, 0, 0, NULL, NULL, 422,
+	  "password: must be 12 to 256 bytes" },
+	{ "{\"password\":null}", 0, 0, 0, NULL, NULL, 422, "password: cannot be removed" },
 	{ "{\"nickname\":\"G\"}", 0, 0, 0, NULL, NULL, 422,
 	  "nickname: is not a field of this resource" },
 };
@@ -412,7 +423,7 @@ START_TEST(test_input_read_longest)
 {
 	/* The longest name and email fit struct user_input exactly. */
 	static char name[USER_NAME_MAX_BYTES + 1], email[USER_EMAIL_MAX_BYTES + 1];
-	static char text[1024];
+	static char text[1024], password[USER_PASSWORD_MAX + 1];
 	struct json_object *body;
 	struct field_errors fe;
 	struct user_input in;
@@ -429,8 +440,10 @@ START_TEST(test_input_read_longest)
 	memcpy(p, ".com", 5);
 	ck_assert_uint_eq(strlen(name), USER_NAME_MAX_BYTES);
 	ck_assert_uint_eq(strlen(email), USER_EMAIL_MAX_BYTES);
+	fill(password, 'p', USER_PASSWORD_MAX);
 
-	snprintf(text, sizeof(text), "{\"name\":\"%s\",\"email\":\"%s\"}", name, email);
+	snprintf(text, sizeof(text), "{\"name\":\"%s\",\"email\":\"%s\",\"password\":\"%s\"}",
+	    name, email, password);
 	body = json_tokener_parse(text);
 	ck_assert_ptr_nonnull(body);
 	field_errors_init(&fe);
@@ -441,6 +454,62 @@ START_TEST(test_input_read_longest)
 	ck_assert_int_eq(in.has_email, 1);
 	ck_assert_str_eq(in.name, name);
 	ck_assert_str_eq(in.email, email);
+	ck_assert_int_eq(in.has_password, 1);
+	ck_assert_uint_eq(in.password_len, USER_PASSWORD_MAX);
+	ck_assert_str_eq(in.password, password);
+}
+END_TEST
+
+START_TEST(test_login_read)
+{
+	static const struct {
+		const char *body;
+		int status;
+		const char *errors;
+	} cases[] = {
+		{ "{\"email\":\"Ada@Example.com\",\"password\":\"x\"}", 0, "" },
+		/* Any string is a wrong email or password, not a broken rule. */
+		{ "{\"email\":\"not an email\",\"password\":\"\"}", 0, "" },
+		{ "{\"email\":\"a@example.com\"}", 422, "password: is required" },
+		{ "{\"password\":\"x\"}", 422, "email: is required" },
+		{ "{\"email\":1,\"password\":null}", 400,
+		  "email: must be a string; password: must be a string" },
+		{ "{\"email\":\"a@example.com\",\"password\":\"x\",\"role\":\"admin\"}", 422,
+		  "role: is not a field of this resource" },
+	};
+
+	for (size_t i = 0; i < N_ELEMS(cases); i++) {
+		struct json_object *body = NULL;
+		const char *err = NULL;
+		struct field_errors fe;
+		struct user_login in;
+		char got[512];
+
+		ck_assert(json_io_parse(cases[i].body, strlen(cases[i].body), 32, &body, &err) == 0);
+		field_errors_init(&fe);
+		user_login_read(body, &in, &fe);
+		json_object_put(body);
+		ck_assert_msg(fe.status == cases[i].status &&
+		    strcmp(errors_text(&fe, got, sizeof(got)), cases[i].errors) == 0,
+		    "%s: %d \"%s\"", cases[i].body, fe.status, got);
+	}
+}
+END_TEST
+
+START_TEST(test_login_read_copies)
+{
+	struct json_object *body = json_tokener_parse(
+	    "{\"email\":\"Ada@Example.com\",\"password\":\"pass word \\u00e9\"}");
+	struct field_errors fe;
+	struct user_login in;
+
+	field_errors_init(&fe);
+	user_login_read(body, &in, &fe);
+	json_object_put(body);
+	ck_assert_uint_eq(fe.n, 0);
+	ck_assert_str_eq(in.email, "Ada@Example.com");
+	ck_assert_str_eq(in.password, "pass word \xc3\xa9");
+	ck_assert_uint_eq(in.password_len, 12);
 }
 END_TEST
 
@@ -452,10 +521,10 @@ START_TEST(test_to_json)
 {
 	static const struct user users[] = {
 		{ 1, "Ada Lovelace", "ada@example.com", "2024-01-02T03:04:05Z",
-		  "2024-01-02T03:04:05Z", 1 },
+		  "2024-01-02T03:04:05Z", 1, "customer" },
 		{ INT64_MAX, "Zo\xc3\xab \"Q\" \\ / \xf0\x9f\x98\x80",
 		  "o'brien+x@mail.example.ie",
-		  "2024-02-29T23:59:59.999Z", "2025-12-31T00:00:00.000Z", INT64_MAX },
+		  "2024-02-29T23:59:59.999Z", "2025-12-31T00:00:00.000Z", INT64_MAX, "admin" },
 	};
 
 	for (size_t i = 0; i < N_ELEMS(users); i++) {
@@ -498,10 +567,12 @@ START_TEST(test_to_json)
 		    strcmp(json_object_get_string(v), u->created_at) == 0;
 		ok_updated = json_object_object_get_ex(back, "updated_at", &v) &&
 		    json_object_is_type(v, json_type_string) &&
-		    strcmp(json_object_get_string(v), u->updated_at) == 0;
+		    strcmp(json_object_get_string(v), u->updated_at) == 0 &&
+		    json_object_object_get_ex(back, "role", &v) &&
+		    strcmp(json_object_get_string(v), u->role) == 0;
 		json_object_put(back);
 
-		ck_assert_int_eq(n_members, 6);
+		ck_assert_int_eq(n_members, 7);
 		ck_assert_msg(ok_id, "user %zu: id", i);
 		ck_assert_msg(ok_version, "user %zu: version", i);
 		ck_assert_msg(ok_name, "user %zu: name", i);
@@ -516,7 +587,7 @@ START_TEST(test_to_json_reads_back)
 {
 	/* A user's JSON, sent back as a patch, is accepted and changes nothing. */
 	static const struct user u = { 5, "Grace Hopper", "grace@example.org",
-	    "2024-01-02T03:04:05Z", "2024-01-03T03:04:05Z", 2 };
+	    "2024-01-02T03:04:05Z", "2024-01-03T03:04:05Z", 2, "customer" };
 	struct json_object *o = user_to_json(&u);
 	struct field_errors fe;
 	struct user_input in;
@@ -550,6 +621,8 @@ user_model_suite(void)
 	tc = tcase_create("json");
 	tcase_add_test(tc, test_input_read);
 	tcase_add_test(tc, test_input_read_longest);
+	tcase_add_test(tc, test_login_read);
+	tcase_add_test(tc, test_login_read_copies);
 	tcase_add_test(tc, test_to_json);
 	tcase_add_test(tc, test_to_json_reads_back);
 	suite_add_tcase(s, tc);

@@ -17,7 +17,7 @@
 #   STACK_USER_ARGS      extra flags for the user service
 #   RATE_LIMIT           off: render the site without limit_req/limit_conn
 #                        (benchmarks, load tests not about rates); default on
-#   WRITE_RATE, WRITE_BURST, CONN_LIMIT, MAX_BODY
+#   WRITE_RATE, WRITE_BURST, CONN_LIMIT, MAX_BODY, LOGIN_RATE, LOGIN_BURST
 #                        the site's limits (nginx_site_render)
 #   STACK_SITE_INCLUDE   a file of nginx directives included in the site's
 #                        server block (bench/run's ceiling and peers)
@@ -56,7 +56,8 @@ nginx_render() {
 # site from nginx/microshop.conf.in with its settings: writes per client
 # address (WRITE_RATE, WRITE_BURST answered at once), requests in progress
 # per address (CONN_LIMIT), the body limit (MAX_BODY, the services' default
-# --max-body); RATE_LIMIT=off comments the limit_req/limit_conn lines out.
+# --max-body), logins per address (LOGIN_RATE, LOGIN_BURST answered at once);
+# RATE_LIMIT=off comments the limit_req/limit_conn lines out.
 nginx_site_render() {
 	local rate_limit=""
 	case ${RATE_LIMIT:-on} in
@@ -68,7 +69,8 @@ nginx_site_render() {
 		"LISTEN=$2" "USER_UPSTREAM=$3" "ORDER_UPSTREAM=$4" "CONF_DIR=$5" \
 		"RATE_LIMIT=$rate_limit" \
 		"WRITE_RATE=${WRITE_RATE:-20r/s}" "WRITE_BURST=${WRITE_BURST:-40}" \
-		"CONN_LIMIT=${CONN_LIMIT:-64}" "MAX_BODY=${MAX_BODY:-64k}"
+		"CONN_LIMIT=${CONN_LIMIT:-64}" "MAX_BODY=${MAX_BODY:-64k}" \
+		"LOGIN_RATE=${LOGIN_RATE:-30r/m}" "LOGIN_BURST=${LOGIN_BURST:-10}"
 }
 
 stack_nginx_bin() {
@@ -161,7 +163,8 @@ stack_service() {
 		echo "stack: $bin is not built" >&2
 		return 1
 	fi
-	local args=(--listen "unix:$dir/run/$name.sock" --db "$dir/db/$name.db")
+	local args=(--listen "unix:$dir/run/$name.sock" --db "$dir/db/$name.db"
+		--jwt-key-file "$dir/secrets/jwt-key")
 	[ -n "${THREADS:-}" ] && args+=(--threads "$THREADS")
 	# The services' body limit is nginx's (nginx_site_render), the same number.
 	[ -n "${MAX_BODY:-}" ] && args+=(--max-body "$MAX_BODY")
@@ -187,6 +190,34 @@ stack_wait_socket() {
 	return 1
 }
 
+# stack_key STATE_DIR: the key both services sign and check access tokens
+# with, STATE_DIR/secrets/jwt-key: 64 random bytes, made once and kept (a
+# restart keeps the tokens it gave out valid), readable by its owner only.
+stack_key() {
+	local dir=$1
+	[ -s "$dir/secrets/jwt-key" ] && return 0
+	mkdir -p "$dir/secrets" && chmod 700 "$dir/secrets" &&
+		(umask 077 && head -c 64 /dev/urandom >"$dir/secrets/jwt-key.tmp") &&
+		mv "$dir/secrets/jwt-key.tmp" "$dir/secrets/jwt-key"
+}
+
+# stack_token ROLE SUB TTL-SECONDS KEY-FILE: an access token as the user
+# service's login makes one (HS256 over {sub, role, iat, exp}), for tests
+# and benchmarks that act as an admin without logging in.
+stack_token() {
+	python3 - "$@" <<'PY'
+import base64, hashlib, hmac, json, sys, time
+role, sub, ttl, keyfile = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4]
+b64 = lambda b: base64.urlsafe_b64encode(b).rstrip(b"=")
+now = int(time.time())
+head = b64(json.dumps({"alg": "HS256", "typ": "JWT"}).encode())
+body = b64(json.dumps({"sub": sub, "role": role, "iat": now, "exp": now + ttl}).encode())
+key = open(keyfile, "rb").read()
+sig = b64(hmac.new(key, head + b"." + body, hashlib.sha256).digest())
+print((head + b"." + body + b"." + sig).decode())
+PY
+}
+
 # stack_start STATE_DIR PORT: render, start every service and nginx, and
 # wait until each answers its health check through nginx.
 stack_start() {
@@ -194,6 +225,7 @@ stack_start() {
 	stack_dir=$dir
 	stack_port=$port
 	stack_render "$dir" "$port" || return 1
+	stack_key "$dir" || return 1
 	if [ "${STACK_NO_SERVICES:-0}" != 1 ]; then
 		rm -f "$dir/run/"*.sock "$dir/run/"*.pid
 		# shellcheck disable=SC2086

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
 #include <fcgiapp.h>
 #include <json-c/json.h>
@@ -22,6 +23,7 @@
 #include "fuzz_http.h"
 #include "http.h"
 #include "log.h"
+#include "token.h"
 
 #define MAX_PARAMS 64
 #define MAX_HARNESS_HEADERS 8
@@ -46,7 +48,13 @@ static struct {
 	/* The answer. */
 	unsigned char *answer;
 	size_t answer_cap;
+	/* The key, and a token for each caller X-Fuzz-As names. */
+	struct token_key key;
+	char *tokens[4];
 } fz;
+
+/* X-Fuzz-As: who the request comes from when it has no Authorization. */
+static const char *const callers[] = { "admin", "customer", "customer2", "service" };
 
 static void
 fail(const char *what, const char *answer, size_t len)
@@ -150,6 +158,31 @@ header_add(char *line, int *has_length)
 	param_add(name, n, value, strlen(value));
 }
 
+/*
+ * Unless the request has an Authorization header of its own (fuzzed as it
+ * is), the token of the caller X-Fuzz-As names: an admin by default, so
+ * that every route is reachable; "none" sends no token.
+ */
+static void
+authorization_add(void)
+{
+	const char *as = fuzz_http_header("As");
+	char value[TOKEN_MAX + 16];
+
+	for (size_t i = 0; i < fz.n_params; i++)
+		if (strncmp(fz.params[i], "HTTP_AUTHORIZATION=", 19) == 0)
+			return;
+	if (as == NULL)
+		as = "admin";
+	for (size_t i = 0; i < sizeof(callers) / sizeof(callers[0]); i++) {
+		if (strcmp(as, callers[i]) == 0) {
+			snprintf(value, sizeof(value), "Bearer %s", fz.tokens[i]);
+			param_add("HTTP_AUTHORIZATION", 18, value, strlen(value));
+			return;
+		}
+	}
+}
+
 /* Split one request's text into params; *body is what follows the headers. */
 static void
 request_parse(char *text, size_t len, char **body, size_t *body_len)
@@ -185,6 +218,7 @@ request_parse(char *text, size_t len, char **body, size_t *body_len)
 		}
 		line = nl + 1;
 	}
+	authorization_add();
 	if (!has_length && *body_len > 0) {
 		snprintf(cl, sizeof(cl), "%zu", *body_len);
 		param_add("CONTENT_LENGTH", 14, cl, strlen(cl));
@@ -357,6 +391,22 @@ fuzz_http_init(const struct fuzz_http_target *t)
 	sqlite3_config(SQLITE_CONFIG_URI, 1);
 	log_init("fuzz", LOG_LEVEL_ERROR);
 	config_defaults(&fz.cfg, "fuzz", "");
+	/* A fixed key, and tokens valid for a day: the admin is no user; the
+	 * customers are the fixtures' first two users. */
+	fz.key.len = TOKEN_KEY_MIN;
+	memset(fz.key.bytes, 'k', fz.key.len);
+	fz.cfg.token_key = &fz.key;
+	for (size_t i = 0; i < sizeof(callers) / sizeof(callers[0]); i++) {
+		struct token_claims c = {
+			.role = i == 0 ? TOKEN_ADMIN : i == 3 ? TOKEN_SERVICE : TOKEN_CUSTOMER,
+			.user_id = i == 0 ? 1000 : i == 3 ? 0 : (int64_t)i,
+			.iat = (int64_t)time(NULL),
+		};
+
+		c.exp = c.iat + 24 * 60 * 60;
+		if ((fz.tokens[i] = token_make(&fz.key, &c)) == NULL)
+			fail("no token", "", 0);
+	}
 	snprintf(path, sizeof(path), "file:fuzz-%p?mode=memory&cache=shared", (void *)t);
 	fz.cfg.db_path = path;
 	fz.keeper = db_open(&fz.cfg, t->migrations, t->n_migrations, 1);

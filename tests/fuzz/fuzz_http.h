@@ -10,7 +10,9 @@
  * them (Content-Type and Content-Length as CONTENT_TYPE and CONTENT_LENGTH,
  * any other as HTTP_NAME); a body without Content-Length gets its own
  * length, as nginx gives a chunked body. Headers starting "X-Fuzz-" are
- * the harness's own (fuzz_http_header()).
+ * the harness's own (fuzz_http_header()). A request without Authorization
+ * carries a valid token of the caller "X-Fuzz-As" names: admin (the
+ * default), customer (user 1), customer2 (user 2), service, or none.
  */
 #ifndef MICROSHOP_FUZZ_HTTP_H
 #define MICROSHOP_FUZZ_HTTP_H

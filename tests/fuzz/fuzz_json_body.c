@@ -32,12 +32,16 @@ user_check(struct json_object *body, int create)
 	user_input_read(body, create, &in, &fe);
 	if (fe.n > 0)
 		return;
-	if (create && (!in.has_name || !in.has_email))
+	if (create && (!in.has_name || !in.has_email || !in.has_password))
 		abort();
 	if (in.has_name && (user_name_check(in.name, strlen(in.name), name, &why) < 0 ||
 	    strcmp(name, in.name) != 0))
 		abort();
 	if (in.has_email && user_email_check(in.email, strlen(in.email), &why) < 0)
+		abort();
+	if (in.has_password && (in.password_len > USER_PASSWORD_MAX ||
+	    in.password[in.password_len] != '\0' ||
+	    user_password_check(in.password, in.password_len, &why) < 0))
 		abort();
 }
 

@@ -7,6 +7,8 @@
 #include <stdint.h>
 
 #include "fuzz_http.h"
+#include "login_throttle.h"
+#include "password.h"
 #include "user_api.h"
 #include "user_store.h"
 
@@ -15,9 +17,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static const char *const user_fixtures[] = {
 	"POST /user\nContent-Type: application/json\n\n"
-	"{\"name\":\"Ada Lovelace\",\"email\":\"ada@example.com\"}",
+	"{\"name\":\"Ada Lovelace\",\"email\":\"ada@example.com\","
+	"\"password\":\"correct horse battery\"}",
 	"POST /user\nContent-Type: application/json\n\n"
-	"{\"name\":\"Grace Hopper\",\"email\":\"grace@example.com\"}",
+	"{\"name\":\"Grace Hopper\",\"email\":\"grace@example.com\","
+	"\"password\":\"correct horse battery\"}",
 	NULL
 };
 
@@ -35,7 +39,12 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 {
 	(void)argc;
 	(void)argv;
+	/* The cheapest Argon2id libsodium takes: the fuzzer wants speed. */
+	struct password_config pc = { 1, 8 * 1024, 1, 1000 };
+
 	user_target.n_migrations = user_store_n_migrations;
+	if (password_init(&pc) < 0 || login_throttle_init() < 0)
+		return 1;
 	fuzz_http_init(&user_target);
 	return 0;
 }

@@ -24,6 +24,7 @@ has a timeout.
 
 import hashlib
 import json
+import os
 import socket
 import sqlite3
 import sys
@@ -35,6 +36,7 @@ NOANSWER = "no answer"          # the expected "status" of a connection closed w
 
 PORT = 0
 U = O = 0                       # the fixture user's and order's ids
+TOKEN = os.environ.get("MICROSHOP_TOKEN", "")   # an admin's (lib.sh's t_start)
 RESULTS = []
 
 
@@ -53,11 +55,14 @@ def connect(src):
 
 
 def request_bytes(method, target, headers=None, body=b"", ctype="application/json",
-                  length=True, version="HTTP/1.1"):
+                  length=True, version="HTTP/1.1", auth=True):
     """One request. headers is a list of (name, value) sent as they are;
-    Host and Connection: close come first, then Content-Type (ctype, unless
-    None or there is no body) and Content-Length (unless length is False)."""
+    Host and Connection: close come first, then an admin's token (unless
+    auth is False), Content-Type (ctype, unless None or there is no body)
+    and Content-Length (unless length is False)."""
     lines = ["%s %s %s" % (method, target, version), "Host: localhost", "Connection: close"]
+    if auth:
+        lines.append("Authorization: Bearer " + TOKEN)
     if ctype is not None and (body or method in ("POST", "PATCH")):
         lines.append("Content-Type: " + ctype)
     if length and (body or method in ("POST", "PATCH")):
@@ -161,8 +166,9 @@ def check(ok, desc, detail=""):
 
 # --- the table -----------------------------------------------------------------
 
-def user_body(name='"Mallory"', email='"mallory@example.com"', extra=""):
-    return ('{"name":%s,"email":%s%s}' % (name, email, extra)).encode()
+def user_body(name='"Mallory"', email='"mallory@example.com"', extra="",
+              password='"correct horse battery"'):
+    return ('{"name":%s,"email":%s,"password":%s%s}' % (name, email, password, extra)).encode()
 
 
 def order_body(user_id=None, currency='"EUR"', sku='"BOOK-1"', quantity="1", price="1250",
@@ -255,10 +261,44 @@ def table():
     post_user("a name of white space", 422, user_body(name='" \\t "'))
     post_user("an email without '@'", 422, user_body(email='"mallory.example.com"'))
     post_user("an email with an IP literal", 422, user_body(email='"m@[127.0.0.1]"'))
+    # Passwords.
+    post_user("a password of 11 bytes", 422, user_body(password='"short-pass!"'))
+    post_user("a password of 257 bytes", 422, user_body(password='"%s"' % ("p" * 257)))
+    post_user("a password that is a number", 400, user_body(password="123456789012"))
+    post_user("a password that is null", 400, user_body(password="null"))
+    post_user("an escaped NUL in the password", 422,
+              user_body(password='"correct horse\\u0000battery"'))
+    post_user("without a password", 422, b'{"name":"Mallory","email":"mallory@example.com"}')
+    # Logins and tokens.
+    for desc, status, body in (("malformed JSON", 400, b'{"email":'),
+                               ("without a password", 422, b'{"email":"fixture@example.com"}'),
+                               ("an unknown field", 422,
+                                b'{"email":"fixture@example.com","password":"x","role":"admin"}'),
+                               ("a password that is a number", 400,
+                                b'{"email":"fixture@example.com","password":1}'),
+                               ("a wrong password", 401,
+                                b'{"email":"fixture@example.com","password":"not the password"}'),
+                               ("SQL for the email", 401,
+                                b'{"email":"x\' OR 1=1 --","password":"correct horse battery"}'),
+                               ("an email of 10000 bytes", 401,
+                                b'{"email":"' + b"e" * 10000 + b'","password":"pppppppppppp"}')):
+        row("POST /user/login " + desc, status, R("POST", "/user/login", body=body, auth=False))
+    row("GET /user/U without a token", 401, R("GET", u, auth=False))
+    row("GET /order/O without a token", 401, R("GET", o, auth=False))
+    row("POST /order without a token", 401, R("POST", "/order", body=order_body(), auth=False))
+    for desc, value in (("Basic credentials", "Basic YWRtaW46YWRtaW4="),
+                        ("an empty Bearer", "Bearer "), ("a garbage token", "Bearer x.y.z"),
+                        ("a token of 5000 bytes", "Bearer " + "a" * 5000),
+                        ("alg none", "Bearer eyJhbGciOiJub25lIiwidHlwIjoiSldUIn0."
+                         "eyJzdWIiOiIxIiwicm9sZSI6ImFkbWluIiwiaWF0IjoxLCJleHAiOjQxMDI0NDQ4MDB9.")):
+        row("GET /user/U with " + desc, 401, R("GET", u, auth=False,
+                                              headers=[("Authorization", value)]))
     # Fields.
-    post_user("without a name", 422, b'{"email":"mallory@example.com"}')
+    post_user("without a name", 422,
+              b'{"email":"mallory@example.com","password":"correct horse battery"}')
     post_user("an unknown field", 422, user_body(extra=',"admin":true'))
-    post_user("a role", 422, user_body(extra=',"role":"admin"'))
+    post_user("a role, and no password", 422,
+              b'{"name":"Mallory","email":"mallory@example.com","role":"admin"}')
     post_user("server-owned fields on an otherwise bad body", 422,
               user_body(name='""', extra=',"id":1,"version":99,"created_at":"1970-01-01T00:00:00Z",'
                                          '"updated_at":"2999-01-01T00:00:00Z"'))
@@ -304,7 +344,7 @@ def table():
     row("PATCH /user/U null name", 422,
         R("PATCH", u, body=b'{"name":null}', ctype="application/merge-patch+json"))
     row("PATCH /user/U an unknown field", 422,
-        R("PATCH", u, body=b'{"role":"admin"}', ctype="application/merge-patch+json"))
+        R("PATCH", u, body=b'{"is_admin":true}', ctype="application/merge-patch+json"))
     row("PATCH /user/U a name of 101 characters", 422,
         R("PATCH", u, body=b'{"name":"' + b"x" * 101 + b'"}'))
     row("PATCH /user/U If-Match unquoted", 400,

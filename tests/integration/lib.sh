@@ -20,7 +20,17 @@ t_dir=$(mktemp -d "${TMPDIR:-/tmp}/microshop-$t_name.XXXXXX")
 STATUS=
 BODY=
 
-for tool in curl jq; do
+# Passwords are hashed with Argon2id; the tests use a cheap setting (1 MiB,
+# one pass) so that valgrind can run them. auth.test checks the production
+# default.
+export MICROSHOP_PWHASH_MEM=${MICROSHOP_PWHASH_MEM:-1m}
+export MICROSHOP_PWHASH_OPS=${MICROSHOP_PWHASH_OPS:-1}
+# The token key (stack_key; stack_start keeps it): a service a test starts
+# itself finds it here too.
+stack_key "$t_dir/state" || { echo "Bail out! cannot make the token key"; exit 99; }
+export MICROSHOP_JWT_KEY_FILE="$t_dir/state/secrets/jwt-key"
+
+for tool in curl jq python3; do
 	command -v "$tool" >/dev/null || { echo "missing tool: $tool (run script/bootstrap)"; exit 99; }
 done
 
@@ -56,6 +66,7 @@ t_start() {
 		PORT=$(t_free_port)
 		if stack_start "$t_dir/state" "$PORT"; then
 			BASE="http://127.0.0.1:$PORT"
+			t_auth
 			echo "# stack up at $BASE (state in $t_dir)"
 			return 0
 		fi
@@ -64,6 +75,22 @@ t_start() {
 	echo "Bail out! the stack did not start"
 	tail -n 20 "$t_dir"/state/log/*.log
 	exit 99
+}
+
+# t_token ROLE SUB [TTL-SECONDS] [KEY-FILE]: an access token signed with the
+# stack's key (or KEY-FILE), as the user service's login would make it. The
+# tests act as an admin by default (t_start sets TOKEN and AUTH); auth.test
+# logs in for real.
+t_token() {
+	stack_token "$1" "$2" "${3:-900}" "${4:-$t_dir/state/secrets/jwt-key}"
+}
+
+# t_auth: act as an admin from now on: TOKEN, AUTH (req's header), and
+# MICROSHOP_TOKEN and BENCH_TOKEN for the python clients and wrk.
+t_auth() {
+	TOKEN=$(t_token admin 1000000 3600)
+	AUTH="Authorization: Bearer $TOKEN"
+	export MICROSHOP_TOKEN=$TOKEN BENCH_TOKEN=$TOKEN
 }
 
 # ok CONDITION-RESULT DESCRIPTION [DETAIL]: record one check.
@@ -80,14 +107,15 @@ t_ok() {
 	fi
 }
 
-# req METHOD PATH [CURL-ARGS...]: send a request through nginx; sets
-# STATUS, BODY and HEADERS (a file).
+# req METHOD PATH [CURL-ARGS...]: send a request through nginx, with the
+# Authorization header AUTH (an admin's token after t_start; AUTH= sends
+# none); sets STATUS, BODY and HEADERS (a file).
 req() {
 	local method=$1 path=$2
 	shift 2
 	HEADERS="$t_dir/headers"
 	STATUS=$(curl -sS -o "$t_dir/body" -D "$HEADERS" -w '%{http_code}' \
-		--max-time 10 -X "$method" "$@" "$BASE$path") || STATUS=000
+		--max-time 10 -X "$method" ${AUTH:+-H "$AUTH"} "$@" "$BASE$path") || STATUS=000
 	BODY=$(cat "$t_dir/body")
 }
 

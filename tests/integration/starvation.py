@@ -416,7 +416,8 @@ class GoodClient:
         t0 = time.monotonic()
         status, err = 0, None
         try:
-            headers = {"Host": "localhost"}
+            headers = {"Host": "localhost",
+                       "Authorization": "Bearer " + os.environ.get("MICROSHOP_TOKEN", "")}
             if body is not None:
                 headers["Content-Type"] = "application/json"
             conn.request(method, path, body=body, headers=headers)
@@ -472,7 +473,8 @@ class GoodClient:
             if n % 2:
                 kind, path = "POST /user", "/user"
                 body = json.dumps({"name": "Good %d" % n,
-                                   "email": "good-%d-%d@example.com" % (os.getpid(), n)})
+                                   "email": "good-%d-%d@example.com" % (os.getpid(), n),
+                                   "password": "correct horse battery"})
             else:
                 kind, path = "POST /order", "/order"
                 body = json.dumps({"user_id": self.user_id, "currency": "EUR",
