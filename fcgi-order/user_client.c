@@ -9,6 +9,7 @@
 
 #include <curl/curl.h>
 
+#include "clock.h"
 #include "log.h"
 #include "user_client.h"
 
@@ -26,15 +27,6 @@ struct user_client {
 	size_t len;
 	char answer[ANSWER_MAX];
 };
-
-static int64_t
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static size_t
 answer_write(char *data, size_t size, size_t n, void *arg)
@@ -163,7 +155,7 @@ get_checked(struct user_client *c, const char *path, int64_t id, const char *req
 {
 	char url[1024], rid[96], auth[TOKEN_MAX + 32];
 	struct curl_slist *headers = NULL;
-	int64_t deadline = now_ms() + c->cfg->timeout_ms;
+	int64_t deadline = clock_ms() + c->cfg->timeout_ms;
 	long status = 0;
 	CURLcode rc = CURLE_OK;
 	enum user_lookup result = USER_UNAVAILABLE;
@@ -177,13 +169,13 @@ get_checked(struct user_client *c, const char *path, int64_t id, const char *req
 		headers = curl_slist_append(headers, rid);
 	}
 	for (int attempt = 0; attempt <= RETRIES_MAX; attempt++) {
-		int64_t left = deadline - now_ms();
+		int64_t left = deadline - clock_ms();
 
 		if (left <= 0)
 			break;
 		if (attempt > 0) {
 			backoff(c, attempt, left);
-			left = deadline - now_ms();
+			left = deadline - clock_ms();
 			if (left <= 0)
 				break;
 		}
@@ -209,7 +201,7 @@ user_client_lookup(struct user_client *c, int64_t id, const char *request_id,
 	enum user_lookup l;
 
 	*retry_after_s = 1;
-	if (!breaker_allow(c->cfg->breaker, now_ms(), &wait_ms)) {
+	if (!breaker_allow(c->cfg->breaker, clock_ms(), &wait_ms)) {
 		*retry_after_s = (long)((wait_ms + 999) / 1000);
 		if (*retry_after_s < 1)
 			*retry_after_s = 1;
@@ -217,7 +209,7 @@ user_client_lookup(struct user_client *c, int64_t id, const char *request_id,
 	}
 	snprintf(path, sizeof(path), "/user/%" PRId64, id);
 	l = get_checked(c, path, id, request_id);
-	breaker_record(c->cfg->breaker, l != USER_UNAVAILABLE, now_ms());
+	breaker_record(c->cfg->breaker, l != USER_UNAVAILABLE, clock_ms());
 	return l;
 }
 
@@ -227,7 +219,7 @@ user_client_health(struct user_client *c)
 	char url[1024];
 	long status = 0;
 
-	if (breaker_state(c->cfg->breaker, now_ms()) == BREAKER_OPEN)
+	if (breaker_state(c->cfg->breaker, clock_ms()) == BREAKER_OPEN)
 		return USER_SERVICE_BREAKER_OPEN;
 	snprintf(url, sizeof(url), "%s/user/health", c->base);
 	if (get_once(c, url, NULL, c->cfg->timeout_ms, &status) == CURLE_OK && status == 200)

@@ -13,6 +13,7 @@
 #include <sodium.h>
 
 #include "auth.h"
+#include "clock.h"
 #include "db.h"
 #include "http.h"
 #include "idempotency.h"
@@ -246,15 +247,6 @@ user_delete(struct http_request *req)
 	http_send_empty(req, 204);
 }
 
-static int64_t
-wall_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* 200 with an access token for the user the email and password name. */
 static void
 login_token_send(struct http_request *req, const struct user_credentials *c)
@@ -308,7 +300,7 @@ user_login(struct http_request *req)
 		http_problem_send_fields(req, &fe);
 		goto out;
 	}
-	if ((wait = login_throttle_check(in.email, wall_ms())) > 0) {
+	if ((wait = login_throttle_check(in.email, clock_ms())) > 0) {
 		http_header_add(req, "Retry-After", "%ld", wait);
 		http_problem_send(req, 429, "too many failed logins for this account; "
 		    "try again in %ld s", wait);
@@ -325,7 +317,7 @@ user_login(struct http_request *req)
 		password_problem_send(req, r);
 		goto out;
 	}
-	login_throttle_record(in.email, r == PASSWORD_OK, wall_ms());
+	login_throttle_record(in.email, r == PASSWORD_OK, clock_ms());
 	if (r != PASSWORD_OK) {
 		http_header_add(req, "WWW-Authenticate", "Bearer realm=\"microshop\"");
 		http_problem_send(req, 401, "wrong email or password");

@@ -1,0 +1,21 @@
+/*
+ * clock.h - the one clock for intervals: milliseconds on CLOCK_MONOTONIC,
+ * which no change of the wall clock moves (backoff, the breaker, login
+ * delays).
+ */
+#ifndef MICROSHOP_CLOCK_H
+#define MICROSHOP_CLOCK_H
+
+#include <stdint.h>
+#include <time.h>
+
+static inline int64_t
+clock_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+#endif
