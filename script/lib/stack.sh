@@ -190,6 +190,19 @@ stack_wait_socket() {
 	return 1
 }
 
+# stack_free_port: a loopback port nothing listens on, below the kernel's
+# ephemeral range (ip_local_port_range), so that no client's outgoing
+# connection can hold it when nginx or a service binds it a moment later.
+stack_free_port() {
+	local low=32768 port
+	read -r low _ </proc/sys/net/ipv4/ip_local_port_range 2>/dev/null || true
+	[ "$low" -gt 11024 ] || low=61000
+	while :; do
+		port=$((10000 + RANDOM % (low - 10000)))
+		(exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null || { echo "$port"; return; }
+	done
+}
+
 # stack_key STATE_DIR: the key both services sign and check access tokens
 # with, STATE_DIR/secrets/jwt-key: 64 random bytes, made once and kept (a
 # restart keeps the tokens it gave out valid), readable by its owner only.

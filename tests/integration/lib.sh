@@ -50,13 +50,9 @@ t_cleanup() {
 }
 trap t_cleanup EXIT
 
-# t_free_port: a loopback port nothing listens on.
+# t_free_port: a loopback port nothing listens on (stack_free_port).
 t_free_port() {
-	local port
-	while :; do
-		port=$((20000 + RANDOM % 40000))
-		(exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null || { echo "$port"; return; }
-	done
+	stack_free_port
 }
 
 # t_start: the stack on a free port; BASE is its URL.
