@@ -170,7 +170,7 @@ config_parse(struct svc_config *cfg, const struct config_option *extra,
 		  "inherited from systemd or on fd 0)" },
 		{ "threads", CONFIG_INT, &cfg->threads, 1, 1024, "N",
 		  "worker threads, each with its own database connection "
-		  "(default: number of CPUs)" },
+		  "(default: number of CPUs; more for the user service, see its manual)" },
 		{ "db", CONFIG_STRING, &cfg->db_path, 0, 0, "PATH",
 		  "SQLite database file" },
 		{ "max-body", CONFIG_SIZE, &cfg->max_body, 1, 64L * 1024 * 1024, "BYTES",

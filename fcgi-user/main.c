@@ -37,7 +37,8 @@ main(int argc, char **argv)
 		{ "pwhash-mem", CONFIG_SIZE, &pwhash_mem, 8 * 1024, 1024L * 1024 * 1024, "BYTES",
 		  "Argon2id memory per hash, k/m suffixes allowed (default 64m)" },
 		{ "hash-slots", CONFIG_INT, &hash_slots, 1, 1024, "N",
-		  "password hashes computed at once (default: number of CPUs)" },
+		  "password hashes computed at once (default: number of CPUs); at most "
+		  "4 times as many threads hash or wait, and never all of them" },
 		{ "hash-wait", CONFIG_INT, &hash_wait_ms, 0, 60000, "MS",
 		  "how long a signup or login waits for a hash slot before 503 "
 		  "(default 2000)" },
@@ -48,6 +49,7 @@ main(int argc, char **argv)
 	struct password_config pc;
 
 	config_defaults(&cfg, "user", "/var/lib/microshop-user/user.db");
+	cfg.threads = 0;	/* chosen below, once --hash-slots is known */
 	switch (config_parse(&cfg, options, sizeof(options) / sizeof(options[0]), argc, argv)) {
 	case CONFIG_OK:
 		break;
@@ -58,9 +60,23 @@ main(int argc, char **argv)
 	}
 	log_init("user", cfg.log_level);
 
+	/*
+	 * Password work (hashing, or waiting for a slot) holds a worker thread,
+	 * so it may take at most 4 x --hash-slots threads (a slot's hash and 3
+	 * waiting for it), and never all of them: by default the service runs
+	 * that many threads more than one per CPU, so that reads keep one
+	 * thread per CPU whatever logins do.
+	 */
+	if (cfg.threads == 0)
+		cfg.threads = (cpus > 0 ? cpus : 1) + PASSWORD_WORKERS_PER_SLOT * hash_slots;
 	pc.opslimit = (unsigned long long)pwhash_ops;
 	pc.memlimit = pwhash_mem;
 	pc.slots = hash_slots;
+	pc.workers = cfg.threads > 1 ? cfg.threads - 1 : 1;
+	if (pc.workers > PASSWORD_WORKERS_PER_SLOT * hash_slots)
+		pc.workers = PASSWORD_WORKERS_PER_SLOT * hash_slots;
+	if (pc.slots > pc.workers)
+		pc.slots = pc.workers;
 	pc.wait_ms = hash_wait_ms;
 	if (password_init(&pc) < 0 || login_throttle_init() < 0)
 		return EXIT_FAILURE;

@@ -3,6 +3,7 @@
  */
 #include <errno.h>
 #include <semaphore.h>
+#include <stdatomic.h>
 #include <string.h>
 #include <time.h>
 
@@ -13,15 +14,23 @@
 
 static struct password_config password_cfg;
 static sem_t password_slots;
+static atomic_long password_workers;	/* threads hashing or waiting */
 static char password_stand_in[crypto_pwhash_STRBYTES];
 
-/* Take a slot, waiting up to wait_ms. Returns 0, or -1 when none came. */
+/*
+ * Take a slot, waiting up to wait_ms, unless `workers` threads are at it
+ * already. Returns 0, or -1 when none came; slot_give() after a 0.
+ */
 static int
 slot_take(void)
 {
 	struct timespec until;
 	int rc;
 
+	if (atomic_fetch_add(&password_workers, 1) >= password_cfg.workers) {
+		atomic_fetch_sub(&password_workers, 1);
+		return -1;
+	}
 	clock_gettime(CLOCK_REALTIME, &until);
 	until.tv_sec += password_cfg.wait_ms / 1000;
 	until.tv_nsec += (password_cfg.wait_ms % 1000) * 1000000L;
@@ -31,7 +40,16 @@ slot_take(void)
 	}
 	while ((rc = sem_timedwait(&password_slots, &until)) < 0 && errno == EINTR)
 		;
+	if (rc < 0)
+		atomic_fetch_sub(&password_workers, 1);
 	return rc;
+}
+
+static void
+slot_give(void)
+{
+	sem_post(&password_slots);
+	atomic_fetch_sub(&password_workers, 1);
 }
 
 static enum password_result
@@ -68,7 +86,7 @@ password_hash(const char *pw, size_t len, char out[USER_HASH_MAX])
 	if (slot_take() < 0)
 		return PASSWORD_BUSY;
 	r = hash_unlocked(pw, len, out);
-	sem_post(&password_slots);
+	slot_give();
 	return r;
 }
 
@@ -81,6 +99,6 @@ password_verify(const char *hash, const char *pw, size_t len)
 	if (slot_take() < 0)
 		return PASSWORD_BUSY;
 	rc = crypto_pwhash_str_verify(known ? hash : password_stand_in, pw, len);
-	sem_post(&password_slots);
+	slot_give();
 	return rc == 0 && known ? PASSWORD_OK : PASSWORD_MISMATCH;
 }

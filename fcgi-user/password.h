@@ -5,7 +5,11 @@
  * Argon2id is slow and memory-hard on purpose, so at most `slots` hashes
  * run at once (about one per core): memory stays under slots x memlimit,
  * and a request that finds every slot taken waits up to wait_ms, then is
- * answered 503. docs/security.md has the parameters and what they cost.
+ * answered 503. A worker thread that hashes or waits serves nothing else,
+ * so at most `workers` threads (hashing or waiting) do password work at
+ * all: a request beyond that is answered 503 at once, and the service's
+ * other threads go on serving reads whatever the logins do.
+ * docs/security.md has the parameters and what they cost.
  */
 #ifndef MICROSHOP_PASSWORD_H
 #define MICROSHOP_PASSWORD_H
@@ -14,17 +18,21 @@
 
 #include "user_model.h"
 
+/* Threads that may hash or wait, per slot: the default of `workers`. */
+#define PASSWORD_WORKERS_PER_SLOT 4
+
 struct password_config {
 	unsigned long long opslimit;	/* Argon2id passes */
 	size_t memlimit;		/* bytes of memory per hash */
 	long slots;			/* hashes at once */
+	long workers;			/* threads hashing or waiting, >= slots */
 	long wait_ms;			/* how long a request waits for a slot */
 };
 
 enum password_result {
 	PASSWORD_OK,
 	PASSWORD_MISMATCH,
-	PASSWORD_BUSY,		/* no slot within wait_ms */
+	PASSWORD_BUSY,		/* no slot within wait_ms, or too many waiting */
 	PASSWORD_ERR		/* out of memory */
 };
 

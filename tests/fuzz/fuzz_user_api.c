@@ -40,7 +40,9 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 	(void)argc;
 	(void)argv;
 	/* The cheapest Argon2id libsodium takes: the fuzzer wants speed. */
-	struct password_config pc = { 1, 8 * 1024, 1, 1000 };
+	struct password_config pc = {
+		.opslimit = 1, .memlimit = 8 * 1024, .slots = 1, .workers = 1, .wait_ms = 1000
+	};
 
 	user_target.n_migrations = user_store_n_migrations;
 	if (password_init(&pc) < 0 || login_throttle_init() < 0)
