@@ -9,6 +9,8 @@
 #include <sys/stat.h>
 
 #include "db.h"
+
+#define DB_HEAP_LIMIT (6 * 1024 * 1024)
 #include "log.h"
 
 struct db {
@@ -169,7 +171,17 @@ fail:
 int
 db_migrate(const struct svc_config *cfg, const char *const *migrations, size_t n)
 {
-	struct db *db = db_open(cfg, migrations, n, 1);
+	struct db *db;
+
+	/*
+	 * Every worker thread has its own connection, and each connection its
+	 * own page cache (2 MB by default), so ten threads would keep ten
+	 * copies of the same pages. The soft limit on SQLite's memory for the
+	 * whole process makes the caches give pages back past it; a page read
+	 * again comes from the kernel's page cache.
+	 */
+	sqlite3_soft_heap_limit64(DB_HEAP_LIMIT);
+	db = db_open(cfg, migrations, n, 1);
 
 	db_close(db);
 	return db != NULL ? 0 : -1;

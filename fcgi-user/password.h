@@ -19,7 +19,7 @@
 #include "user_model.h"
 
 /* Threads that may hash or wait, per slot: the default of `workers`. */
-#define PASSWORD_WORKERS_PER_SLOT 4
+#define PASSWORD_WORKERS_PER_SLOT 2
 
 struct password_config {
 	unsigned long long opslimit;	/* Argon2id passes */
