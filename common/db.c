@@ -8,7 +8,9 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "clock.h"
 #include "db.h"
+#include "metrics.h"
 
 #define DB_HEAP_LIMIT (6 * 1024 * 1024)
 #include "log.h"
@@ -21,6 +23,8 @@ struct db {
 	dev_t dev;
 	ino_t ino;
 	int holds_write_lock;
+	int64_t write_began_us;	/* for the transaction time metric */
+	size_t n_migrations;	/* the schema version this code wants */
 };
 
 /*
@@ -40,8 +44,33 @@ write_lock_release(struct db *db)
 {
 	if (db->holds_write_lock) {
 		db->holds_write_lock = 0;
+		metrics_sqlite_transaction(clock_us() - db->write_began_us);
 		pthread_mutex_unlock(&db_write_lock);
 	}
+}
+
+/*
+ * SQLite's own busy timeout, counted: wait 1, 2, 5, 10, ... 100 ms between
+ * tries (the delays of sqlite3_busy_timeout) until DB_BUSY_TIMEOUT_MS.
+ */
+static int
+busy_wait(void *arg, int tries)
+{
+	static const int delay_ms[] = { 1, 2, 5, 10, 15, 20, 25, 25, 25, 50, 50, 100 };
+	const size_t n = sizeof(delay_ms) / sizeof(delay_ms[0]);
+	int waited = 0, delay;
+
+	(void)arg;
+	for (int i = 0; i < tries; i++)
+		waited += delay_ms[(size_t)i < n ? (size_t)i : n - 1];
+	delay = delay_ms[(size_t)tries < n ? (size_t)tries : n - 1];
+	if (waited + delay > DB_BUSY_TIMEOUT_MS)
+		delay = DB_BUSY_TIMEOUT_MS - waited;
+	if (delay <= 0)
+		return 0;
+	metrics_sqlite_busy_retry();
+	sqlite3_sleep(delay);
+	return 1;
 }
 
 static int
@@ -115,6 +144,7 @@ db_open(const struct svc_config *cfg, const char *const *migrations, size_t n,
 
 	if (db == NULL)
 		return NULL;
+	db->n_migrations = n;
 	rc = sqlite3_open_v2(path, &db->conn,
 	    SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
 	if (rc != SQLITE_OK) {
@@ -139,7 +169,7 @@ db_open(const struct svc_config *cfg, const char *const *migrations, size_t n,
 		goto fail;
 	}
 	sqlite3_extended_result_codes(db->conn, 1);
-	sqlite3_busy_timeout(db->conn, DB_BUSY_TIMEOUT_MS);
+	sqlite3_busy_handler(db->conn, busy_wait, NULL);
 	/*
 	 * WAL lets readers run beside the one writer. synchronous=FULL syncs
 	 * the WAL at every COMMIT, so an acknowledged write survives power
@@ -231,6 +261,7 @@ db_begin_write(struct db *db)
 
 	pthread_mutex_lock(&db_write_lock);
 	db->holds_write_lock = 1;
+	db->write_began_us = clock_us();
 	rc = exec(db, "BEGIN IMMEDIATE");
 	if (rc != SQLITE_OK)
 		write_lock_release(db);
@@ -314,6 +345,37 @@ db_ping(struct db *db)
 	rc = sqlite3_step(st);
 	sqlite3_reset(st);
 	return rc == SQLITE_ROW ? 0 : -1;
+}
+
+int
+db_ready(struct db *db, const char **why)
+{
+	char pragma[64];
+	long version = -1;
+	int rc;
+
+	*why = NULL;
+	if (db_ping(db) < 0) {
+		*why = "the database does not answer";
+		return -1;
+	}
+	if (user_version(db, &version) != SQLITE_OK || version != (long)db->n_migrations) {
+		*why = "the database schema is not the one this build wants";
+		return -1;
+	}
+	/* A write that changes nothing, but needs the disk: a page of the WAL. */
+	snprintf(pragma, sizeof(pragma), "PRAGMA user_version = %ld", version);
+	if ((rc = db_begin_write(db)) == SQLITE_OK) {
+		if ((rc = exec(db, pragma)) == SQLITE_OK)
+			rc = db_commit(db);
+		if (rc != SQLITE_OK)
+			db_rollback(db);
+	}
+	if (rc != SQLITE_OK) {
+		*why = "the database cannot be written";
+		return -1;
+	}
+	return 0;
 }
 
 sqlite3 *

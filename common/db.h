@@ -68,6 +68,14 @@ void db_column_copy(sqlite3_stmt *st, int col, char *out, size_t n);
 /* 0 if the database answers a trivial query. */
 int db_ping(struct db *db);
 
+/*
+ * Is the database ready for requests: it answers (db_ping), its schema is
+ * migrated to this build's version, and it can be written (one write that
+ * changes nothing: a full or read-only disk fails it). Returns 0, or -1
+ * with *why a static reason.
+ */
+int db_ready(struct db *db, const char **why);
+
 /* The connection, for sqlite3_errmsg() and sqlite3_changes(). */
 sqlite3 *db_handle(struct db *db);
 

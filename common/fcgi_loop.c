@@ -39,6 +39,7 @@
 #include "fcgi_loop.h"
 #include "http.h"
 #include "log.h"
+#include "metrics.h"
 
 #define LISTEN_BACKLOG 1024
 #define SD_LISTEN_FDS_START 3
@@ -377,6 +378,8 @@ fcgi_loop_run(const struct svc_config *cfg, const struct fcgi_service *svc)
 	long started = 0;
 	sigset_t stop_signals, old;
 	int sig = 0, rc = -1;
+
+	metrics_init(cfg->service, svc->routes, svc->n_routes, cfg->threads);
 
 	sigemptyset(&stop_signals);
 	sigaddset(&stop_signals, SIGTERM);

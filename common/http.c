@@ -15,6 +15,7 @@
 #include "http.h"
 #include "json_io.h"
 #include "log.h"
+#include "metrics.h"
 #include "problem.h"
 #include "query.h"
 #include "text.h"
@@ -380,9 +381,10 @@ log_request(const struct http_request *req)
 		snprintf(who, sizeof(who), "%s:%" PRId64, token_role_name(req->auth.role),
 		    req->auth.user_id);
 	log_msg(req->status >= 500 ? LOG_LEVEL_ERROR : LOG_LEVEL_INFO,
-	    "req_id=%s method=%s path=%s status=%d dur_us=%ld who=%s",
+	    "req_id=%s method=%s route=%s path=%s status=%d dur_us=%ld who=%s",
 	    log_value(rid, sizeof(rid), req->request_id),
 	    log_value(method, sizeof(method), req->method),
+	    req->match.route != NULL ? req->match.route->pattern : "-",
 	    log_value(path, sizeof(path), req->path),
 	    req->status, elapsed_us(&req->start), who);
 }
@@ -416,6 +418,7 @@ http_serve(struct http_request *req, FCGX_Request *fcgi,
 	const char *uri, *rid;
 
 	clock_gettime(CLOCK_MONOTONIC, &req->start);
+	metrics_request_begin();
 	req->fcgi = fcgi;
 	req->cfg = cfg;
 	req->ctx = ctx;
@@ -424,6 +427,7 @@ http_serve(struct http_request *req, FCGX_Request *fcgi,
 	req->headers[0] = '\0';
 	req->body_len = 0;
 	memset(&req->auth, 0, sizeof(req->auth));
+	req->match.route = NULL;
 	req->path = "";
 	req->query = "";
 	req->uri[0] = '\0';
@@ -469,5 +473,6 @@ http_serve(struct http_request *req, FCGX_Request *fcgi,
 		break;
 	}
 out:
+	metrics_request_end(req, elapsed_us(&req->start));
 	log_request(req);
 }

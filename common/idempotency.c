@@ -13,6 +13,7 @@
 #include "idempotency.h"
 #include "json_io.h"
 #include "log.h"
+#include "metrics.h"
 #include "problem.h"
 #include "token.h"
 
@@ -137,6 +138,7 @@ replay(struct http_request *req, sqlite3_stmt *st)
 	if (etag != NULL && *etag != '\0')
 		http_header_add(req, "ETag", "%s", etag);
 	http_header_add(req, "Idempotent-Replayed", "true");
+	metrics_idempotency_replay();
 	http_send_text(req, sqlite3_column_int(st, 1), "application/json",
 	    body != NULL ? body : "", (size_t)sqlite3_column_bytes(st, 4));
 }

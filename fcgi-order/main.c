@@ -8,12 +8,21 @@
 
 #include "auth.h"
 #include "breaker.h"
+#include "clock.h"
 #include "config.h"
 #include "db.h"
 #include "fcgi_loop.h"
 #include "log.h"
+#include "metrics.h"
 #include "order_api.h"
 #include "order_store.h"
+
+/* The breaker's state for the metrics: 0 closed, 1 open, 2 half-open. */
+static int
+breaker_gauge(void)
+{
+	return (int)breaker_state(order_user_api.breaker, clock_ms());
+}
 
 int
 main(int argc, char **argv)
@@ -62,6 +71,7 @@ main(int argc, char **argv)
 	order_user_api.timeout_ms = timeout_ms;
 	order_user_api.breaker = &breaker;
 	order_user_api.key = cfg.token_key;
+	metrics_breaker_state_fn(breaker_gauge);
 
 	rc = fcgi_loop_run(&cfg, &order_service);
 

@@ -14,6 +14,7 @@
 #include "http.h"
 #include "idempotency.h"
 #include "json_io.h"
+#include "metrics.h"
 #include "order_api.h"
 #include "order_model.h"
 #include "order_store.h"
@@ -338,12 +339,43 @@ order_health(struct http_request *req)
 	json_object_put(body);
 }
 
+/*
+ * Ready for requests: the database answers, is migrated and writable, and
+ * the user service answers its health check.
+ */
+static void
+order_ready(struct http_request *req)
+{
+	struct json_object *body;
+	const char *why;
+
+	if (db_ready(worker(req)->db, &why) < 0) {
+		http_header_add(req, "Retry-After", "5");
+		http_problem_send(req, 503, "not ready: %s", why);
+		return;
+	}
+	if (user_client_health(worker(req)->users) != USER_SERVICE_UP) {
+		http_header_add(req, "Retry-After", "5");
+		http_problem_send(req, 503, "not ready: the user service does not answer");
+		return;
+	}
+	body = json_object_new_object();
+	json_object_object_add(body, "status", json_object_new_string("ready"));
+	http_send_json(req, 200, body);
+	json_object_put(body);
+}
+
 static const char *const order_list_query[] = {
 	"user_id", "status", "limit", "after", NULL
 };
 
 static const struct route order_routes[] = {
 	{ .method = "GET",    .pattern = "/order/health", .handler = order_health,
+	  .access = ROUTE_PUBLIC },
+	{ .method = "GET",    .pattern = "/order/ready",  .handler = order_ready,
+	  .access = ROUTE_PUBLIC },
+	/* Open here; nginx lets only this machine reach it. */
+	{ .method = "GET",    .pattern = "/order/metrics", .handler = metrics_send,
 	  .access = ROUTE_PUBLIC },
 	{ .method = "POST",   .pattern = "/order",        .handler = order_create },
 	{ .method = "GET",    .pattern = "/order",        .handler = order_list,

@@ -11,6 +11,7 @@
 
 #include "clock.h"
 #include "log.h"
+#include "metrics.h"
 #include "user_client.h"
 
 #define ANSWER_MAX (64 * 1024)
@@ -192,12 +193,21 @@ get_checked(struct user_client *c, const char *path, int64_t id, const char *req
 	return result;
 }
 
+/* The outcome labels of microshop_user_service_calls_total. */
+static const char *const lookup_names[] = {
+	[USER_EXISTS] = "exists",
+	[USER_ABSENT] = "absent",
+	[USER_DELETED] = "deleted",
+	[USER_UNAVAILABLE] = "unavailable",
+	[USER_BREAKER_OPEN] = "breaker_open",
+};
+
 enum user_lookup
 user_client_lookup(struct user_client *c, int64_t id, const char *request_id,
     long *retry_after_s)
 {
 	char path[64];
-	int64_t wait_ms = 0;
+	int64_t wait_ms = 0, began;
 	enum user_lookup l;
 
 	*retry_after_s = 1;
@@ -205,11 +215,14 @@ user_client_lookup(struct user_client *c, int64_t id, const char *request_id,
 		*retry_after_s = (long)((wait_ms + 999) / 1000);
 		if (*retry_after_s < 1)
 			*retry_after_s = 1;
+		metrics_user_call(lookup_names[USER_BREAKER_OPEN], 0);
 		return USER_BREAKER_OPEN;
 	}
 	snprintf(path, sizeof(path), "/user/%" PRId64, id);
+	began = clock_us();
 	l = get_checked(c, path, id, request_id);
 	breaker_record(c->cfg->breaker, l != USER_UNAVAILABLE, clock_ms());
+	metrics_user_call(lookup_names[l], clock_us() - began);
 	return l;
 }
 

@@ -19,6 +19,7 @@
 #include "idempotency.h"
 #include "json_io.h"
 #include "login_throttle.h"
+#include "metrics.h"
 #include "page.h"
 #include "password.h"
 #include "problem.h"
@@ -344,10 +345,33 @@ user_health(struct http_request *req)
 	json_object_put(body);
 }
 
+/* Ready for requests: the database answers, is migrated and writable. */
+static void
+user_ready(struct http_request *req)
+{
+	struct json_object *body;
+	const char *why;
+
+	if (db_ready(req_db(req), &why) < 0) {
+		http_header_add(req, "Retry-After", "5");
+		http_problem_send(req, 503, "not ready: %s", why);
+		return;
+	}
+	body = json_object_new_object();
+	json_object_object_add(body, "status", json_object_new_string("ready"));
+	http_send_json(req, 200, body);
+	json_object_put(body);
+}
+
 static const char *const user_list_query[] = { "limit", "after", "email", NULL };
 
 static const struct route user_routes[] = {
 	{ .method = "GET",    .pattern = "/user/health", .handler = user_health,
+	  .access = ROUTE_PUBLIC },
+	{ .method = "GET",    .pattern = "/user/ready",  .handler = user_ready,
+	  .access = ROUTE_PUBLIC },
+	/* Open here; nginx lets only this machine reach it. */
+	{ .method = "GET",    .pattern = "/user/metrics", .handler = metrics_send,
 	  .access = ROUTE_PUBLIC },
 	{ .method = "POST",   .pattern = "/user/login",  .handler = user_login,
 	  .access = ROUTE_PUBLIC },
