@@ -198,6 +198,23 @@ fail:
 	return NULL;
 }
 
+/*
+ * The last connection to close deletes the WAL; a WAL there at start means
+ * the previous process did not close (a crash, SIGKILL, power loss), and
+ * opening the database now replays its committed transactions. Say so.
+ */
+static void
+wal_left_behind(const char *path)
+{
+	char wal[4096], v[512];
+	struct stat sb;
+
+	snprintf(wal, sizeof(wal), "%s-wal", path);
+	if (stat(wal, &sb) == 0 && sb.st_size > 0)
+		log_msg(LOG_LEVEL_WARN, "event=crash_recovery db=%s wal_bytes=%lld",
+		    log_value(v, sizeof(v), path), (long long)sb.st_size);
+}
+
 int
 db_migrate(const struct svc_config *cfg, const char *const *migrations, size_t n)
 {
@@ -211,6 +228,7 @@ db_migrate(const struct svc_config *cfg, const char *const *migrations, size_t n
 	 * again comes from the kernel's page cache.
 	 */
 	sqlite3_soft_heap_limit64(DB_HEAP_LIMIT);
+	wal_left_behind(cfg->db_path);
 	db = db_open(cfg, migrations, n, 1);
 
 	db_close(db);

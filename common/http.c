@@ -466,8 +466,8 @@ http_serve(struct http_request *req, FCGX_Request *fcgi,
 			break;
 		req->match.route->handler(req);
 		if (req->status == 0) {
-			log_msg(LOG_LEVEL_ERROR, "event=no_answer route=%s",
-			    req->match.route->pattern);
+			log_msg(LOG_LEVEL_ERROR, "event=no_answer req_id=%s route=%s",
+			    req->request_id, req->match.route->pattern);
 			http_problem_send(req, 500, "the request was not answered");
 		}
 		break;
