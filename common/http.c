@@ -243,6 +243,22 @@ query_or_reply(struct http_request *req, const char *const *allowed)
 	return 0;
 }
 
+void
+http_ready_send(struct http_request *req, const char *why)
+{
+	struct json_object *body;
+
+	if (why != NULL) {
+		http_header_add(req, "Retry-After", "5");
+		http_problem_send(req, 503, "not ready: %s", why);
+		return;
+	}
+	body = json_object_new_object();
+	json_object_object_add(body, "status", json_object_new_string("ready"));
+	http_send_json(req, 200, body);
+	json_object_put(body);
+}
+
 int
 http_path_id_or_404(struct http_request *req, size_t idx, int64_t *id)
 {

@@ -88,6 +88,12 @@ void http_send_resource(struct http_request *req, int status, struct json_object
     const char *collection, int64_t id, int64_t version);
 
 
+/*
+ * Answer a readiness check: 200 {"status":"ready"} when why is NULL, else
+ * 503 "not ready: <why>" with Retry-After: 5.
+ */
+void http_ready_send(struct http_request *req, const char *why);
+
 /* Path parameter idx as a resource id. Returns 0, or -1 after a 404. */
 int http_path_id_or_404(struct http_request *req, size_t idx, int64_t *id);
 

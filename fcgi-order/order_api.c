@@ -346,23 +346,12 @@ order_health(struct http_request *req)
 static void
 order_ready(struct http_request *req)
 {
-	struct json_object *body;
-	const char *why;
+	const char *why = NULL;
 
-	if (db_ready(worker(req)->db, &why) < 0) {
-		http_header_add(req, "Retry-After", "5");
-		http_problem_send(req, 503, "not ready: %s", why);
-		return;
-	}
-	if (user_client_health(worker(req)->users) != USER_SERVICE_UP) {
-		http_header_add(req, "Retry-After", "5");
-		http_problem_send(req, 503, "not ready: the user service does not answer");
-		return;
-	}
-	body = json_object_new_object();
-	json_object_object_add(body, "status", json_object_new_string("ready"));
-	http_send_json(req, 200, body);
-	json_object_put(body);
+	if (db_ready(worker(req)->db, &why) == 0 &&
+	    user_client_health(worker(req)->users) != USER_SERVICE_UP)
+		why = "the user service does not answer";
+	http_ready_send(req, why);
 }
 
 static const char *const order_list_query[] = {

@@ -349,18 +349,10 @@ user_health(struct http_request *req)
 static void
 user_ready(struct http_request *req)
 {
-	struct json_object *body;
-	const char *why;
+	const char *why = NULL;
 
-	if (db_ready(req_db(req), &why) < 0) {
-		http_header_add(req, "Retry-After", "5");
-		http_problem_send(req, 503, "not ready: %s", why);
-		return;
-	}
-	body = json_object_new_object();
-	json_object_object_add(body, "status", json_object_new_string("ready"));
-	http_send_json(req, 200, body);
-	json_object_put(body);
+	db_ready(req_db(req), &why);
+	http_ready_send(req, why);
 }
 
 static const char *const user_list_query[] = { "limit", "after", "email", NULL };
