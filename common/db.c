@@ -199,20 +199,20 @@ fail:
 }
 
 /*
- * The last connection to close deletes the WAL; a WAL there at start means
- * the previous process did not close (a crash, SIGKILL, power loss), and
- * opening the database now replays its committed transactions. Say so.
+ * SQLite's own log, for the one notice an operator needs: a WAL recovered
+ * when the database is opened, which happens only when the process that
+ * wrote it did not close it (a crash, SIGKILL, power loss) and tells how
+ * many committed frames were replayed.
  */
 static void
-wal_left_behind(const char *path)
+sqlite_log(void *arg, int code, const char *msg)
 {
-	char wal[4096], v[512];
-	struct stat sb;
+	char v[512];
 
-	snprintf(wal, sizeof(wal), "%s-wal", path);
-	if (stat(wal, &sb) == 0 && sb.st_size > 0)
-		log_msg(LOG_LEVEL_WARN, "event=crash_recovery db=%s wal_bytes=%lld",
-		    log_value(v, sizeof(v), path), (long long)sb.st_size);
+	(void)arg;
+	if (code == SQLITE_NOTICE_RECOVER_WAL)
+		log_msg(LOG_LEVEL_WARN, "event=crash_recovery detail=%s",
+		    log_value(v, sizeof(v), msg));
 }
 
 int
@@ -227,8 +227,8 @@ db_migrate(const struct svc_config *cfg, const char *const *migrations, size_t n
 	 * whole process makes the caches give pages back past it; a page read
 	 * again comes from the kernel's page cache.
 	 */
+	sqlite3_config(SQLITE_CONFIG_LOG, sqlite_log, NULL);	/* before SQLite starts */
 	sqlite3_soft_heap_limit64(DB_HEAP_LIMIT);
-	wal_left_behind(cfg->db_path);
 	db = db_open(cfg, migrations, n, 1);
 
 	db_close(db);
