@@ -100,9 +100,11 @@ function done(summary, latency, requests)
 	-- wrk counts an answer with a status over 399 in errors.status; the
 	-- services and nginx answer no 1xx or 3xx, so these are the non-2xx.
 	io.write(string.format("RESULT requests=%d duration_s=%.3f rps=%.1f " ..
-		"p50_ms=%.3f p99_ms=%.3f max_ms=%.3f non2xx=%d socket_errors=%d timeouts=%d\n",
+		"p50_ms=%.3f p99_ms=%.3f max_ms=%.3f mean_ms=%.4f non2xx=%d socket_errors=%d " ..
+		"timeouts=%d\n",
 		summary.requests, summary.duration / 1e6,
 		summary.requests / (summary.duration / 1e6),
 		latency:percentile(50) / 1000, latency:percentile(99) / 1000,
-		latency.max / 1000, e.status, e.connect + e.read + e.write, e.timeout))
+		latency.max / 1000, latency.mean / 1000, e.status, e.connect + e.read + e.write,
+		e.timeout))
 end
