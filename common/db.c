@@ -396,6 +396,16 @@ db_ready(struct db *db, const char **why)
 	return 0;
 }
 
+void
+db_checkpoint_at_exit(const struct svc_config *cfg)
+{
+	sqlite3 *conn = NULL;
+
+	if (sqlite3_open_v2(cfg->db_path, &conn, SQLITE_OPEN_READWRITE, NULL) == SQLITE_OK)
+		sqlite3_exec(conn, "PRAGMA wal_checkpoint(TRUNCATE)", NULL, NULL, NULL);
+	sqlite3_close(conn);
+}
+
 sqlite3 *
 db_handle(struct db *db)
 {

@@ -38,6 +38,15 @@ struct db *db_open(const struct svc_config *cfg, const char *const *migrations,
  */
 int db_migrate(const struct svc_config *cfg, const char *const *migrations, size_t n);
 
+/*
+ * After every worker's connection is closed: open the database once more,
+ * alone, and close it, which checkpoints the WAL into the database and
+ * deletes it. Workers closing at the same moment may each leave it to
+ * another; a clean stop then leaves no WAL, and only a crash does (what
+ * event=crash_recovery reports at the next start).
+ */
+void db_checkpoint_at_exit(const struct svc_config *cfg);
+
 /* Finalise cached statements and close. Accepts NULL. */
 void db_close(struct db *db);
 

@@ -74,6 +74,7 @@ main(int argc, char **argv)
 	metrics_breaker_state_fn(breaker_gauge);
 
 	rc = fcgi_loop_run(&cfg, &order_service);
+	db_checkpoint_at_exit(&cfg);
 
 	breaker_destroy(&breaker);
 	curl_global_cleanup();

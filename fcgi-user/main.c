@@ -47,6 +47,7 @@ main(int argc, char **argv)
 		  "input, and exit" },
 	};
 	struct password_config pc;
+	int rc;
 
 	config_defaults(&cfg, "user", "/var/lib/microshop-user/user.db");
 	cfg.threads = 0;	/* chosen below, once --hash-slots is known */
@@ -90,5 +91,7 @@ main(int argc, char **argv)
 	if (auth_key_load(&cfg) < 0)
 		return EXIT_FAILURE;
 
-	return fcgi_loop_run(&cfg, &user_service) == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	rc = fcgi_loop_run(&cfg, &user_service);
+	db_checkpoint_at_exit(&cfg);
+	return rc == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
 }
