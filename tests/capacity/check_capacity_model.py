@@ -82,12 +82,47 @@ class UslFit(unittest.TestCase):
         self.assertClose(fit["lam"], 100, 1e-9, "lambda from one N")
 
 
+class ModelChoice(unittest.TestCase):
+    def test_amdahl_when_kappa_is_not_there(self):
+        # A plateau and a little noise: a third parameter would fit the noise.
+        pts = points(1000, 0.1, 0.0, ns=[1, 2, 4, 8, 16], noise=0.01, seed=5)
+        best = cm.fit_best(pts)
+        self.assertEqual(best["model"], "Amdahl (kappa = 0)")
+        self.assertEqual(best["kappa"], 0.0)
+        self.assertAlmostEqual(best["sigma"], 0.1, delta=0.02)
+
+    def test_usl_when_the_points_turn_down(self):
+        best = cm.fit_best(points(1000, 0.05, 0.002, noise=0.01, seed=5))
+        self.assertEqual(best["model"], "USL")
+        self.assertAlmostEqual(best["kappa"], 0.002, delta=0.0005)
+
+    def test_aicc_needs_enough_points(self):
+        self.assertEqual(cm.aicc(cm.fit_usl(points(1000, 0.05, 0.001, ns=[1, 2, 4]))), math.inf)
+
+
+class Sizing(unittest.TestCase):
+    def test_p99_of_an_idle_queue_is_the_service_tail(self):
+        self.assertAlmostEqual(cm.mmc_p99(4, 1000.0, 1.0), math.log(100) / 1000.0, places=6)
+        self.assertEqual(cm.mmc_p99(2, 1.0, 2.0), math.inf)
+
+    def test_p99_grows_with_load_and_shrinks_with_servers(self):
+        self.assertLess(cm.mmc_p99(2, 1.0, 1.0), cm.mmc_p99(2, 1.0, 1.8))
+        self.assertLess(cm.mmc_p99(4, 1.0, 1.8), cm.mmc_p99(2, 1.0, 1.8))
+
+    def test_size(self):
+        # 1 ms per request: one instance peaks at 10 000/s here.
+        self.assertEqual(cm.size(5000, 0.010, 10000, 0.001), (1, 6))
+        self.assertEqual(cm.size(30000, 0.010, 10000, 0.001)[0], 5)
+        self.assertEqual(cm.size(5000, 0.001, 10000, 0.001), (1, None))
+
+
 class Algebra(unittest.TestCase):
-    def test_solve3(self):
-        x = cm.solve3([[2, 1, 0], [1, 3, 1], [0, 1, 4]], [3, 5, 5])
+    def test_solve(self):
+        x = cm.solve([[2, 1, 0], [1, 3, 1], [0, 1, 4]], [3, 5, 5])
         for got, want in zip(x, [1, 1, 1]):
             self.assertAlmostEqual(got, want)
-        self.assertIsNone(cm.solve3([[1, 2, 3], [2, 4, 6], [0, 0, 1]], [1, 2, 3]))
+        self.assertIsNone(cm.solve([[1, 2, 3], [2, 4, 6], [0, 0, 1]], [1, 2, 3]))
+        self.assertEqual(cm.solve([[2, 0], [0, 4]], [2, 2]), [1.0, 0.5])
 
 
 class Queueing(unittest.TestCase):
