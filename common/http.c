@@ -384,7 +384,7 @@ elapsed_us(const struct timespec *start)
 }
 
 static void
-log_request(const struct http_request *req)
+log_request(const struct http_request *req, long dur_us)
 {
 	char method[48], path[512], rid[80], who[48];
 
@@ -402,7 +402,7 @@ log_request(const struct http_request *req)
 	    log_value(method, sizeof(method), req->method),
 	    req->match.route != NULL ? req->match.route->pattern : "-",
 	    log_value(path, sizeof(path), req->path),
-	    req->status, elapsed_us(&req->start), who);
+	    req->status, dur_us, who);
 }
 
 /* Split REQUEST_URI into req->path and req->query. Returns 0, or -1 on 414. */
@@ -432,6 +432,7 @@ http_serve(struct http_request *req, FCGX_Request *fcgi,
     void *ctx)
 {
 	const char *uri, *rid;
+	long dur_us;
 
 	clock_gettime(CLOCK_MONOTONIC, &req->start);
 	metrics_request_begin();
@@ -489,6 +490,7 @@ http_serve(struct http_request *req, FCGX_Request *fcgi,
 		break;
 	}
 out:
-	metrics_request_end(req, elapsed_us(&req->start));
-	log_request(req);
+	dur_us = elapsed_us(&req->start);
+	metrics_request_end(req, dur_us);
+	log_request(req, dur_us);
 }
