@@ -199,6 +199,13 @@ fail:
 }
 
 /*
+ * Set while db_checkpoint_at_exit runs, after every worker has been joined:
+ * a WAL it finds was left by this process's own workers closing together,
+ * not by a crash.
+ */
+static int db_exiting;
+
+/*
  * SQLite's own log, for the one notice an operator needs: a WAL recovered
  * when the database is opened, which happens only when the process that
  * wrote it did not close it (a crash, SIGKILL, power loss) and tells how
@@ -210,7 +217,12 @@ sqlite_log(void *arg, int code, const char *msg)
 	char v[512];
 
 	(void)arg;
-	if (code == SQLITE_NOTICE_RECOVER_WAL)
+	if (code != SQLITE_NOTICE_RECOVER_WAL)
+		return;
+	if (db_exiting)
+		log_msg(LOG_LEVEL_DEBUG, "event=exit_checkpoint detail=%s",
+		    log_value(v, sizeof(v), msg));
+	else
 		log_msg(LOG_LEVEL_WARN, "event=crash_recovery detail=%s",
 		    log_value(v, sizeof(v), msg));
 }
@@ -401,6 +413,7 @@ db_checkpoint_at_exit(const struct svc_config *cfg)
 {
 	sqlite3 *conn = NULL;
 
+	db_exiting = 1;
 	if (sqlite3_open_v2(cfg->db_path, &conn, SQLITE_OPEN_READWRITE, NULL) == SQLITE_OK)
 		sqlite3_exec(conn, "PRAGMA wal_checkpoint(TRUNCATE)", NULL, NULL, NULL);
 	sqlite3_close(conn);

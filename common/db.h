@@ -43,7 +43,8 @@ int db_migrate(const struct svc_config *cfg, const char *const *migrations, size
  * alone, and close it, which checkpoints the WAL into the database and
  * deletes it. Workers closing at the same moment may each leave it to
  * another; a clean stop then leaves no WAL, and only a crash does (what
- * event=crash_recovery reports at the next start).
+ * event=crash_recovery reports at the next start). The WAL this open finds
+ * is the workers' own and is logged at debug level, not as a crash.
  */
 void db_checkpoint_at_exit(const struct svc_config *cfg);
 
