@@ -9,6 +9,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <libpq-fe.h>
+
 #include "config.h"
 
 #define CONFIG_MAX_OPTIONS 32
@@ -23,6 +25,7 @@ config_defaults(struct svc_config *cfg, const char *service, const char *db_path
 	cfg->listen = NULL;
 	cfg->threads = cpus > 0 ? cpus : 1;
 	cfg->db_path = db_path;
+	cfg->db_engine = DB_SQLITE;
 	cfg->max_body = 64 * 1024;
 	cfg->json_max_depth = 32;
 	cfg->log_level = LOG_LEVEL_INFO;
@@ -87,13 +90,69 @@ parse_bool(const char *s, int *out)
 	return 0;
 }
 
+/* 1 if the libpq connection string conninfo sets a password. */
+static int
+conninfo_has_password(const char *conninfo, int *bad)
+{
+	PQconninfoOption *opts = PQconninfoParse(conninfo, NULL);
+	int found = 0;
+
+	*bad = opts == NULL;
+	for (PQconninfoOption *o = opts; o != NULL && o->keyword != NULL; o++)
+		if (strcmp(o->keyword, "password") == 0 && o->val != NULL && *o->val != '\0')
+			found = 1;
+	PQconninfoFree(opts);
+	return found;
+}
+
+int
+config_db_parse(const char *value, enum db_engine *engine, const char **target,
+    const char **why)
+{
+	int bad;
+
+	*why = NULL;
+	if (strncmp(value, "postgresql://", 13) == 0 || strncmp(value, "postgres://", 11) == 0) {
+		if (conninfo_has_password(value, &bad)) {
+			*why = "a password does not belong on the command line: "
+			    "put it in PGPASSFILE (default ~/.pgpass)";
+			return -1;
+		}
+		if (bad) {
+			*why = "not a PostgreSQL connection URI";
+			return -1;
+		}
+		*engine = DB_POSTGRESQL;
+		*target = value;
+		return 0;
+	}
+	if (strncmp(value, "sqlite:", 7) == 0)
+		value += 7;
+	if (*value == '\0') {
+		*why = "no database file";
+		return -1;
+	}
+	*engine = DB_SQLITE;
+	*target = value;
+	return 0;
+}
+
 /* Store value into opt->dst. source says where it came from, for messages. */
 static int
 option_set(const struct config_option *opt, const char *value, const char *source)
 {
+	const char *why;
 	long v;
 
 	switch (opt->kind) {
+	case CONFIG_DB: {
+		struct svc_config *cfg = opt->dst;
+
+		if (config_db_parse(value, &cfg->db_engine, &cfg->db_path, &why) == 0)
+			return 0;
+		fprintf(stderr, "invalid value for %s: %s\n", source, why);
+		return -1;
+	}
 	case CONFIG_STRING:
 		if (*value == '\0')
 			goto bad;
@@ -171,8 +230,9 @@ config_parse(struct svc_config *cfg, const struct config_option *extra,
 		{ "threads", CONFIG_INT, &cfg->threads, 1, 1024, "N",
 		  "worker threads, each with its own database connection "
 		  "(default: number of CPUs; more for the user service, see its manual)" },
-		{ "db", CONFIG_STRING, &cfg->db_path, 0, 0, "PATH",
-		  "SQLite database file" },
+		{ "db", CONFIG_DB, cfg, 0, 0, "DB",
+		  "sqlite:PATH (or a bare PATH) for an SQLite file, or a PostgreSQL "
+		  "URI postgresql://USER@HOST/NAME with no password (PGPASSFILE)" },
 		{ "max-body", CONFIG_SIZE, &cfg->max_body, 1, 64L * 1024 * 1024, "BYTES",
 		  "largest accepted request body, k/m suffixes allowed (default 64k)" },
 		{ "json-max-depth", CONFIG_INT, &cfg->json_max_depth, 2, 1000, "N",

@@ -22,7 +22,13 @@ enum config_kind {
 	CONFIG_SIZE,		/* dst: size_t, bytes with optional k/m suffix */
 	CONFIG_LOG_LEVEL,	/* dst: enum log_level */
 	CONFIG_BOOL,		/* dst: int; a flag, or true/false/1/0 in env */
-	CONFIG_SYNCHRONOUS	/* dst: int; "full" 1, "normal" 0 */
+	CONFIG_SYNCHRONOUS,	/* dst: int; "full" 1, "normal" 0 */
+	CONFIG_DB		/* dst: struct svc_config; see config_db_parse */
+};
+
+enum db_engine {
+	DB_SQLITE,		/* db_path is a file */
+	DB_POSTGRESQL		/* db_path is a libpq connection URI */
 };
 
 struct config_option {
@@ -39,7 +45,8 @@ struct svc_config {
 	const char *service;	/* "user", "order" */
 	const char *listen;	/* unix:/path or HOST:PORT; NULL: inherited */
 	long threads;
-	const char *db_path;
+	const char *db_path;	/* the file, or the URI without "sqlite:" */
+	enum db_engine db_engine;
 	size_t max_body;
 	long json_max_depth;
 	enum log_level log_level;
@@ -59,6 +66,16 @@ enum config_result {
 	CONFIG_EXIT_SUCCESS,	/* --help or --version was answered */
 	CONFIG_EXIT_FAILURE	/* a bad flag or value; the message is printed */
 };
+
+/*
+ * Read a --db value: "sqlite:PATH" or a bare PATH (SQLite), or a libpq
+ * URI "postgresql://..." / "postgres://..." (PostgreSQL) that carries no
+ * password: a password belongs in PGPASSFILE (default ~/.pgpass), never
+ * on a command line that every user of the machine can read. Returns 0,
+ * or -1 with *why a static reason.
+ */
+int config_db_parse(const char *value, enum db_engine *engine, const char **target,
+    const char **why);
 
 /*
  * Read the environment, then argv, into cfg and the service's extra

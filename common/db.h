@@ -1,16 +1,19 @@
 /*
- * db.h - SQLite connections for the services: open with WAL, foreign keys,
- * a busy timeout and synchronous=FULL; numbered migrations applied at start
- * through PRAGMA user_version; write transactions with BEGIN IMMEDIATE; and
- * a cache of prepared statements per connection. The SQL itself lives in
- * each service's store file.
+ * db.h - the database under a service's store, whichever engine it is:
+ * SQLite (one file, the default) or PostgreSQL (a server several instances
+ * share). The store files write their SQL once, with ?1..?N parameters,
+ * and bind, step and read columns through these functions; only where the
+ * engines must differ (a row lock) does a statement carry a second text.
+ *
+ * Each worker thread owns one connection (struct db). Numbered migrations
+ * are applied at start; a write is one transaction, acknowledged after its
+ * COMMIT. The engines themselves live in db_sqlite.c and db_pg.c.
  */
 #ifndef MICROSHOP_DB_H
 #define MICROSHOP_DB_H
 
 #include <stddef.h>
-
-#include <sqlite3.h>
+#include <stdint.h>
 
 #include "config.h"
 #include "store.h"
@@ -18,50 +21,109 @@
 #define DB_MAX_STATEMENTS 32
 /* Statement indices from here up belong to common/ (idempotency keys). */
 #define DB_STMT_COMMON 24
+#define DB_MAX_PARAMS 12
 #define DB_BUSY_TIMEOUT_MS 5000
 
+/* What db_step answers besides a failure (-1). */
+#define DB_ROW 1
+#define DB_DONE 0
+
+/* "2026-12-01T19:43:30Z" and its NUL. */
+#define DB_TIME_LEN 21
+
 struct db;
+struct db_stmt;
 
 /*
- * Open cfg->db_path with cfg->synchronous_full. migrations[i] is the SQL that takes the schema from version i
- * to i + 1. With migrate set, missing ones are applied, each in its own
- * transaction; without, the schema must already be at n (worker threads
- * open after the main thread migrated). Returns NULL after logging why.
+ * A schema: migrations[i] takes it from version i to i + 1, written once
+ * per engine; both arrays have n entries, and version k means the same
+ * tables on both.
  */
-struct db *db_open(const struct svc_config *cfg, const char *const *migrations,
-    size_t n, int migrate);
+struct db_schema {
+	const char *const *sqlite;
+	const char *const *postgresql;
+	size_t n;
+};
 
 /*
- * Bring the schema of cfg->db_path up to date (db_open with migrate set,
- * then close), once at start before any worker opens its own connection.
+ * A statement. postgresql, when set, replaces sql on PostgreSQL (written
+ * with $1..$N); otherwise sql serves both, its ?N read as $N there.
+ */
+struct db_sql {
+	const char *sql;
+	const char *postgresql;
+};
+
+/*
+ * Open cfg's database. With migrate set, missing migrations are applied;
+ * without, the schema must already be at schema->n (worker threads open
+ * after the main thread migrated). Returns NULL after logging why.
+ */
+struct db *db_open(const struct svc_config *cfg, const struct db_schema *schema,
+    int migrate);
+
+/*
+ * Bring the schema up to date (db_open with migrate set, then close), once
+ * at start before any worker opens its own connection. Several instances
+ * starting at once on one PostgreSQL database migrate one after another.
  * Returns 0, or -1 after logging why.
  */
-int db_migrate(const struct svc_config *cfg, const char *const *migrations, size_t n);
+int db_migrate(const struct svc_config *cfg, const struct db_schema *schema);
 
 /*
- * After every worker's connection is closed: open the database once more,
- * alone, and close it, which checkpoints the WAL into the database and
- * deletes it. Workers closing at the same moment may each leave it to
- * another; a clean stop then leaves no WAL, and only a crash does (what
- * event=crash_recovery reports at the next start). The WAL this open finds
- * is the workers' own and is logged at debug level, not as a crash.
+ * After every worker's connection is closed: what the engine wants done
+ * once at a clean stop (SQLite: checkpoint the WAL away, so that only a
+ * crash leaves one for event=crash_recovery to report at the next start).
  */
-void db_checkpoint_at_exit(const struct svc_config *cfg);
+void db_stop(const struct svc_config *cfg);
 
 /* Finalise cached statements and close. Accepts NULL. */
 void db_close(struct db *db);
 
 /*
  * The cached statement number idx (< DB_MAX_STATEMENTS), prepared from sql
- * on first use. Returned reset, with bindings cleared; borrowed from db.
- * NULL after logging on a prepare error.
+ * on first use, without bindings. Borrowed from db; use it, then
+ * db_reset it. NULL after logging on a failure (db_failure says which).
  */
-sqlite3_stmt *db_stmt(struct db *db, unsigned idx, const char *sql);
+struct db_stmt *db_stmt(struct db *db, unsigned idx, const struct db_sql *sql);
 
-/* BEGIN IMMEDIATE / COMMIT / ROLLBACK. Return an SQLite result code. */
-int db_begin_write(struct db *db);
-int db_commit(struct db *db);
-void db_rollback(struct db *db);
+/*
+ * Bind parameter i (1-based). Text and blobs are borrowed until the
+ * statement is reset.
+ */
+void db_bind_int64(struct db_stmt *st, int i, int64_t v);
+void db_bind_text(struct db_stmt *st, int i, const char *s);
+void db_bind_blob(struct db_stmt *st, int i, const void *p, size_t n);
+void db_bind_null(struct db_stmt *st, int i);
+
+/*
+ * Run the statement (first call) or move to its next row: DB_ROW, DB_DONE,
+ * or -1 after a failure, logged unless it is a constraint (db_failure).
+ */
+int db_step(struct db_stmt *st);
+
+/* Columns of the current row. Text and blobs live until the next step. */
+int64_t db_column_int64(struct db_stmt *st, int col);
+const char *db_column_text(struct db_stmt *st, int col);	/* NULL for NULL */
+const void *db_column_blob(struct db_stmt *st, int col, size_t *len);
+
+/* Copy text column col of the current row into out (n bytes, truncated). */
+void db_column_copy(struct db_stmt *st, int col, char *out, size_t n);
+
+/* Done with the statement: drop its rows and bindings. Accepts NULL. */
+void db_reset(struct db_stmt *st);
+
+/* The store answer for the last failure on db. */
+enum store_status db_failure(struct db *db);
+
+/*
+ * Step a statement that returns no row, then reset it. Returns STORE_OK or
+ * the failure.
+ */
+enum store_status db_exec_stmt(struct db_stmt *st);
+
+/* Begin a write transaction: STORE_OK or why not. */
+enum store_status db_begin_write(struct db *db);
 
 /*
  * End a write transaction: COMMIT when st is STORE_OK (a failed COMMIT
@@ -69,11 +131,8 @@ void db_rollback(struct db *db);
  */
 enum store_status db_end_write(struct db *db, enum store_status st);
 
-/* The store answer for a failed step; logs what is not a constraint. */
-enum store_status db_step_failed(struct db *db, int rc);
-
-/* Copy text column col of the current row into out (n bytes, truncated). */
-void db_column_copy(sqlite3_stmt *st, int col, char *out, size_t n);
+/* Now, in UTC, as the stores keep timestamps: "YYYY-MM-DDTHH:MM:SSZ". */
+void db_now(char out[DB_TIME_LEN]);
 
 /* 0 if the database answers a trivial query. */
 int db_ping(struct db *db);
@@ -85,8 +144,5 @@ int db_ping(struct db *db);
  * with *why a static reason.
  */
 int db_ready(struct db *db, const char **why);
-
-/* The connection, for sqlite3_errmsg() and sqlite3_changes(). */
-sqlite3 *db_handle(struct db *db);
 
 #endif

@@ -25,18 +25,18 @@ enum idempotency_sql {
 	SQL_SAVE
 };
 
-static const char *const idempotency_sql[] = {
-	[SQL_FIND - DB_STMT_COMMON] = "SELECT request_hash, status, location, etag, body"
-	    " FROM idempotency_keys WHERE key = ?1 AND created_at > ?2",
-	[SQL_SWEEP - DB_STMT_COMMON] = "DELETE FROM idempotency_keys WHERE created_at <= ?1",
-	[SQL_SAVE - DB_STMT_COMMON] = "INSERT INTO idempotency_keys (key, request_hash,"
-	    " status, location, etag, body, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+static const struct db_sql idempotency_sql[] = {
+	[SQL_FIND - DB_STMT_COMMON] = { "SELECT request_hash, status, location, etag, body"
+	    " FROM idempotency_keys WHERE key = ?1 AND created_at > ?2" },
+	[SQL_SWEEP - DB_STMT_COMMON] = { "DELETE FROM idempotency_keys WHERE created_at <= ?1" },
+	[SQL_SAVE - DB_STMT_COMMON] = { "INSERT INTO idempotency_keys (key, request_hash,"
+	    " status, location, etag, body, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)" },
 };
 
-static sqlite3_stmt *
+static struct db_stmt *
 stmt(struct db *db, enum idempotency_sql idx)
 {
-	return db_stmt(db, idx, idempotency_sql[idx - DB_STMT_COMMON]);
+	return db_stmt(db, idx, &idempotency_sql[idx - DB_STMT_COMMON]);
 }
 
 /* ---------------------------------------------------------------- */
@@ -127,11 +127,11 @@ oldest_kept(const struct http_request *req)
 
 /* Answer the stored copy. */
 static void
-replay(struct http_request *req, sqlite3_stmt *st)
+replay(struct http_request *req, struct db_stmt *st)
 {
-	const char *location = (const char *)sqlite3_column_text(st, 2);
-	const char *etag = (const char *)sqlite3_column_text(st, 3);
-	const char *body = (const char *)sqlite3_column_text(st, 4);
+	const char *location = db_column_text(st, 2);
+	const char *etag = db_column_text(st, 3);
+	const char *body = db_column_text(st, 4);
 
 	if (location != NULL && *location != '\0')
 		http_header_add(req, "Location", "%s", location);
@@ -139,8 +139,8 @@ replay(struct http_request *req, sqlite3_stmt *st)
 		http_header_add(req, "ETag", "%s", etag);
 	http_header_add(req, "Idempotent-Replayed", "true");
 	metrics_idempotency_replay();
-	http_send_text(req, sqlite3_column_int(st, 1), "application/json",
-	    body != NULL ? body : "", (size_t)sqlite3_column_bytes(st, 4));
+	http_send_text(req, (int)db_column_int64(st, 1), "application/json",
+	    body != NULL ? body : "", body != NULL ? strlen(body) : 0);
 }
 
 /*
@@ -152,65 +152,57 @@ static int
 answered_before(struct http_request *req, struct db *db, const char *key,
     const unsigned char hash[REQUEST_HASH_LEN])
 {
-	sqlite3_stmt *st = stmt(db, SQL_FIND);
+	struct db_stmt *st = stmt(db, SQL_FIND);
+	const void *stored;
+	size_t len = 0;
 	int rc, answered = 1;
 
 	if (st == NULL) {
-		store_problem_send(req, STORE_ERR, "");
+		store_problem_send(req, db_failure(db), "");
 		return 1;
 	}
-	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 2, oldest_kept(req));
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_DONE) {
+	db_bind_text(st, 1, key);
+	db_bind_int64(st, 2, oldest_kept(req));
+	rc = db_step(st);
+	if (rc == DB_DONE) {
 		answered = 0;
-	} else if (rc != SQLITE_ROW) {
-		store_problem_send(req, db_step_failed(db, rc), "");
-	} else if (sqlite3_column_bytes(st, 0) != REQUEST_HASH_LEN ||
-	    memcmp(sqlite3_column_blob(st, 0), hash, REQUEST_HASH_LEN) != 0) {
+	} else if (rc != DB_ROW) {
+		store_problem_send(req, db_failure(db), "");
+	} else if ((stored = db_column_blob(st, 0, &len)) == NULL ||
+	    len != REQUEST_HASH_LEN || memcmp(stored, hash, REQUEST_HASH_LEN) != 0) {
 		http_problem_send(req, 422, "this Idempotency-Key was used with a different "
 		    "request; a new request needs a new key");
 	} else {
 		replay(req, st);
 	}
-	sqlite3_reset(st);
+	db_reset(st);
 	return answered;
-}
-
-/* Step a statement that returns no row. */
-static enum store_status
-step_done(struct db *db, sqlite3_stmt *st)
-{
-	int rc = sqlite3_step(st);
-
-	sqlite3_reset(st);
-	return rc == SQLITE_DONE ? STORE_OK : db_step_failed(db, rc);
 }
 
 /* Inside the write transaction: sweep expired keys, then keep this answer. */
 static enum store_status
 save(struct http_request *req, struct db *db, const char *key,
     const unsigned char hash[REQUEST_HASH_LEN], const char *location,
-    const char *etag, const char *body, size_t len)
+    const char *etag, const char *body)
 {
-	sqlite3_stmt *st;
+	struct db_stmt *st;
 	enum store_status s;
 
 	if ((st = stmt(db, SQL_SWEEP)) == NULL)
-		return STORE_ERR;
-	sqlite3_bind_int64(st, 1, oldest_kept(req));
-	if ((s = step_done(db, st)) != STORE_OK)
+		return db_failure(db);
+	db_bind_int64(st, 1, oldest_kept(req));
+	if ((s = db_exec_stmt(st)) != STORE_OK)
 		return s;
 	if ((st = stmt(db, SQL_SAVE)) == NULL)
-		return STORE_ERR;
-	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
-	sqlite3_bind_blob(st, 2, hash, REQUEST_HASH_LEN, SQLITE_STATIC);
-	sqlite3_bind_int(st, 3, 201);
-	sqlite3_bind_text(st, 4, location, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 5, etag, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 6, body, (int)len, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 7, (int64_t)time(NULL));
-	s = step_done(db, st);
+		return db_failure(db);
+	db_bind_text(st, 1, key);
+	db_bind_blob(st, 2, hash, REQUEST_HASH_LEN);
+	db_bind_int64(st, 3, 201);
+	db_bind_text(st, 4, location);
+	db_bind_text(st, 5, etag);
+	db_bind_text(st, 6, body);
+	db_bind_int64(st, 7, (int64_t)time(NULL));
+	s = db_exec_stmt(st);
 	/* Only another process can have stored the key meanwhile: retry. */
 	return s == STORE_CONFLICT ? STORE_BUSY : s;
 }
@@ -232,10 +224,9 @@ create_committed(struct http_request *req, struct db *db, const struct create_op
 	const char *text;
 	enum store_status s;
 	size_t len;
-	int rc;
 
-	if ((rc = db_begin_write(db)) != SQLITE_OK)
-		return store_status_from_sqlite(rc);
+	if ((s = db_begin_write(db)) != STORE_OK)
+		return s;
 	s = ops->insert(db, arg);
 	if (s == STORE_OK && (*body = ops->to_json(arg, id, version)) == NULL)
 		s = STORE_ERR;
@@ -243,7 +234,7 @@ create_committed(struct http_request *req, struct db *db, const struct create_op
 		snprintf(location, sizeof(location), "%s/%" PRId64, ops->collection, *id);
 		snprintf(etag, sizeof(etag), "\"%" PRId64 "\"", *version);
 		text = json_io_to_string(*body, &len);
-		s = save(req, db, key, hash, location, etag, text, len);
+		s = save(req, db, key, hash, location, etag, text);
 	}
 	return db_end_write(db, s);
 }

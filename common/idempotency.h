@@ -12,8 +12,9 @@
  * swept as new ones are stored.
  *
  * "Still running" is known from a registry of the keys in flight in this
- * process (a service is one process); the primary key of the table is the
- * backstop should two processes ever share a database.
+ * process; across processes (several instances on one database) the
+ * primary key of the table is the backstop: the second COMMIT of one key
+ * fails, is rolled back and answered 503, and its retry is the replay.
  */
 #ifndef MICROSHOP_IDEMPOTENCY_H
 #define MICROSHOP_IDEMPOTENCY_H
@@ -36,6 +37,19 @@
 	"  body TEXT NOT NULL," \
 	"  created_at INTEGER NOT NULL" \
 	") STRICT, WITHOUT ROWID;" \
+	"CREATE INDEX idempotency_keys_by_age ON idempotency_keys (created_at);"
+
+/* The same table on PostgreSQL. */
+#define IDEMPOTENCY_MIGRATION_PG \
+	"CREATE TABLE idempotency_keys (" \
+	"  key text PRIMARY KEY," \
+	"  request_hash bytea NOT NULL," \
+	"  status integer NOT NULL," \
+	"  location text NOT NULL," \
+	"  etag text NOT NULL," \
+	"  body text NOT NULL," \
+	"  created_at bigint NOT NULL" \
+	");" \
 	"CREATE INDEX idempotency_keys_by_age ON idempotency_keys (created_at);"
 
 #define IDEMPOTENCY_KEY_MAX 255

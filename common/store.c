@@ -1,8 +1,6 @@
 /*
  * store.c - store answers to HTTP; see store.h.
  */
-#include <sqlite3.h>
-
 #include "http.h"
 #include "problem.h"
 #include "store.h"
@@ -47,7 +45,7 @@ store_problem_send(struct http_request *req, enum store_status st, const char *d
 		break;
 	case STORE_UNAVAILABLE:
 		http_header_add(req, "Retry-After", "5");
-		detail = "the database cannot be written now; nothing was written";
+		detail = "the database is unavailable now; nothing was written";
 		break;
 	case STORE_ERR:
 		detail = "the database could not complete the request";
@@ -56,23 +54,4 @@ store_problem_send(struct http_request *req, enum store_status st, const char *d
 		break;
 	}
 	http_problem_send(req, status, "%s", detail);
-}
-
-enum store_status
-store_status_from_sqlite(int rc)
-{
-	switch (rc & 0xff) {
-	case SQLITE_CONSTRAINT:
-		return STORE_CONFLICT;
-	case SQLITE_BUSY:
-	case SQLITE_LOCKED:
-		return STORE_BUSY;
-	case SQLITE_FULL:
-		return STORE_FULL;
-	case SQLITE_READONLY:
-	case SQLITE_IOERR:
-	case SQLITE_CANTOPEN:
-		return STORE_UNAVAILABLE;
-	}
-	return STORE_ERR;
 }

@@ -15,7 +15,7 @@ enum store_status {
 	STORE_GONE,		/* it existed and was deleted: a tombstone */
 	STORE_BUSY,		/* the database stayed locked past its timeout */
 	STORE_FULL,		/* the disk or the database is full */
-	STORE_UNAVAILABLE,	/* the database cannot be written: read-only, I/O */
+	STORE_UNAVAILABLE,	/* read-only, I/O, the connection lost */
 	STORE_ERR
 };
 
@@ -25,8 +25,5 @@ int store_status_http(enum store_status st);
 /* Answer a failed store call as a problem; detail says what was refused. */
 void store_problem_send(struct http_request *req, enum store_status st,
     const char *detail);
-
-/* The store answer for an SQLite result code from a failed step. */
-enum store_status store_status_from_sqlite(int rc);
 
 #endif

@@ -56,7 +56,7 @@ main(int argc, char **argv)
 	}
 	log_init("order", cfg.log_level);
 
-	if (db_migrate(&cfg, order_store_migrations, order_store_n_migrations) < 0)
+	if (db_migrate(&cfg, &order_store_schema) < 0)
 		return EXIT_FAILURE;
 	/* Without its key a service would take no token: it does not start. */
 	if (auth_key_load(&cfg) < 0)
@@ -74,7 +74,7 @@ main(int argc, char **argv)
 	metrics_breaker_state_fn(breaker_gauge);
 
 	rc = fcgi_loop_run(&cfg, &order_service);
-	db_checkpoint_at_exit(&cfg);
+	db_stop(&cfg);
 
 	breaker_destroy(&breaker);
 	curl_global_cleanup();

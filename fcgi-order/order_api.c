@@ -395,7 +395,7 @@ order_thread_init(const struct svc_config *cfg)
 
 	if (w == NULL)
 		return NULL;
-	w->db = db_open(cfg, order_store_migrations, order_store_n_migrations, 0);
+	w->db = db_open(cfg, &order_store_schema, 0);
 	w->users = user_client_new(&order_user_api);
 	if (w->db == NULL || w->users == NULL) {
 		order_thread_fini(w);

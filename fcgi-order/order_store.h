@@ -1,7 +1,8 @@
 /*
  * order_store.h - orders in the order service's own database. All SQL
- * about orders lives in order_store.c, behind these functions. Every write
- * is one BEGIN IMMEDIATE transaction, answered only after COMMIT returned.
+ * about orders lives in order_store.c, behind these functions, on either
+ * engine (db.h). Every write is one transaction, answered only after
+ * COMMIT returned.
  */
 #ifndef MICROSHOP_ORDER_STORE_H
 #define MICROSHOP_ORDER_STORE_H
@@ -13,8 +14,8 @@
 #include "order_model.h"
 #include "store.h"
 
-extern const char *const order_store_migrations[];
-extern const size_t order_store_n_migrations;
+/* The tables, as numbered migrations for each engine. */
+extern const struct db_schema order_store_schema;
 
 /*
  * Insert o (lines and totals computed) inside the caller's write

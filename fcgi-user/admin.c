@@ -64,8 +64,8 @@ admin_create(const struct svc_config *cfg, const char *email, FILE *f)
 		fprintf(stderr, "--create-admin: the password could not be hashed\n");
 		goto out;
 	}
-	db = db_open(cfg, user_store_migrations, user_store_n_migrations, 0);
-	if (db == NULL || db_begin_write(db) != 0) {
+	db = db_open(cfg, &user_store_schema, 0);
+	if (db == NULL || db_begin_write(db) != STORE_OK) {
 		fprintf(stderr, "--create-admin: cannot write %s\n", cfg->db_path);
 		goto out;
 	}

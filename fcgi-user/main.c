@@ -83,7 +83,7 @@ main(int argc, char **argv)
 	pc.wait_ms = hash_wait_ms;
 	if (password_init(&pc) < 0 || login_throttle_init() < 0)
 		return EXIT_FAILURE;
-	if (db_migrate(&cfg, user_store_migrations, user_store_n_migrations) < 0)
+	if (db_migrate(&cfg, &user_store_schema) < 0)
 		return EXIT_FAILURE;
 	if (create_admin != NULL)
 		return admin_create(&cfg, create_admin, stdin) == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
@@ -92,6 +92,6 @@ main(int argc, char **argv)
 		return EXIT_FAILURE;
 
 	rc = fcgi_loop_run(&cfg, &user_service);
-	db_checkpoint_at_exit(&cfg);
+	db_stop(&cfg);
 	return rc == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
 }

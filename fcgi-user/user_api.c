@@ -381,7 +381,7 @@ static const struct route user_routes[] = {
 static void *
 user_thread_init(const struct svc_config *cfg)
 {
-	return db_open(cfg, user_store_migrations, user_store_n_migrations, 0);
+	return db_open(cfg, &user_store_schema, 0);
 }
 
 static void

@@ -8,7 +8,7 @@
 #include "log.h"
 #include "user_store.h"
 
-const char *const user_store_migrations[] = {
+static const char *const migrations_sqlite[] = {
 	/* 1: users. AUTOINCREMENT so that a deleted id is never handed out
 	 * again; NOCASE makes the email unique regardless of ASCII case. */
 	"CREATE TABLE users ("
@@ -35,15 +35,49 @@ const char *const user_store_migrations[] = {
 	"ALTER TABLE users ADD COLUMN role TEXT NOT NULL DEFAULT 'customer'"
 	"  CHECK (role IN ('customer', 'admin'));",
 };
-const size_t user_store_n_migrations =
-    sizeof(user_store_migrations) / sizeof(user_store_migrations[0]);
+
+/*
+ * The same schema on PostgreSQL, version for version. An identity column
+ * never hands a deleted id out again; the email is unique under ASCII case
+ * folding (lower() in the C collation folds A-Z only), as NOCASE is;
+ * timestamps stay text in the API's own format on both engines.
+ */
+static const char *const migrations_postgresql[] = {
+	"CREATE TABLE users ("
+	"  id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,"
+	"  name text NOT NULL,"
+	"  email text NOT NULL,"
+	"  created_at text NOT NULL,"
+	"  updated_at text NOT NULL,"
+	"  version bigint NOT NULL"
+	");"
+	"CREATE UNIQUE INDEX users_email ON users (lower(email COLLATE \"C\"));",
+	"CREATE TABLE deleted_users ("
+	"  id bigint PRIMARY KEY,"
+	"  deleted_at text NOT NULL"
+	");",
+	IDEMPOTENCY_MIGRATION_PG,
+	"ALTER TABLE users ADD COLUMN password_hash text NOT NULL DEFAULT '';"
+	"ALTER TABLE users ADD COLUMN role text NOT NULL DEFAULT 'customer'"
+	"  CHECK (role IN ('customer', 'admin'));",
+};
+
+const struct db_schema user_store_schema = {
+	.sqlite = migrations_sqlite,
+	.postgresql = migrations_postgresql,
+	.n = sizeof(migrations_sqlite) / sizeof(migrations_sqlite[0]),
+};
+_Static_assert(sizeof(migrations_sqlite) == sizeof(migrations_postgresql),
+    "one migration per version on each engine");
 
 #define USER_COLUMNS "id, name, email, created_at, updated_at, version, role"
-#define NOW "strftime('%Y-%m-%dT%H:%M:%SZ', 'now')"
+/* The email as both engines compare it: ASCII case folded. */
+#define PG_EMAIL_IS(p) "lower(email COLLATE \"C\") = lower(" p " COLLATE \"C\")"
 
 enum user_sql {
 	SQL_INSERT,
 	SQL_GET,
+	SQL_GET_LOCKED,
 	SQL_LIST,
 	SQL_UPDATE,
 	SQL_DELETE,
@@ -52,136 +86,147 @@ enum user_sql {
 	SQL_CREDENTIALS
 };
 
-static const char *const user_sql[] = {
-	[SQL_INSERT] = "INSERT INTO users (name, email, password_hash, role, created_at,"
-	    " updated_at, version) VALUES (?1, ?2, ?3, ?4, " NOW ", " NOW ", 1)"
-	    " RETURNING " USER_COLUMNS,
-	[SQL_GET] = "SELECT " USER_COLUMNS " FROM users WHERE id = ?1",
-	[SQL_LIST] = "SELECT " USER_COLUMNS " FROM users"
+static const struct db_sql user_sql[] = {
+	[SQL_INSERT] = { "INSERT INTO users (name, email, password_hash, role, created_at,"
+	    " updated_at, version) VALUES (?1, ?2, ?3, ?4, ?5, ?5, 1)"
+	    " RETURNING " USER_COLUMNS },
+	[SQL_GET] = { "SELECT " USER_COLUMNS " FROM users WHERE id = ?1" },
+	/* A write reads the row it changes under a lock: SQLite's writer holds
+	 * the whole file, PostgreSQL locks the row until COMMIT. */
+	[SQL_GET_LOCKED] = { "SELECT " USER_COLUMNS " FROM users WHERE id = ?1",
+	    "SELECT " USER_COLUMNS " FROM users WHERE id = $1 FOR UPDATE" },
+	[SQL_LIST] = { "SELECT " USER_COLUMNS " FROM users"
 	    " WHERE id > ?1 AND (?2 IS NULL OR email = ?2) ORDER BY id LIMIT ?3",
-	[SQL_UPDATE] = "UPDATE users SET name = ?2, email = ?3,"
-	    " password_hash = coalesce(?4, password_hash), updated_at = " NOW ","
-	    " version = version + 1 WHERE id = ?1 RETURNING " USER_COLUMNS,
-	[SQL_DELETE] = "DELETE FROM users WHERE id = ?1",
-	[SQL_TOMBSTONE] = "INSERT INTO deleted_users (id, deleted_at) VALUES (?1, " NOW ")",
-	[SQL_IS_DELETED] = "SELECT 1 FROM deleted_users WHERE id = ?1",
-	[SQL_CREDENTIALS] = "SELECT id, role, password_hash FROM users WHERE email = ?1",
+	    "SELECT " USER_COLUMNS " FROM users WHERE id > $1"
+	    " AND ($2::text IS NULL OR " PG_EMAIL_IS("$2") ") ORDER BY id LIMIT $3" },
+	[SQL_UPDATE] = { "UPDATE users SET name = ?2, email = ?3,"
+	    " password_hash = coalesce(?4, password_hash), updated_at = ?5,"
+	    " version = version + 1 WHERE id = ?1 RETURNING " USER_COLUMNS },
+	[SQL_DELETE] = { "DELETE FROM users WHERE id = ?1" },
+	[SQL_TOMBSTONE] = { "INSERT INTO deleted_users (id, deleted_at) VALUES (?1, ?2)" },
+	[SQL_IS_DELETED] = { "SELECT 1 FROM deleted_users WHERE id = ?1" },
+	[SQL_CREDENTIALS] = { "SELECT id, role, password_hash FROM users WHERE email = ?1",
+	    "SELECT id, role, password_hash FROM users WHERE " PG_EMAIL_IS("$1") },
 };
 
-static sqlite3_stmt *
+static struct db_stmt *
 stmt(struct db *db, enum user_sql idx)
 {
-	return db_stmt(db, idx, user_sql[idx]);
+	return db_stmt(db, idx, &user_sql[idx]);
 }
 
 /* Read a row of USER_COLUMNS. */
 static void
-row_read(sqlite3_stmt *st, struct user *u)
+row_read(struct db_stmt *st, struct user *u)
 {
-	u->id = sqlite3_column_int64(st, 0);
+	u->id = db_column_int64(st, 0);
 	db_column_copy(st, 1, u->name, sizeof(u->name));
 	db_column_copy(st, 2, u->email, sizeof(u->email));
 	db_column_copy(st, 3, u->created_at, sizeof(u->created_at));
 	db_column_copy(st, 4, u->updated_at, sizeof(u->updated_at));
-	u->version = sqlite3_column_int64(st, 5);
+	u->version = db_column_int64(st, 5);
 	db_column_copy(st, 6, u->role, sizeof(u->role));
 }
 
-/* Step a statement expected to return one row into out. */
+/* Step a statement expected to return at most one row into out; reset it. */
 static enum store_status
-step_row(struct db *db, sqlite3_stmt *st, struct user *out)
+step_row(struct db *db, struct db_stmt *st, struct user *out)
 {
-	int rc = sqlite3_step(st);
+	int rc = db_step(st), found = 0;
 
-	if (rc == SQLITE_ROW) {
+	if (rc == DB_ROW) {
 		row_read(st, out);
-		rc = sqlite3_step(st);
-		if (rc == SQLITE_DONE)
-			return STORE_OK;
+		found = 1;
+		rc = db_step(st);
 	}
-	if (rc == SQLITE_DONE)
-		return STORE_NOT_FOUND;
-	return db_step_failed(db, rc);
+	db_reset(st);
+	if (rc == DB_DONE)
+		return found ? STORE_OK : STORE_NOT_FOUND;
+	return db_failure(db);
 }
 
 enum store_status
 user_store_insert(struct db *db, const struct user_input *in, const char *role,
     struct user *out)
 {
-	sqlite3_stmt *st = stmt(db, SQL_INSERT);
-	enum store_status s;
+	struct db_stmt *st = stmt(db, SQL_INSERT);
+	char now[DB_TIME_LEN];
 
 	if (st == NULL)
-		return STORE_ERR;
-	sqlite3_bind_text(st, 1, in->name, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, in->email, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 3, in->password_hash, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 4, role, -1, SQLITE_STATIC);
-	s = step_row(db, st, out);
-	sqlite3_reset(st);
-	return s;
+		return db_failure(db);
+	db_now(now);
+	db_bind_text(st, 1, in->name);
+	db_bind_text(st, 2, in->email);
+	db_bind_text(st, 3, in->password_hash);
+	db_bind_text(st, 4, role);
+	db_bind_text(st, 5, now);
+	return step_row(db, st, out);
 }
 
-/*
- * Step statement idx, which takes the id as ?1, once. Returns SQLite's
- * code, or SQLITE_ERROR when the statement could not be prepared.
- */
-static int
-step_with_id(struct db *db, enum user_sql idx, int64_t id)
+/* Does statement idx, which takes the id as ?1, return a row? */
+static enum store_status
+exists_with_id(struct db *db, enum user_sql idx, int64_t id, int *found)
 {
-	sqlite3_stmt *st = stmt(db, idx);
+	struct db_stmt *st = stmt(db, idx);
 	int rc;
 
 	if (st == NULL)
-		return SQLITE_ERROR;
-	sqlite3_bind_int64(st, 1, id);
-	rc = sqlite3_step(st);
-	sqlite3_reset(st);
-	return rc;
+		return db_failure(db);
+	db_bind_int64(st, 1, id);
+	rc = db_step(st);
+	db_reset(st);
+	*found = rc == DB_ROW;
+	return rc >= 0 ? STORE_OK : db_failure(db);
 }
 
 /* For an id not in users: STORE_GONE if it has a tombstone. */
 static enum store_status
 absent_or_gone(struct db *db, int64_t id)
 {
-	int rc = step_with_id(db, SQL_IS_DELETED, id);
+	int found = 0;
+	enum store_status s = exists_with_id(db, SQL_IS_DELETED, id, &found);
 
-	if (rc == SQLITE_ROW)
-		return STORE_GONE;
-	return rc == SQLITE_DONE ? STORE_NOT_FOUND : db_step_failed(db, rc);
+	if (s != STORE_OK)
+		return s;
+	return found ? STORE_GONE : STORE_NOT_FOUND;
+}
+
+/* Read user id with statement idx (SQL_GET or SQL_GET_LOCKED). */
+static enum store_status
+get_with(struct db *db, enum user_sql idx, int64_t id, struct user *out)
+{
+	struct db_stmt *st = stmt(db, idx);
+	enum store_status s;
+
+	if (st == NULL)
+		return db_failure(db);
+	db_bind_int64(st, 1, id);
+	s = step_row(db, st, out);
+	return s == STORE_NOT_FOUND ? absent_or_gone(db, id) : s;
 }
 
 enum store_status
 user_store_get(struct db *db, int64_t id, struct user *out)
 {
-	sqlite3_stmt *st = stmt(db, SQL_GET);
-	enum store_status s;
-
-	if (st == NULL)
-		return STORE_ERR;
-	sqlite3_bind_int64(st, 1, id);
-	s = step_row(db, st, out);
-	sqlite3_reset(st);
-	return s == STORE_NOT_FOUND ? absent_or_gone(db, id) : s;
+	return get_with(db, SQL_GET, id, out);
 }
 
 enum store_status
 user_store_list(struct db *db, int64_t after, const char *email, int limit,
     void (*each)(const struct user *u, void *arg), void *arg, int *more)
 {
-	sqlite3_stmt *st = stmt(db, SQL_LIST);
+	struct db_stmt *st = stmt(db, SQL_LIST);
 	struct user u;
 	int rc, n = 0;
 
 	*more = 0;
 	if (st == NULL)
-		return STORE_ERR;
-	sqlite3_bind_int64(st, 1, after);
-	if (email != NULL)
-		sqlite3_bind_text(st, 2, email, -1, SQLITE_STATIC);
+		return db_failure(db);
+	db_bind_int64(st, 1, after);
+	db_bind_text(st, 2, email);
 	/* One row past the page says whether another page follows. */
-	sqlite3_bind_int(st, 3, limit + 1);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+	db_bind_int64(st, 3, limit + 1);
+	while ((rc = db_step(st)) == DB_ROW) {
 		if (n == limit) {
 			*more = 1;
 			continue;
@@ -190,17 +235,18 @@ user_store_list(struct db *db, int64_t after, const char *email, int limit,
 		each(&u, arg);
 		n++;
 	}
-	sqlite3_reset(st);
-	return rc == SQLITE_DONE ? STORE_OK : db_step_failed(db, rc);
+	db_reset(st);
+	return rc == DB_DONE ? STORE_OK : db_failure(db);
 }
 
 /*
- * Inside a write transaction: read user id into cur and check If-Match.
+ * Inside a write transaction: read user id into cur, locked, and check
+ * If-Match.
  */
 static enum store_status
 current_checked(struct db *db, int64_t id, const struct if_match *im, struct user *cur)
 {
-	enum store_status s = user_store_get(db, id, cur);
+	enum store_status s = get_with(db, SQL_GET_LOCKED, id, cur);
 
 	if (s == STORE_OK && !http_if_match_allows(im, cur->version))
 		return STORE_STALE;
@@ -213,12 +259,12 @@ user_store_update(struct db *db, int64_t id, const struct if_match *im,
 {
 	struct user cur;
 	const char *name, *email;
-	sqlite3_stmt *st;
+	char now[DB_TIME_LEN];
+	struct db_stmt *st;
 	enum store_status s;
-	int rc;
 
-	if ((rc = db_begin_write(db)) != SQLITE_OK)
-		return store_status_from_sqlite(rc);
+	if ((s = db_begin_write(db)) != STORE_OK)
+		return s;
 	s = current_checked(db, id, im, &cur);
 	if (s != STORE_OK)
 		return db_end_write(db, s);
@@ -230,64 +276,66 @@ user_store_update(struct db *db, int64_t id, const struct if_match *im,
 		*out = cur;
 		return db_end_write(db, STORE_OK);
 	}
-	st = stmt(db, SQL_UPDATE);
-	if (st == NULL)
-		return db_end_write(db, STORE_ERR);
-	sqlite3_bind_int64(st, 1, id);
-	sqlite3_bind_text(st, 2, name, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_text(st, 3, email, -1, SQLITE_TRANSIENT);
-	if (in->has_password)
-		sqlite3_bind_text(st, 4, in->password_hash, -1, SQLITE_STATIC);
-	else
-		sqlite3_bind_null(st, 4);
-	s = step_row(db, st, out);
-	sqlite3_reset(st);
-	return db_end_write(db, s);
+	if ((st = stmt(db, SQL_UPDATE)) == NULL)
+		return db_end_write(db, db_failure(db));
+	db_now(now);
+	db_bind_int64(st, 1, id);
+	db_bind_text(st, 2, name);
+	db_bind_text(st, 3, email);
+	db_bind_text(st, 4, in->has_password ? in->password_hash : NULL);
+	db_bind_text(st, 5, now);
+	return db_end_write(db, step_row(db, st, out));
 }
 
-/* Run statement idx, which takes the id as ?1 and returns no row. */
+/* Run statement idx, which takes the id as ?1 and a time as ?2. */
 static enum store_status
-exec_id(struct db *db, enum user_sql idx, int64_t id)
+exec_id(struct db *db, enum user_sql idx, int64_t id, const char *now)
 {
-	int rc = step_with_id(db, idx, id);
+	struct db_stmt *st = stmt(db, idx);
 
-	return rc == SQLITE_DONE ? STORE_OK : db_step_failed(db, rc);
+	if (st == NULL)
+		return db_failure(db);
+	db_bind_int64(st, 1, id);
+	if (now != NULL)
+		db_bind_text(st, 2, now);
+	return db_exec_stmt(st);
 }
 
 enum store_status
 user_store_delete(struct db *db, int64_t id, const struct if_match *im)
 {
 	struct user cur;
+	char now[DB_TIME_LEN];
 	enum store_status s;
-	int rc;
 
-	if ((rc = db_begin_write(db)) != SQLITE_OK)
-		return store_status_from_sqlite(rc);
+	if ((s = db_begin_write(db)) != STORE_OK)
+		return s;
 	s = current_checked(db, id, im, &cur);
 	if (s != STORE_OK)
 		return db_end_write(db, s);
-	if ((s = exec_id(db, SQL_DELETE, id)) == STORE_OK)
-		s = exec_id(db, SQL_TOMBSTONE, id);
+	db_now(now);
+	if ((s = exec_id(db, SQL_DELETE, id, NULL)) == STORE_OK)
+		s = exec_id(db, SQL_TOMBSTONE, id, now);
 	return db_end_write(db, s);
 }
 
 enum store_status
 user_store_credentials(struct db *db, const char *email, struct user_credentials *out)
 {
-	sqlite3_stmt *st = stmt(db, SQL_CREDENTIALS);
+	struct db_stmt *st = stmt(db, SQL_CREDENTIALS);
 	int rc;
 
 	if (st == NULL)
-		return STORE_ERR;
-	sqlite3_bind_text(st, 1, email, -1, SQLITE_STATIC);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
-		out->id = sqlite3_column_int64(st, 0);
+		return db_failure(db);
+	db_bind_text(st, 1, email);
+	rc = db_step(st);
+	if (rc == DB_ROW) {
+		out->id = db_column_int64(st, 0);
 		db_column_copy(st, 1, out->role, sizeof(out->role));
 		db_column_copy(st, 2, out->password_hash, sizeof(out->password_hash));
 	}
-	sqlite3_reset(st);
-	if (rc == SQLITE_ROW)
+	db_reset(st);
+	if (rc == DB_ROW)
 		return STORE_OK;
-	return rc == SQLITE_DONE ? STORE_NOT_FOUND : db_step_failed(db, rc);
+	return rc == DB_DONE ? STORE_NOT_FOUND : db_failure(db);
 }

@@ -1,8 +1,8 @@
 /*
  * user_store.h - users in the service's own database. All SQL about users
  * lives in user_store.c, behind these functions, so that another engine can
- * be put behind the same calls. Every write is one BEGIN IMMEDIATE
- * transaction, answered only after COMMIT returned.
+ * be put behind the same calls (SQLite or PostgreSQL, db.h). Every write
+ * is one transaction, answered only after COMMIT returned.
  */
 #ifndef MICROSHOP_USER_STORE_H
 #define MICROSHOP_USER_STORE_H
@@ -15,8 +15,8 @@
 #include "store.h"
 #include "user_model.h"
 
-extern const char *const user_store_migrations[];
-extern const size_t user_store_n_migrations;
+/* The tables, as numbered migrations for each engine. */
+extern const struct db_schema user_store_schema;
 
 /*
  * Insert a user from in (name, email and password_hash set) with role

@@ -38,6 +38,7 @@ static struct {
 	const struct fuzz_http_target *t;
 	struct svc_config cfg;
 	struct db *keeper;
+	sqlite3 *raw;		/* the keeper's file, for database_empty */
 	void *ctx;
 	struct http_request req;
 	/* The request being served. */
@@ -370,7 +371,7 @@ database_empty(void)
 	static const char sql[] =
 	    "SELECT 'DELETE FROM \"' || name || '\"' FROM sqlite_master "
 	    "WHERE type = 'table'";
-	sqlite3 *conn = db_handle(fz.keeper);
+	sqlite3 *conn = fz.raw;
 	sqlite3_stmt *st = NULL;
 	char *stmts[32];
 	size_t n = 0;
@@ -414,10 +415,11 @@ fuzz_http_init(const struct fuzz_http_target *t)
 	}
 	snprintf(path, sizeof(path), "file:fuzz-%p?mode=memory&cache=shared", (void *)t);
 	fz.cfg.db_path = path;
-	fz.keeper = db_open(&fz.cfg, t->migrations, t->n_migrations, 1);
-	if (fz.keeper == NULL ||
-	    sqlite3_exec(db_handle(fz.keeper), "PRAGMA foreign_keys = OFF", NULL, NULL,
-	    NULL) != SQLITE_OK)
+	fz.keeper = db_open(&fz.cfg, t->schema, 1);
+	/* A plain connection beside it empties the tables: its foreign keys
+	 * are off, so that rows go in any order. */
+	if (fz.keeper == NULL || sqlite3_open_v2(path, &fz.raw, SQLITE_OPEN_READWRITE |
+	    SQLITE_OPEN_URI, NULL) != SQLITE_OK)
 		fail("the in-memory database did not open", "", 0);
 	fz.ctx = t->svc->thread_init(&fz.cfg);
 	fz.req.body = malloc(fz.cfg.max_body + 1);

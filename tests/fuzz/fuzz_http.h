@@ -22,12 +22,13 @@
 
 #include "fcgi_loop.h"
 
+struct db_schema;
+
 #define FUZZ_HTTP_MAX_REQUESTS 4
 
 struct fuzz_http_target {
 	const struct fcgi_service *svc;
-	const char *const *migrations;
-	size_t n_migrations;
+	const struct db_schema *schema;
 	/* Requests served before each input, so that it finds rows to read. */
 	const char *const *fixtures;
 	/* Statuses a well-behaved service may answer a hostile request with

@@ -31,7 +31,7 @@ static const int order_5xx[] = { 503, 0 };
 
 static struct fuzz_http_target order_target = {
 	.svc = &order_service,
-	.migrations = order_store_migrations,
+	.schema = &order_store_schema,
 	.fixtures = order_fixtures,
 	.allowed_5xx = order_5xx,
 };
@@ -41,7 +41,6 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 {
 	(void)argc;
 	(void)argv;
-	order_target.n_migrations = order_store_n_migrations;
 	fuzz_http_init(&order_target);
 	return 0;
 }

@@ -29,7 +29,7 @@ static const int user_5xx[] = { 503, 0 };
 
 static struct fuzz_http_target user_target = {
 	.svc = &user_service,
-	.migrations = user_store_migrations,
+	.schema = &user_store_schema,
 	.fixtures = user_fixtures,
 	.allowed_5xx = user_5xx,
 };
@@ -44,7 +44,6 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 		.opslimit = 1, .memlimit = 8 * 1024, .slots = 1, .workers = 1, .wait_ms = 1000
 	};
 
-	user_target.n_migrations = user_store_n_migrations;
 	if (password_init(&pc) < 0 || login_throttle_init() < 0)
 		return 1;
 	fuzz_http_init(&user_target);
