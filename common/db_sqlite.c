@@ -318,11 +318,30 @@ write_lock_release(struct lite *l)
 	}
 }
 
+/*
+ * A connection keeps working on a file that was deleted or replaced under
+ * it, and every write would then be lost: that is a database that does
+ * not answer.
+ */
+static int
+file_replaced(struct db *db)
+{
+	struct lite *l = db->conn;
+	struct stat sb;
+
+	return l->on_disk && (stat(db->cfg->db_path, &sb) != 0 || sb.st_dev != l->dev ||
+	    sb.st_ino != l->ino);
+}
+
 static int
 lite_begin_write(struct db *db)
 {
 	struct lite *l = db->conn;
 
+	if (file_replaced(db)) {
+		log_msg(LOG_LEVEL_ERROR, "event=db_file_replaced");
+		return db_fail(db, STORE_UNAVAILABLE);
+	}
 	pthread_mutex_lock(&lite_write_lock);
 	l->holds_write_lock = 1;
 	if (lite_exec(db, "BEGIN IMMEDIATE") < 0) {
@@ -402,17 +421,9 @@ lite_schema_check(struct db *db, int migrate)
 static int
 lite_ping(struct db *db)
 {
-	struct lite *l = db->conn;
-	struct stat sb;
 	long version;
 
-	/*
-	 * A connection keeps working on a file that was deleted or replaced
-	 * under it, and every write would then be lost: that is a database
-	 * that does not answer.
-	 */
-	if (l->on_disk && (stat(db->cfg->db_path, &sb) != 0 || sb.st_dev != l->dev ||
-	    sb.st_ino != l->ino))
+	if (file_replaced(db))
 		return db_fail(db, STORE_UNAVAILABLE);
 	return user_version(db, &version);
 }

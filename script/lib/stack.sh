@@ -21,6 +21,11 @@
 #                        the site's limits (nginx_site_render)
 #   STACK_SITE_INCLUDE   a file of nginx directives included in the site's
 #                        server block (bench/run's ceiling and peers)
+#   STACK_PG_URL         a PostgreSQL server (postgresql://USER@HOST:PORT): the
+#                        services keep their data there, in the databases
+#                        STACK_PG_PREFIX_user and _order (created when
+#                        missing; prefix default microshop), the password in
+#                        PGPASSFILE; default: an SQLite file per service
 #   STACK_SUPERVISE      1: supervise the services as systemd's Restart=
 #                        would: one that exits while the stack is not
 #                        stopping (a crash, SIGKILL, or a SIGTERM from
@@ -163,7 +168,7 @@ stack_service() {
 		echo "stack: $bin is not built" >&2
 		return 1
 	fi
-	local args=(--listen "unix:$dir/run/$name.sock" --db "$dir/db/$name.db"
+	local args=(--listen "unix:$dir/run/$name.sock" --db "$(stack_db_of "$name" "$dir")"
 		--jwt-key-file "$dir/secrets/jwt-key")
 	[ -n "${THREADS:-}" ] && args+=(--threads "$THREADS")
 	# The services' body limit is nginx's (nginx_site_render), the same number.
@@ -177,6 +182,103 @@ stack_service() {
 	fi
 	stack_pids+=($!)
 	eval "stack_${name}_pid=$!"
+}
+
+# stack_db_of NAME DIR: the --db of service NAME: its database on
+# STACK_PG_URL, or its SQLite file under DIR.
+stack_db_of() {
+	if [ -n "${STACK_PG_URL:-}" ]; then
+		echo "${STACK_PG_URL%/}/${STACK_PG_PREFIX:-microshop}_$1"
+	else
+		echo "sqlite:$2/db/$1.db"
+	fi
+}
+
+# stack_sql NAME DIR QUERY: run QUERY on service NAME's database (checks
+# and tests only): one row per line, columns joined by '|'.
+stack_sql() {
+	if [ -n "${STACK_PG_URL:-}" ]; then
+		psql "$(stack_db_of "$1" "$2")" -XAtq -c "$3"
+	else
+		sqlite3 -batch -noheader -cmd '.timeout 5000' "$2/db/$1.db" "$3"
+	fi
+}
+
+# stack_pg_bin TOOL: a PostgreSQL server program (initdb, pg_ctl), which
+# Debian keeps off PATH, under its newest installed major version.
+stack_pg_bin() {
+	local d
+	d=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)
+	echo "${d:-/usr/lib/postgresql/15/bin}/$1"
+}
+
+# stack_pg_as CMD...: run CMD as the cluster's owner. PostgreSQL refuses to
+# run as root, so as root that is Debian's postgres user.
+stack_pg_as() {
+	if [ "$(id -u)" = 0 ]; then
+		runuser -u postgres -- "$@"
+	else
+		"$@"
+	fi
+}
+
+# stack_pg_start DIR: a private PostgreSQL cluster in DIR (made at the first
+# call, kept after), on a free loopback port, with password authentication:
+# the password is in DIR/pgpass, which PGPASSFILE names. Sets and exports
+# STACK_PG_URL and PGPASSFILE.
+stack_pg_start() {
+	local dir=$1 port pw
+	mkdir -p "$dir"
+	dir=$(cd "$dir" && pwd)
+	# As root, the cluster belongs to postgres, who may not reach a folder
+	# under root's home: it then lives in a folder of its own in /tmp,
+	# named after DIR, so that the next start finds it again.
+	if [ "$(id -u)" = 0 ] && ! runuser -u postgres -- test -x "$dir/.." 2>/dev/null; then
+		dir="${TMPDIR:-/tmp}/microshop-pg.$(printf '%s' "$dir" | md5sum | cut -c1-12)"
+		mkdir -p "$dir"
+		chmod 755 "$dir"
+	fi
+	if [ ! -f "$dir/data/PG_VERSION" ]; then
+		pw=$(head -c 24 /dev/urandom | base64 | tr -d '/+=')
+		(umask 077 && printf '%s\n' "$pw" >"$dir/password")
+		[ "$(id -u)" = 0 ] && chown -R postgres: "$dir"
+		stack_pg_as "$(stack_pg_bin initdb)" -D "$dir/data" -U microshop \
+			--auth=scram-sha-256 --pwfile="$dir/password" -E UTF8 --locale=C.UTF-8 \
+			>"$dir/initdb.log" 2>&1 || { cat "$dir/initdb.log" >&2; return 1; }
+		rm -f "$dir/password"
+		(umask 077 && printf '*:*:*:microshop:%s\n' "$pw" >"$dir/pgpass")
+	fi
+	port=$(stack_free_port)
+	# Durability stays at PostgreSQL's defaults (fsync, synchronous_commit):
+	# a commit is as durable here as in production.
+	stack_pg_as "$(stack_pg_bin pg_ctl)" -D "$dir/data" -l "$dir/server.log" -w -t 60 \
+		-o "-c listen_addresses=127.0.0.1 -p $port -k $dir/data -c max_connections=300" \
+		start >/dev/null || { tail -n 20 "$dir/server.log" >&2; return 1; }
+	export STACK_PG_URL="postgresql://microshop@127.0.0.1:$port"
+	export PGPASSFILE="$dir/pgpass"
+	stack_pg_dir=$dir
+}
+
+# stack_pg_stop: stop the cluster stack_pg_start started (fast: sessions
+# are cut, committed data is kept).
+stack_pg_stop() {
+	[ -n "${stack_pg_dir:-}" ] || return 0
+	stack_pg_as "$(stack_pg_bin pg_ctl)" -D "$stack_pg_dir/data" -m fast -w stop >/dev/null 2>&1 || true
+	stack_pg_dir=
+}
+
+# stack_pg_databases: create the services' databases on STACK_PG_URL when
+# they are missing.
+stack_pg_databases() {
+	local name db
+	[ -n "${STACK_PG_URL:-}" ] || return 0
+	for name in user order; do
+		db="${STACK_PG_PREFIX:-microshop}_$name"
+		if [ "$(psql "${STACK_PG_URL%/}/postgres" -XAtqc \
+			"SELECT 1 FROM pg_database WHERE datname = '$db'")" != 1 ]; then
+			psql "${STACK_PG_URL%/}/postgres" -Xqc "CREATE DATABASE \"$db\"" || return 1
+		fi
+	done
 }
 
 # stack_wait_socket PATH: wait up to 30 s for a unix socket to appear.
@@ -239,6 +341,7 @@ stack_start() {
 	stack_port=$port
 	stack_render "$dir" "$port" || return 1
 	stack_key "$dir" || return 1
+	stack_pg_databases || return 1
 	if [ "${STACK_NO_SERVICES:-0}" != 1 ]; then
 		rm -f "$dir/run/"*.sock "$dir/run/"*.pid
 		# shellcheck disable=SC2086

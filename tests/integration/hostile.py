@@ -27,6 +27,7 @@ import json
 import os
 import socket
 import sqlite3
+import subprocess
 import sys
 import time
 
@@ -123,8 +124,29 @@ def exchange(raw, src="127.0.0.1", half_close=False):
 
 # --- what is checked after each row ---------------------------------------------
 
+def psql(url, query):
+    return subprocess.run(["psql", url, "-XAtq", "-c", query], check=True,
+                          capture_output=True, text=True).stdout
+
+
+def fingerprint_pg(server, prefix):
+    """fingerprint on PostgreSQL: each table's rows as text, in order, digested."""
+    h = hashlib.sha256()
+    for name in ("user", "order"):
+        url = "%s/%s_%s" % (server.rstrip("/"), prefix, name)
+        tables = psql(url, "SELECT tablename FROM pg_tables WHERE schemaname = 'public'"
+                      " ORDER BY tablename").split()
+        query = " UNION ALL ".join(
+            "SELECT '%s', count(*), md5(coalesce(string_agg(t::text, E'\\n' ORDER BY t::text), ''))"
+            " FROM \"%s\" t" % (t, t) for t in tables)
+        h.update(("%s:%s" % (name, psql(url, query))).encode())
+    return h.hexdigest()
+
+
 def fingerprint(state):
     """A digest of every row of every table of both databases."""
+    if os.environ.get("STACK_PG_URL"):
+        return fingerprint_pg(os.environ["STACK_PG_URL"], os.environ["STACK_PG_PREFIX"])
     h = hashlib.sha256()
     for name in ("user", "order"):
         db = sqlite3.connect("file:%s/db/%s.db?mode=ro" % (state, name), uri=True, timeout=5)

@@ -6,6 +6,10 @@
 #
 # MICROSHOP_VALGRIND=1 runs every service under valgrind; t_finish then
 # fails the test on any error or leak valgrind reports.
+#
+# STACK_PG_URL (and PGPASSFILE) set: the services keep their data on that
+# PostgreSQL server instead, in databases of this test's own (dropped at
+# the end when it passed); t_engine says which engine a test runs on.
 
 set -u
 t_here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -19,6 +23,12 @@ t_name=$(basename "$0" .test)
 t_dir=$(mktemp -d "${TMPDIR:-/tmp}/microshop-$t_name.XXXXXX")
 STATUS=
 BODY=
+t_engine=sqlite
+if [ -n "${STACK_PG_URL:-}" ]; then
+	t_engine=postgresql
+	STACK_PG_PREFIX="t_$(basename "$t_dir" | tr 'A-Z.-' 'a-z__')_$$"
+	export STACK_PG_PREFIX
+fi
 
 # Passwords are hashed with Argon2id; the tests use a cheap setting (1 MiB,
 # one pass) so that valgrind can run them. auth.test checks the production
@@ -41,9 +51,17 @@ if [ "${MICROSHOP_VALGRIND:-0}" = 1 ]; then
 fi
 
 t_cleanup() {
+	local name
 	stack_stop
 	if [ "$t_fail" -eq 0 ] && [ "${KEEP_STATE:-0}" != 1 ]; then
 		rm -rf "$t_dir"
+		if [ "$t_engine" = postgresql ]; then
+			for name in user order; do
+				psql "${STACK_PG_URL%/}/postgres" -Xqc \
+					"DROP DATABASE IF EXISTS \"${STACK_PG_PREFIX}_$name\" WITH (FORCE)" \
+					>/dev/null 2>&1 || true
+			done
+		fi
 	else
 		echo "# state kept in $t_dir"
 	fi
@@ -167,9 +185,42 @@ expect_problem() {
 	t_ok $ok "$desc -> $status problem${field:+ naming $field}"
 }
 
-# sql DB QUERY: read the service's own SQLite file directly (checks only).
+# sql SERVICE QUERY: read the service's own database directly (checks
+# only), on either engine: one row per line, columns joined by '|'.
 sql() {
-	sqlite3 -batch -noheader "$t_dir/state/db/$1.db" "$2"
+	stack_sql "$1" "$t_dir/state" "$2"
+}
+
+# t_db_dump SERVICE: every byte the service's database keeps (SQLite: its
+# files; PostgreSQL: pg_dump of its database), to search for what must
+# not be there.
+t_db_dump() {
+	if [ "$t_engine" = postgresql ]; then
+		pg_dump "$(stack_db_of "$1" "$t_dir/state")"
+	else
+		cat "$t_dir/state/db/$1.db"*
+	fi
+}
+
+# t_db_lose SERVICE: take the service's database away under it. SQLite:
+# its file is deleted (the service must notice, not write into the void);
+# PostgreSQL: the database stops taking connections and the service's
+# sessions are cut, as when its server goes down.
+t_db_lose() {
+	if [ "$t_engine" = postgresql ]; then
+		psql "${STACK_PG_URL%/}/postgres" -XAtq \
+			-c "ALTER DATABASE \"${STACK_PG_PREFIX}_$1\" ALLOW_CONNECTIONS false" \
+			-c "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity
+			    WHERE datname = '${STACK_PG_PREFIX}_$1'" >/dev/null
+	else
+		rm "$t_dir/state/db/$1.db"
+	fi
+}
+
+# t_db_restore SERVICE: PostgreSQL only: the database takes connections again.
+t_db_restore() {
+	psql "${STACK_PG_URL%/}/postgres" -XAtq \
+		-c "ALTER DATABASE \"${STACK_PG_PREFIX}_$1\" ALLOW_CONNECTIONS true" >/dev/null
 }
 
 # t_valgrind_check: fail on any valgrind report of the services.
