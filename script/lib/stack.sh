@@ -13,6 +13,10 @@
 #   STACK_NO_SERVICES    1: start nginx only (a test started the services)
 #   STACK_USER_UPSTREAM  nginx's upstream for the user service; default
 #                        unix:STATE_DIR/run/user.sock (likewise ORDER)
+#   INSTANCES            instances of each service (default 1), all in nginx's
+#                        upstreams (stack_addresses)
+#   STACK_HOSTS          addresses standing for hosts ("127.0.0.2 127.0.0.3"):
+#                        the instances listen on TCP there, in turn
 #   STACK_ORDER_ARGS     extra flags for the order service
 #   STACK_USER_ARGS      extra flags for the user service
 #   RATE_LIMIT           off: render the site without limit_req/limit_conn
@@ -57,8 +61,20 @@ nginx_render() {
 	mv "$out.tmp" "$out"
 }
 
+# nginx_servers "ADDR...": the server lines of an upstream, one per
+# instance address (unix:/path or HOST:PORT), as sed replacement text.
+nginx_servers() {
+	local a out=""
+	for a in $1; do
+		out+="server $a max_fails=1 fail_timeout=5s;\\n    "
+	done
+	printf '%s' "${out%\\n    }"
+}
+
 # nginx_site_render OUT LISTEN USER_UPSTREAM ORDER_UPSTREAM CONF_DIR: the
-# site from nginx/microshop.conf.in with its settings: writes per client
+# site from nginx/microshop.conf.in with its settings: the instances of
+# each service (USER_UPSTREAM, ORDER_UPSTREAM: addresses separated by
+# spaces), writes per client
 # address (WRITE_RATE, WRITE_BURST answered at once), requests in progress
 # per address (CONN_LIMIT), the body limit (MAX_BODY, the services' default
 # --max-body), logins per address (LOGIN_RATE, LOGIN_BURST answered at once);
@@ -71,7 +87,8 @@ nginx_site_render() {
 	*) echo "RATE_LIMIT must be on or off, not '$RATE_LIMIT'" >&2; return 1 ;;
 	esac
 	nginx_render "$stack_srcdir/nginx/microshop.conf.in" "$1" \
-		"LISTEN=$2" "USER_UPSTREAM=$3" "ORDER_UPSTREAM=$4" "CONF_DIR=$5" \
+		"LISTEN=$2" "USER_SERVERS=$(nginx_servers "$3")" \
+		"ORDER_SERVERS=$(nginx_servers "$4")" "CONF_DIR=$5" \
 		"RATE_LIMIT=$rate_limit" \
 		"WRITE_RATE=${WRITE_RATE:-20r/s}" "WRITE_BURST=${WRITE_BURST:-40}" \
 		"CONN_LIMIT=${CONN_LIMIT:-64}" "MAX_BODY=${MAX_BODY:-64k}" \
@@ -97,8 +114,9 @@ stack_render() {
 	[ "$(id -u)" -eq 0 ] && user_directive="user root;"
 	cp "$stack_srcdir/nginx/microshop-fastcgi.conf" "$dir/nginx/"
 	nginx_site_render "$dir/nginx/microshop.conf" "127.0.0.1:$port" \
-		"${STACK_USER_UPSTREAM:-unix:$dir/run/user.sock}" \
-		"${STACK_ORDER_UPSTREAM:-unix:$dir/run/order.sock}" "$dir/nginx" || return 1
+		"${STACK_USER_UPSTREAM:-${stack_user_addresses:-unix:$dir/run/user.sock}}" \
+		"${STACK_ORDER_UPSTREAM:-${stack_order_addresses:-unix:$dir/run/order.sock}}" \
+		"$dir/nginx" || return 1
 	if [ -n "${STACK_SITE_INCLUDE:-}" ]; then
 		sed -i "s|^    server_name _;\$|&\n    include $STACK_SITE_INCLUDE;|" \
 			"$dir/nginx/microshop.conf"
@@ -158,17 +176,29 @@ stack_supervise() {
 	return "$status"
 }
 
-# stack_service NAME STATE_DIR [ARGS...]: start one service in the background,
-# under a supervisor with STACK_SUPERVISE=1.
+# stack_service NAME STATE_DIR [ARGS...]: start instance 1 of a service on
+# STATE_DIR/run/NAME.sock (stack_instance).
 stack_service() {
-	local name=$1 dir=$2 bin
+	local name=$1 dir=$2
 	shift 2
+	stack_instance "$name" 1 "$dir" "unix:$dir/run/$name.sock" "$@"
+}
+
+# stack_instance NAME I STATE_DIR LISTEN [ARGS...]: start instance I of
+# service NAME in the background, listening on LISTEN (unix:PATH or
+# HOST:PORT), under a supervisor with STACK_SUPERVISE=1. Instance 1 logs to
+# log/NAME.log (pid file run/NAME.pid, shell variable stack_NAME_pid),
+# instance I > 1 to log/NAME-I.log (run/NAME-I.pid, stack_NAME_I_pid).
+stack_instance() {
+	local name=$1 i=$2 dir=$3 listen=$4 bin label=$1
+	shift 4
+	[ "$i" = 1 ] || label="$name-$i"
 	bin="$stack_builddir/fcgi-$name/microshop-$name"
 	if [ ! -x "$bin" ]; then
 		echo "stack: $bin is not built" >&2
 		return 1
 	fi
-	local args=(--listen "unix:$dir/run/$name.sock" --db "$(stack_db_of "$name" "$dir")"
+	local args=(--listen "$listen" --db "$(stack_db_of "$name" "$dir")"
 		--jwt-key-file "$dir/secrets/jwt-key")
 	[ -n "${THREADS:-}" ] && args+=(--threads "$THREADS")
 	# The services' body limit is nginx's (nginx_site_render), the same number.
@@ -176,12 +206,50 @@ stack_service() {
 	# shellcheck disable=SC2086
 	set -- ${MICROSHOP_WRAP:-} "$bin" "${args[@]}" "$@"
 	if [ "${STACK_SUPERVISE:-0}" = 1 ]; then
-		stack_supervise "$name" "$dir" "$@" &
+		stack_supervise "$label" "$dir" "$@" &
 	else
-		stack_spawn "$dir/log/$name.log" "$@"
+		stack_spawn "$dir/log/$label.log" "$@"
 	fi
 	stack_pids+=($!)
-	eval "stack_${name}_pid=$!"
+	if [ "$i" = 1 ]; then
+		eval "stack_${name}_pid=$!"
+	else
+		eval "stack_${name}_${i}_pid=$!"
+	fi
+}
+
+# stack_addresses NAME DIR: where the INSTANCES instances (default 1) of
+# service NAME listen, separated by spaces: unix sockets run/NAME.sock,
+# run/NAME-2.sock ... or, with STACK_HOSTS="ADDR...", a free port on each
+# of those addresses in turn (loopback addresses standing for hosts).
+stack_addresses() {
+	local name=$1 dir=$2 n=${INSTANCES:-1} i out="" hosts
+	read -r -a hosts <<<"${STACK_HOSTS:-}"
+	for ((i = 1; i <= n; i++)); do
+		if [ ${#hosts[@]} -gt 0 ]; then
+			out+="${hosts[(i - 1) % ${#hosts[@]}]}:$(stack_free_port) "
+		elif [ "$i" = 1 ]; then
+			out+="unix:$dir/run/$name.sock "
+		else
+			out+="unix:$dir/run/$name-$i.sock "
+		fi
+	done
+	echo "${out% }"
+}
+
+# stack_wait_listen ADDR: wait up to 30 s for unix:PATH to appear, or for
+# HOST:PORT to take connections.
+stack_wait_listen() {
+	local i
+	case $1 in
+	unix:*) stack_wait_socket "${1#unix:}"; return ;;
+	esac
+	for ((i = 0; i < 300; i++)); do
+		(exec 3<>"/dev/tcp/${1%:*}/${1##*:}") 2>/dev/null && return 0
+		sleep 0.1
+	done
+	echo "stack: nothing listens on $1" >&2
+	return 1
 }
 
 # stack_db_of NAME DIR: the --db of service NAME: its database on
@@ -336,23 +404,33 @@ PY
 # stack_start STATE_DIR PORT: render, start every service and nginx, and
 # wait until each answers its health check through nginx.
 stack_start() {
-	local dir=$1 port=$2 i
+	local dir=$1 port=$2 i a
 	stack_dir=$dir
 	stack_port=$port
+	mkdir -p "$dir/run"
+	stack_user_addresses=$(stack_addresses user "$dir")
+	stack_order_addresses=$(stack_addresses order "$dir")
 	stack_render "$dir" "$port" || return 1
 	stack_key "$dir" || return 1
 	stack_pg_databases || return 1
 	if [ "${STACK_NO_SERVICES:-0}" != 1 ]; then
 		rm -f "$dir/run/"*.sock "$dir/run/"*.pid
-		# shellcheck disable=SC2086
-		stack_service user "$dir" ${STACK_USER_ARGS:-} || return 1
+		i=0
+		for a in $stack_user_addresses; do
+			# shellcheck disable=SC2086
+			stack_instance user $((++i)) "$dir" "$a" ${STACK_USER_ARGS:-} || return 1
+		done
 		# The order service asks the user service through nginx, as any
-		# other client of its HTTP API would.
-		# shellcheck disable=SC2086
-		stack_service order "$dir" --user-api "http://127.0.0.1:$port" \
-			${STACK_ORDER_ARGS:-} || return 1
-		stack_wait_socket "$dir/run/user.sock" || return 1
-		stack_wait_socket "$dir/run/order.sock" || return 1
+		# other client of its HTTP API would: whichever instance is up.
+		i=0
+		for a in $stack_order_addresses; do
+			# shellcheck disable=SC2086
+			stack_instance order $((++i)) "$dir" "$a" \
+				--user-api "http://127.0.0.1:$port" ${STACK_ORDER_ARGS:-} || return 1
+		done
+		for a in $stack_user_addresses $stack_order_addresses; do
+			stack_wait_listen "$a" || return 1
+		done
 	fi
 	"$(stack_nginx_bin)" -e "$dir/log/nginx-error.log" -c "$dir/nginx/nginx.conf" \
 		-g 'daemon off;' &
