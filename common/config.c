@@ -248,11 +248,14 @@ config_parse(struct svc_config *cfg, const struct config_option *extra,
 		{ "idempotency-ttl", CONFIG_INT, &cfg->idempotency_ttl, 60, 30L * 24 * 60 * 60,
 		  "SECONDS", "how long an Idempotency-Key and its answer are kept "
 		  "(default 86400)" },
+		{ "migrate", CONFIG_BOOL, &cfg->migrate_only, 0, 0, NULL,
+		  "bring the database's schema up to date, then exit (before a "
+		  "rollout, or before copying data into a new database)" },
 		{ "jwt-key-file", CONFIG_STRING, &cfg->jwt_key_file, 0, 0, "PATH",
 		  "the key that signs and checks access tokens, 32 to 1024 bytes "
 		  "(default: the credential jwt-key of systemd's LoadCredential=)" },
 	};
-	size_t n = 10;
+	size_t n = 11;
 
 	if (n + n_extra > CONFIG_MAX_OPTIONS) {
 		fprintf(stderr, "too many options\n");

@@ -53,6 +53,7 @@ struct svc_config {
 	int synchronous_full;	/* PRAGMA synchronous: FULL (1) or NORMAL (0) */
 	int require_if_match;	/* PATCH and DELETE without If-Match: 428 */
 	long idempotency_ttl;	/* seconds an Idempotency-Key is remembered */
+	int migrate_only;	/* --migrate: update the schema and exit */
 	const char *jwt_key_file; /* NULL: $CREDENTIALS_DIRECTORY/jwt-key */
 	const struct token_key *token_key; /* loaded by auth_key_load */
 };

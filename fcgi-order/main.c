@@ -58,6 +58,8 @@ main(int argc, char **argv)
 
 	if (db_migrate(&cfg, &order_store_schema) < 0)
 		return EXIT_FAILURE;
+	if (cfg.migrate_only)
+		return EXIT_SUCCESS;
 	/* Without its key a service would take no token: it does not start. */
 	if (auth_key_load(&cfg) < 0)
 		return EXIT_FAILURE;

@@ -85,6 +85,8 @@ main(int argc, char **argv)
 		return EXIT_FAILURE;
 	if (db_migrate(&cfg, &user_store_schema) < 0)
 		return EXIT_FAILURE;
+	if (cfg.migrate_only)
+		return EXIT_SUCCESS;
 	if (create_admin != NULL)
 		return admin_create(&cfg, create_admin, stdin) == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
 	/* Without its key a service would take no token: it does not start. */
