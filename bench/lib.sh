@@ -3,15 +3,15 @@
 
 # bench_seed STATE_DIR USERS ORDERS: users 1..USERS and orders 1..ORDERS,
 # through SQL, not the API: 20 000 rows in well under a second, so that a
-# quick run has its time for the measurements.
+# quick run has its time for the measurements. On the engine the stack
+# runs on (STACK_PG_URL: PostgreSQL).
 bench_seed() {
 	local dir=$1 users=$2 orders=$3 now="strftime('%Y-%m-%dT%H:%M:%SZ', 'now')"
-	sqlite3 -bail "$dir/db/user.db" <<SQL || return 1
-.timeout 5000
-WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < $users)
-INSERT INTO users (name, email, created_at, updated_at, version)
-SELECT 'Seed ' || i, 'seed' || i || '@example.com', $now, $now, 1 FROM n;
-SQL
+	if [ -n "${STACK_PG_URL:-}" ]; then
+		bench_seed_postgresql "$@"
+		return
+	fi
+	bench_seed_users_sqlite "$dir/db/user.db" "$users" || return 1
 	sqlite3 -bail "$dir/db/order.db" <<SQL
 .timeout 5000
 BEGIN;
@@ -21,5 +21,40 @@ SELECT 1 + (i * 7919) % $users, 'EUR', 2500, 'pending', $now, $now, 1 FROM n;
 INSERT INTO order_items (order_id, line, sku, quantity, unit_price_cents, line_total_cents)
 SELECT id, 1, 'BOOK-' || (id % 100), 2, 1250, 2500 FROM orders;
 COMMIT;
+SQL
+}
+
+# bench_seed_users_sqlite FILE USERS: the users of bench_seed in an SQLite
+# file whose schema is the user service's.
+bench_seed_users_sqlite() {
+	local now="strftime('%Y-%m-%dT%H:%M:%SZ', 'now')"
+	sqlite3 -bail "$1" <<SQL
+.timeout 5000
+WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < $2)
+INSERT INTO users (name, email, created_at, updated_at, version)
+SELECT 'Seed ' || i, 'seed' || i || '@example.com', $now, $now, 1 FROM n;
+SQL
+}
+
+# bench_seed_postgresql STATE_DIR USERS ORDERS: bench_seed on PostgreSQL.
+bench_seed_postgresql() {
+	local dir=$1 users=$2 orders=$3
+	local now="to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
+	psql "$(stack_db_of user "$dir")" -Xq -v ON_ERROR_STOP=1 <<SQL || return 1
+INSERT INTO users (name, email, created_at, updated_at, version)
+SELECT 'Seed ' || i, 'seed' || i || '@example.com', $now, $now, 1
+FROM generate_series(1, $users) i;
+ANALYZE users;
+SQL
+	psql "$(stack_db_of order "$dir")" -Xq -v ON_ERROR_STOP=1 <<SQL
+BEGIN;
+INSERT INTO orders (user_id, currency, total_cents, status, created_at, updated_at, version)
+SELECT 1 + (i * 7919) % $users, 'EUR', 2500, 'pending', $now, $now, 1
+FROM generate_series(1, $orders) i;
+INSERT INTO order_items (order_id, line, sku, quantity, unit_price_cents, line_total_cents)
+SELECT id, 1, 'BOOK-' || (id % 100), 2, 1250, 2500 FROM orders;
+COMMIT;
+ANALYZE orders;
+ANALYZE order_items;
 SQL
 }
