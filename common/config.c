@@ -126,8 +126,13 @@ config_db_parse(const char *value, enum db_engine *engine, const char **target,
 		*target = value;
 		return 0;
 	}
-	if (strncmp(value, "sqlite:", 7) == 0)
+	if (strncmp(value, "sqlite:", 7) == 0) {
 		value += 7;
+	} else if (strstr(value, "://") != NULL) {
+		/* mysql://... is not a file to create. */
+		*why = "not an SQLite path (sqlite:PATH) nor a postgresql:// URI";
+		return -1;
+	}
 	if (*value == '\0') {
 		*why = "no database file";
 		return -1;

@@ -388,33 +388,60 @@ user_version(struct db *db, long *out)
 }
 
 static int
-lite_schema_check(struct db *db, int migrate)
+schema_mismatch(struct db *db, long version)
+{
+	log_msg(LOG_LEVEL_ERROR, "event=schema_mismatch version=%ld want=%zu",
+	    version, db->schema->n);
+	return db_fail(db, STORE_ERR);
+}
+
+/*
+ * Apply the next missing migration, if any: *done says whether there was
+ * none. The version is read inside the write transaction, so that
+ * instances starting together on one file apply each migration once.
+ */
+static int
+migrate_one(struct db *db, int *done)
 {
 	const struct db_schema *s = db->schema;
-	long version = -1;
+	char pragma[64];
+	long version;
 
-	if (user_version(db, &version) < 0)
+	if (lite_begin_write(db) < 0)
 		return -1;
-	if (!migrate || version > (long)s->n) {
-		if (version == (long)s->n)
-			return 0;
-		log_msg(LOG_LEVEL_ERROR, "event=schema_mismatch version=%ld want=%zu",
-		    version, s->n);
-		return db_fail(db, STORE_ERR);
+	if (user_version(db, &version) < 0)
+		goto fail;
+	if (version >= (long)s->n) {
+		*done = 1;
+		if (lite_commit(db) < 0)
+			goto fail;
+		return version == (long)s->n ? 0 : schema_mismatch(db, version);
 	}
-	for (size_t i = (size_t)version; i < s->n; i++) {
-		char pragma[64];
+	snprintf(pragma, sizeof(pragma), "PRAGMA user_version = %ld", version + 1);
+	if (lite_exec(db, s->sqlite[version]) < 0 || lite_exec(db, pragma) < 0 ||
+	    lite_commit(db) < 0)
+		goto fail;
+	log_msg(LOG_LEVEL_INFO, "event=migration version=%ld", version + 1);
+	return 0;
+fail:
+	lite_rollback(db);
+	return -1;
+}
 
-		snprintf(pragma, sizeof(pragma), "PRAGMA user_version = %zu", i + 1);
-		if (lite_begin_write(db) < 0)
+static int
+lite_schema_check(struct db *db, int migrate)
+{
+	long version = -1;
+	int done = 0;
+
+	if (!migrate) {
+		if (user_version(db, &version) < 0)
 			return -1;
-		if (lite_exec(db, s->sqlite[i]) < 0 || lite_exec(db, pragma) < 0 ||
-		    lite_commit(db) < 0) {
-			lite_rollback(db);
-			return -1;
-		}
-		log_msg(LOG_LEVEL_INFO, "event=migration version=%zu", i + 1);
+		return version == (long)db->schema->n ? 0 : schema_mismatch(db, version);
 	}
+	while (!done)
+		if (migrate_one(db, &done) < 0)
+			return -1;
 	return 0;
 }
 

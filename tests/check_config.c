@@ -2,8 +2,8 @@
  * check_config.c - common/config.c: the defaults, and config_parse reading
  * flags (--name VALUE and --name=VALUE) and MICROSHOP_* environment
  * variables (the flag wins), sizes with k/m suffixes, log levels, ranges,
- * unknown options and missing values, --help and --version, and a
- * service's extra options. What config_parse prints is captured, both to
+ * unknown options and missing values, --help and --version, a service's
+ * extra options, and --db's engines. What config_parse prints is captured, both to
  * keep the test output clean and to check that a message names the option.
  */
 #include <stdio.h>
@@ -402,6 +402,51 @@ START_TEST(test_extra_options)
 }
 END_TEST
 
+/* --db: which engine, what it names, and no password on a command line. */
+START_TEST(test_db_values)
+{
+	enum db_engine engine = DB_POSTGRESQL;
+	const char *target = NULL, *why = NULL;
+	static const char *const refused[] = {
+		"postgresql://shop:secret@db1/microshop_user",
+		"postgresql://db1/microshop_user?password=secret",
+		"postgres://shop:s%40cret@db1:5432/x",
+		"mysql://db1/x",
+		"sqlite:",
+	};
+
+	ck_assert_int_eq(config_db_parse("sqlite:/var/lib/x/user.db", &engine, &target, &why), 0);
+	ck_assert_int_eq(engine, DB_SQLITE);
+	ck_assert_str_eq(target, "/var/lib/x/user.db");
+	ck_assert_int_eq(config_db_parse("relative/user.db", &engine, &target, &why), 0);
+	ck_assert_int_eq(engine, DB_SQLITE);
+	ck_assert_str_eq(target, "relative/user.db");
+	ck_assert_int_eq(config_db_parse("postgresql://shop@db1:5432/microshop_user?sslmode=verify-full",
+	    &engine, &target, &why), 0);
+	ck_assert_int_eq(engine, DB_POSTGRESQL);
+	ck_assert_str_eq(target, "postgresql://shop@db1:5432/microshop_user?sslmode=verify-full");
+	ck_assert_int_eq(config_db_parse("postgres:///microshop_user?host=/run/postgresql",
+	    &engine, &target, &why), 0);
+	ck_assert_int_eq(engine, DB_POSTGRESQL);
+	for (size_t i = 0; i < N_ELEMS(refused); i++) {
+		engine = DB_SQLITE;
+		why = NULL;
+		ck_assert_msg(config_db_parse(refused[i], &engine, &target, &why) == -1,
+		    "accepted %s", refused[i]);
+		ck_assert_ptr_nonnull(why);
+	}
+	ck_assert_ptr_nonnull(strstr((config_db_parse(refused[0], &engine, &target, &why), why),
+	    "PGPASSFILE"));
+
+	/* Through the option, the value is not echoed: it may hold a password. */
+	ck_assert_int_eq(parse(1, ARGS("--db=postgresql://shop:secret@db1/x")), CONFIG_EXIT_FAILURE);
+	ck_assert_msg(strstr(output, "secret") == NULL, "message: %s", output);
+	ck_assert_msg(strstr(output, "--db") != NULL, "message: %s", output);
+	ck_assert_int_eq(parse(1, ARGS("--db=postgresql://shop@db1/x")), CONFIG_OK);
+	ck_assert_int_eq(cfg.db_engine, DB_POSTGRESQL);
+}
+END_TEST
+
 Suite *
 config_suite(void)
 {
@@ -418,6 +463,7 @@ config_suite(void)
 	tcase_add_test(tc, test_bad_arguments);
 	tcase_add_test(tc, test_help_and_version);
 	tcase_add_test(tc, test_extra_options);
+	tcase_add_test(tc, test_db_values);
 	suite_add_tcase(s, tc);
 	return s;
 }
