@@ -27,10 +27,10 @@ enum idempotency_sql {
 
 static const struct db_sql idempotency_sql[] = {
 	[SQL_FIND - DB_STMT_COMMON] = { "SELECT request_hash, status, location, etag, body"
-	    " FROM idempotency_keys WHERE key = ?1 AND created_at > ?2" },
-	[SQL_SWEEP - DB_STMT_COMMON] = { "DELETE FROM idempotency_keys WHERE created_at <= ?1" },
+	    " FROM idempotency_keys WHERE key = ?1 AND created_at > ?2", NULL },
+	[SQL_SWEEP - DB_STMT_COMMON] = { "DELETE FROM idempotency_keys WHERE created_at <= ?1", NULL },
 	[SQL_SAVE - DB_STMT_COMMON] = { "INSERT INTO idempotency_keys (key, request_hash,"
-	    " status, location, etag, body, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)" },
+	    " status, location, etag, body, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)", NULL },
 };
 
 static struct db_stmt *

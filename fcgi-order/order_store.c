@@ -87,16 +87,16 @@ enum order_sql {
 static const struct db_sql order_sql[] = {
 	[SQL_INSERT] = { "INSERT INTO orders (user_id, currency, total_cents, status,"
 	    " created_at, updated_at, version)"
-	    " VALUES (?1, ?2, ?3, 'pending', ?4, ?4, 1) RETURNING " ORDER_COLUMNS },
+	    " VALUES (?1, ?2, ?3, 'pending', ?4, ?4, 1) RETURNING " ORDER_COLUMNS, NULL },
 	[SQL_INSERT_ITEM] = { "INSERT INTO order_items (order_id, line, sku, quantity,"
-	    " unit_price_cents, line_total_cents) VALUES (?1, ?2, ?3, ?4, ?5, ?6)" },
-	[SQL_GET] = { "SELECT " ORDER_COLUMNS " FROM orders WHERE id = ?1" },
+	    " unit_price_cents, line_total_cents) VALUES (?1, ?2, ?3, ?4, ?5, ?6)", NULL },
+	[SQL_GET] = { "SELECT " ORDER_COLUMNS " FROM orders WHERE id = ?1", NULL },
 	/* A write reads the row it changes under a lock: SQLite's writer holds
 	 * the whole file, PostgreSQL locks the row until COMMIT. */
 	[SQL_GET_LOCKED] = { "SELECT " ORDER_COLUMNS " FROM orders WHERE id = ?1",
 	    "SELECT " ORDER_COLUMNS " FROM orders WHERE id = $1 FOR UPDATE" },
 	[SQL_ITEMS] = { "SELECT sku, quantity, unit_price_cents, line_total_cents"
-	    " FROM order_items WHERE order_id = ?1 ORDER BY line" },
+	    " FROM order_items WHERE order_id = ?1 ORDER BY line", NULL },
 	[SQL_LIST] = { "SELECT " ORDER_COLUMNS " FROM orders WHERE id > ?1"
 	    " AND (?2 IS NULL OR user_id = ?2) AND (?3 IS NULL OR status = ?3)"
 	    " ORDER BY id LIMIT ?4",
@@ -104,8 +104,8 @@ static const struct db_sql order_sql[] = {
 	    " AND ($2::bigint IS NULL OR user_id = $2) AND ($3::text IS NULL OR status = $3)"
 	    " ORDER BY id LIMIT $4" },
 	[SQL_SET_STATUS] = { "UPDATE orders SET status = ?2, updated_at = ?3,"
-	    " version = version + 1 WHERE id = ?1 RETURNING " ORDER_COLUMNS },
-	[SQL_DELETE] = { "DELETE FROM orders WHERE id = ?1" },
+	    " version = version + 1 WHERE id = ?1 RETURNING " ORDER_COLUMNS, NULL },
+	[SQL_DELETE] = { "DELETE FROM orders WHERE id = ?1", NULL },
 };
 
 static struct db_stmt *

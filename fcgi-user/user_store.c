@@ -89,8 +89,8 @@ enum user_sql {
 static const struct db_sql user_sql[] = {
 	[SQL_INSERT] = { "INSERT INTO users (name, email, password_hash, role, created_at,"
 	    " updated_at, version) VALUES (?1, ?2, ?3, ?4, ?5, ?5, 1)"
-	    " RETURNING " USER_COLUMNS },
-	[SQL_GET] = { "SELECT " USER_COLUMNS " FROM users WHERE id = ?1" },
+	    " RETURNING " USER_COLUMNS, NULL },
+	[SQL_GET] = { "SELECT " USER_COLUMNS " FROM users WHERE id = ?1", NULL },
 	/* A write reads the row it changes under a lock: SQLite's writer holds
 	 * the whole file, PostgreSQL locks the row until COMMIT. */
 	[SQL_GET_LOCKED] = { "SELECT " USER_COLUMNS " FROM users WHERE id = ?1",
@@ -101,10 +101,10 @@ static const struct db_sql user_sql[] = {
 	    " AND ($2::text IS NULL OR " PG_EMAIL_IS("$2") ") ORDER BY id LIMIT $3" },
 	[SQL_UPDATE] = { "UPDATE users SET name = ?2, email = ?3,"
 	    " password_hash = coalesce(?4, password_hash), updated_at = ?5,"
-	    " version = version + 1 WHERE id = ?1 RETURNING " USER_COLUMNS },
-	[SQL_DELETE] = { "DELETE FROM users WHERE id = ?1" },
-	[SQL_TOMBSTONE] = { "INSERT INTO deleted_users (id, deleted_at) VALUES (?1, ?2)" },
-	[SQL_IS_DELETED] = { "SELECT 1 FROM deleted_users WHERE id = ?1" },
+	    " version = version + 1 WHERE id = ?1 RETURNING " USER_COLUMNS, NULL },
+	[SQL_DELETE] = { "DELETE FROM users WHERE id = ?1", NULL },
+	[SQL_TOMBSTONE] = { "INSERT INTO deleted_users (id, deleted_at) VALUES (?1, ?2)", NULL },
+	[SQL_IS_DELETED] = { "SELECT 1 FROM deleted_users WHERE id = ?1", NULL },
 	[SQL_CREDENTIALS] = { "SELECT id, role, password_hash FROM users WHERE email = ?1",
 	    "SELECT id, role, password_hash FROM users WHERE " PG_EMAIL_IS("$1") },
 };
