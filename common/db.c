@@ -225,6 +225,23 @@ db_exec_stmt(struct db_stmt *st)
 }
 
 enum store_status
+db_step_one(struct db_stmt *st, void (*read)(struct db_stmt *st, void *out), void *out)
+{
+	struct db *db = st->db;
+	int rc = db_step(st), found = 0;
+
+	if (rc == DB_ROW) {
+		read(st, out);
+		found = 1;
+		rc = db_step(st);
+	}
+	db_reset(st);
+	if (rc == DB_DONE)
+		return found ? STORE_OK : STORE_NOT_FOUND;
+	return rc == DB_ROW ? STORE_ERR : db_failure(db);
+}
+
+enum store_status
 db_begin_write(struct db *db)
 {
 	db->write_began_us = clock_us();

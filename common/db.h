@@ -122,6 +122,14 @@ enum store_status db_failure(struct db *db);
  */
 enum store_status db_exec_stmt(struct db_stmt *st);
 
+/*
+ * Step a statement that returns at most one row, then reset it: read(st,
+ * out) takes the row. STORE_OK, STORE_NOT_FOUND when there was none, or
+ * the failure.
+ */
+enum store_status db_step_one(struct db_stmt *st,
+    void (*read)(struct db_stmt *st, void *out), void *out);
+
 /* Begin a write transaction: STORE_OK or why not. */
 enum store_status db_begin_write(struct db *db);
 

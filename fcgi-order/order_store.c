@@ -116,8 +116,9 @@ stmt(struct db *db, enum order_sql idx)
 
 /* Read a row of ORDER_COLUMNS (not the lines). */
 static void
-row_read(struct db_stmt *st, struct order *o)
+row_read(struct db_stmt *st, void *row)
 {
+	struct order *o = row;
 	const char *status = db_column_text(st, 4);
 
 	o->id = db_column_int64(st, 0);
@@ -130,23 +131,6 @@ row_read(struct db_stmt *st, struct order *o)
 	db_column_copy(st, 6, o->updated_at, sizeof(o->updated_at));
 	o->version = db_column_int64(st, 7);
 	o->n_items = 0;
-}
-
-/* Step a statement expected to return at most one row of ORDER_COLUMNS; reset it. */
-static enum store_status
-step_row(struct db *db, struct db_stmt *st, struct order *out)
-{
-	int rc = db_step(st), found = 0;
-
-	if (rc == DB_ROW) {
-		row_read(st, out);
-		found = 1;
-		rc = db_step(st);
-	}
-	db_reset(st);
-	if (rc == DB_DONE)
-		return found ? STORE_OK : STORE_NOT_FOUND;
-	return db_failure(db);
 }
 
 static enum store_status
@@ -208,7 +192,7 @@ order_store_insert(struct db *db, struct order *o)
 	db_bind_text(st, 2, o->currency);
 	db_bind_int64(st, 3, o->total_cents);
 	db_bind_text(st, 4, now);
-	s = step_row(db, st, &row);
+	s = db_step_one(st, row_read, &row);
 	if (s == STORE_OK) {
 		o->id = row.id;
 		o->status = row.status;
@@ -229,7 +213,7 @@ get_with(struct db *db, enum order_sql idx, int64_t id, struct order *out)
 	if (st == NULL)
 		return db_failure(db);
 	db_bind_int64(st, 1, id);
-	return step_row(db, st, out);
+	return db_step_one(st, row_read, out);
 }
 
 enum store_status
@@ -309,7 +293,7 @@ order_store_set_status(struct db *db, int64_t id, const struct if_match *im,
 	db_bind_int64(st, 1, id);
 	db_bind_text(st, 2, order_status_name(to));
 	db_bind_text(st, 3, now);
-	s = step_row(db, st, out);
+	s = db_step_one(st, row_read, out);
 	if (s == STORE_OK)
 		s = items_read(db, out);
 	return db_end_write(db, s);

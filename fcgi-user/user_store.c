@@ -117,8 +117,10 @@ stmt(struct db *db, enum user_sql idx)
 
 /* Read a row of USER_COLUMNS. */
 static void
-row_read(struct db_stmt *st, struct user *u)
+row_read(struct db_stmt *st, void *row)
 {
+	struct user *u = row;
+
 	u->id = db_column_int64(st, 0);
 	db_column_copy(st, 1, u->name, sizeof(u->name));
 	db_column_copy(st, 2, u->email, sizeof(u->email));
@@ -126,23 +128,6 @@ row_read(struct db_stmt *st, struct user *u)
 	db_column_copy(st, 4, u->updated_at, sizeof(u->updated_at));
 	u->version = db_column_int64(st, 5);
 	db_column_copy(st, 6, u->role, sizeof(u->role));
-}
-
-/* Step a statement expected to return at most one row into out; reset it. */
-static enum store_status
-step_row(struct db *db, struct db_stmt *st, struct user *out)
-{
-	int rc = db_step(st), found = 0;
-
-	if (rc == DB_ROW) {
-		row_read(st, out);
-		found = 1;
-		rc = db_step(st);
-	}
-	db_reset(st);
-	if (rc == DB_DONE)
-		return found ? STORE_OK : STORE_NOT_FOUND;
-	return db_failure(db);
 }
 
 enum store_status
@@ -160,7 +145,7 @@ user_store_insert(struct db *db, const struct user_input *in, const char *role,
 	db_bind_text(st, 3, in->password_hash);
 	db_bind_text(st, 4, role);
 	db_bind_text(st, 5, now);
-	return step_row(db, st, out);
+	return db_step_one(st, row_read, out);
 }
 
 /* Does statement idx, which takes the id as ?1, return a row? */
@@ -201,7 +186,7 @@ get_with(struct db *db, enum user_sql idx, int64_t id, struct user *out)
 	if (st == NULL)
 		return db_failure(db);
 	db_bind_int64(st, 1, id);
-	s = step_row(db, st, out);
+	s = db_step_one(st, row_read, out);
 	return s == STORE_NOT_FOUND ? absent_or_gone(db, id) : s;
 }
 
@@ -284,7 +269,7 @@ user_store_update(struct db *db, int64_t id, const struct if_match *im,
 	db_bind_text(st, 3, email);
 	db_bind_text(st, 4, in->has_password ? in->password_hash : NULL);
 	db_bind_text(st, 5, now);
-	return db_end_write(db, step_row(db, st, out));
+	return db_end_write(db, db_step_one(st, row_read, out));
 }
 
 /* Run statement idx, which takes the id as ?1 and a time as ?2. */
