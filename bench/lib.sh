@@ -1,5 +1,19 @@
-# bench/lib.sh: what bench/run and bench/capacity share: seeding a stack's
-# databases. Sourced after script/lib/stack.sh.
+# bench/lib.sh: what bench/run, bench/capacity and bench/scale share:
+# seeding a stack's databases and reading a load generator's RESULT line.
+# Sourced after script/lib/stack.sh, at the top level.
+
+# bench_result_read LINE: the key=value pairs of a RESULT line (bench/wrk.lua
+# or bench/openloop) into res, and res_failed: its failed requests (non-2xx,
+# socket errors, timeouts; openloop's errors).
+declare -A res
+bench_result_read() {
+	local kv
+	res=()
+	for kv in $1; do
+		res[${kv%%=*}]=${kv#*=}
+	done
+	res_failed=$((res[non2xx] + res[socket_errors] + res[timeouts] + res[errors]))
+}
 
 # bench_seed STATE_DIR USERS ORDERS: users 1..USERS and orders 1..ORDERS,
 # through SQL, not the API: 20 000 rows in well under a second, so that a

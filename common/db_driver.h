@@ -8,6 +8,9 @@
 
 #include "db.h"
 
+/* The cached statement an engine keeps for itself (its schema version). */
+#define DB_STMT_ENGINE (DB_MAX_STATEMENTS - 1)
+
 enum db_param_kind { DB_PARAM_NULL, DB_PARAM_INT, DB_PARAM_TEXT, DB_PARAM_BLOB };
 
 struct db_param {

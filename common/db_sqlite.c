@@ -373,18 +373,26 @@ lite_rollback(struct db *db)
 	write_lock_release(l);
 }
 
+/*
+ * The schema version. Read by every health and readiness check, so from
+ * the connection's statement cache rather than prepared each time.
+ */
 static int
 user_version(struct db *db, long *out)
 {
-	sqlite3_stmt *st = NULL;
-	int rc = sqlite3_prepare_v2(conn_of(db), "PRAGMA user_version", -1, &st, NULL);
+	static const struct db_sql sql = { "PRAGMA user_version", NULL };
+	struct db_stmt *st = db_stmt(db, DB_STMT_ENGINE, &sql);
+	int rc;
 
-	if (rc == SQLITE_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
-		*out = sqlite3_column_int64(st, 0);
-		rc = SQLITE_OK;
-	}
-	sqlite3_finalize(st);
-	return rc == SQLITE_OK ? 0 : failed(db, rc, "sql_error");
+	if (st == NULL)
+		return -1;
+	rc = db_step(st);
+	if (rc == DB_ROW)
+		*out = db_column_int64(st, 0);
+	db_reset(st);
+	if (rc == DB_ROW)
+		return 0;
+	return rc < 0 ? -1 : db_fail(db, STORE_ERR);
 }
 
 static int

@@ -298,10 +298,11 @@ stack_pg_start() {
 	local dir=$1 port pw
 	mkdir -p "$dir"
 	dir=$(cd "$dir" && pwd)
-	# As root, the cluster belongs to postgres, who may not reach a folder
-	# under root's home: it then lives in a folder of its own in /tmp,
-	# named after DIR, so that the next start finds it again.
-	if [ "$(id -u)" = 0 ] && ! runuser -u postgres -- test -x "$dir/.." 2>/dev/null; then
+	# As root, the cluster belongs to postgres, who owns DIR (below) but may
+	# not reach the folder it is in (under root's home, a private temporary
+	# folder): it then lives in a folder of its own in /tmp, named after DIR,
+	# so that the next start finds it again.
+	if [ "$(id -u)" = 0 ] && ! runuser -u postgres -- test -x "$(dirname "$dir")" 2>/dev/null; then
 		dir="${TMPDIR:-/tmp}/microshop-pg.$(printf '%s' "$dir" | md5sum | cut -c1-12)"
 		mkdir -p "$dir"
 		chmod 755 "$dir"
