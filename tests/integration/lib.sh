@@ -107,6 +107,29 @@ t_auth() {
 	export MICROSHOP_TOKEN=$TOKEN BENCH_TOKEN=$TOKEN
 }
 
+# t_customer NAME EMAIL PASSWORD: sign up a customer through nginx and log
+# in as them, from a loopback address of the login's own (nginx limits
+# logins per address). Sets CUSTOMER_ID, CUSTOMER_TOKEN and CUSTOMER_AUTH
+# (a header for req: AUTH=$CUSTOMER_AUTH req ...). Returns 1 when either
+# step fails.
+t_customer_src=0
+t_customer() {
+	local body
+	CUSTOMER_ID= CUSTOMER_TOKEN= CUSTOMER_AUTH=
+	body=$(jq -cn --arg n "$1" --arg e "$2" --arg p "$3" '{name: $n, email: $e, password: $p}')
+	AUTH= req_json POST /user "$body"
+	[ "$STATUS" = 201 ] || return 1
+	CUSTOMER_ID=$(json .id)
+	t_customer_src=$((t_customer_src + 1))
+	body=$(jq -cn --arg e "$2" --arg p "$3" '{email: $e, password: $p}')
+	AUTH= req_json POST /user/login "$body" \
+		--interface "127.0.4.$((t_customer_src % 250 + 1))"
+	[ "$STATUS" = 200 ] || return 1
+	CUSTOMER_TOKEN=$(json '.access_token // empty' | tr -d '"')
+	CUSTOMER_AUTH="Authorization: Bearer $CUSTOMER_TOKEN"
+	[ -n "$CUSTOMER_TOKEN" ]
+}
+
 # ok CONDITION-RESULT DESCRIPTION [DETAIL]: record one check.
 t_ok() {
 	local result=$1 desc=$2 detail=${3:-}
