@@ -32,6 +32,7 @@ config_defaults(struct svc_config *cfg, const char *service, const char *db_path
 	cfg->synchronous_full = 1;
 	cfg->require_if_match = 0;
 	cfg->idempotency_ttl = 24 * 60 * 60;
+	cfg->token_ttl = 900;
 }
 
 static int
@@ -256,11 +257,28 @@ config_parse(struct svc_config *cfg, const struct config_option *extra,
 		{ "migrate", CONFIG_BOOL, &cfg->migrate_only, 0, 0, NULL,
 		  "bring the database's schema up to date, then exit (before a "
 		  "rollout, or before copying data into a new database)" },
-		{ "jwt-key-file", CONFIG_STRING, &cfg->jwt_key_file, 0, 0, "PATH",
-		  "the key that signs and checks access tokens, 32 to 1024 bytes "
-		  "(default: the credential jwt-key of systemd's LoadCredential=)" },
+		{ "token-key", CONFIG_STRING, &cfg->token_key_file, 0, 0, "PATH",
+		  "this service's private key (EC P-256, PEM, mode 0600) that it "
+		  "signs its tokens with (default: the credential token-key of "
+		  "systemd's LoadCredential=)" },
+		{ "user-token-keys", CONFIG_STRING, &cfg->user_token_keys_file, 0, 0, "PATH",
+		  "the user service's public keys (PEM) whose user tokens are "
+		  "accepted, the current one and those of the last --token-ttl "
+		  "(default: the credential user-token-keys, if any)" },
+		{ "service-token-keys", CONFIG_STRING, &cfg->service_token_keys_file, 0, 0,
+		  "PATH", "the public keys (PEM) of the services whose service "
+		  "tokens are accepted (default: the credential service-token-keys, "
+		  "if any)" },
+		{ "token-ttl", CONFIG_INT, &cfg->token_ttl, 60, 24L * 60 * 60, "SECONDS",
+		  "how long a user token lives: the user service's login makes them "
+		  "so, and every service refuses one that claims to live longer "
+		  "(default 900)" },
+		{ NULL, 0, NULL, 0, 0, NULL, NULL }
 	};
-	size_t n = 11;
+	size_t n = 0;
+
+	while (opts[n].name != NULL)
+		n++;
 
 	if (n + n_extra > CONFIG_MAX_OPTIONS) {
 		fprintf(stderr, "too many options\n");

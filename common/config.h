@@ -14,7 +14,7 @@
 
 #include "log.h"
 
-struct token_key;
+struct token_rules;
 
 enum config_kind {
 	CONFIG_STRING,		/* dst: const char *; borrowed from argv/environ */
@@ -54,8 +54,15 @@ struct svc_config {
 	int require_if_match;	/* PATCH and DELETE without If-Match: 428 */
 	long idempotency_ttl;	/* seconds an Idempotency-Key is remembered */
 	int migrate_only;	/* --migrate: update the schema and exit */
-	const char *jwt_key_file; /* NULL: $CREDENTIALS_DIRECTORY/jwt-key */
-	const struct token_key *token_key; /* loaded by auth_key_load */
+	/* Access tokens (auth.h, keyring.h): this service's private key, the
+	 * public keys it accepts for user tokens and for service tokens;
+	 * NULL: systemd's credentials token-key, user-token-keys and
+	 * service-token-keys. */
+	const char *token_key_file;
+	const char *user_token_keys_file;
+	const char *service_token_keys_file;
+	long token_ttl;		/* seconds a user token lives, at most */
+	const struct token_rules *token_rules; /* loaded by auth_keys_load */
 };
 
 /* Fill in the defaults; db_path is the service's production default. */

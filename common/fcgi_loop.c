@@ -282,7 +282,7 @@ conn_serve(struct loop *loop, struct conn *c, struct http_request *req, void *ct
 		conn_free(loop, c);
 		return;
 	}
-	http_serve(req, &c->fcgi, loop->cfg, loop->svc->routes, loop->svc->n_routes, ctx);
+	http_serve(req, &c->fcgi, loop->cfg, loop->svc, ctx);
 	FCGX_Finish_r(&c->fcgi);
 	if (atomic_load(&loop->stopping) || c->fcgi.ipcFd < 0 ||
 	    arm(loop, c->fcgi.ipcFd, c, EPOLL_CTL_MOD) != 0)

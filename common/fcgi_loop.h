@@ -12,6 +12,7 @@
 
 #include <stddef.h>
 
+#include "auth.h"
 #include "config.h"
 #include "router.h"
 
@@ -22,6 +23,8 @@ struct fcgi_service {
 	void *(*thread_init)(const struct svc_config *cfg);
 	/* Release what thread_init made. Accepts NULL. */
 	void (*thread_fini)(void *ctx);
+	/* Whether a user token is still current (auth.h); NULL: no check. */
+	auth_session_check *session_check;
 };
 
 /*

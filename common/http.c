@@ -12,6 +12,7 @@
 #include <json-c/json.h>
 
 #include "auth.h"
+#include "fcgi_loop.h"
 #include "http.h"
 #include "json_io.h"
 #include "log.h"
@@ -386,16 +387,12 @@ elapsed_us(const struct timespec *start)
 static void
 log_request(const struct http_request *req, long dur_us)
 {
-	char method[48], path[512], rid[80], who[48];
+	char method[48], path[512], rid[80], who[64];
 
 	/* Who asked, from a verified token only (never the token itself). */
-	if (req->auth.exp == 0)
+	auth_principal(req, who, sizeof(who));
+	if (who[0] == '\0')
 		snprintf(who, sizeof(who), "-");
-	else if (req->auth.role == TOKEN_SERVICE)
-		snprintf(who, sizeof(who), "service");
-	else
-		snprintf(who, sizeof(who), "%s:%" PRId64, token_role_name(req->auth.role),
-		    req->auth.user_id);
 	log_msg(req->status >= 500 ? LOG_LEVEL_ERROR : LOG_LEVEL_INFO,
 	    "req_id=%s method=%s route=%s path=%s status=%d dur_us=%ld who=%s",
 	    log_value(rid, sizeof(rid), req->request_id),
@@ -428,8 +425,7 @@ request_uri_split(struct http_request *req, const char *uri)
 
 void
 http_serve(struct http_request *req, FCGX_Request *fcgi,
-    const struct svc_config *cfg, const struct route *routes, size_t n_routes,
-    void *ctx)
+    const struct svc_config *cfg, const struct fcgi_service *svc, void *ctx)
 {
 	const char *uri, *rid;
 	long dur_us;
@@ -468,7 +464,7 @@ http_serve(struct http_request *req, FCGX_Request *fcgi,
 		goto out;
 	}
 
-	switch (router_match(routes, n_routes, req->method, req->path, &req->match)) {
+	switch (router_match(svc->routes, svc->n_routes, req->method, req->path, &req->match)) {
 	case ROUTE_NOT_FOUND:
 		http_problem_send(req, 404, "no such resource");
 		break;
@@ -479,7 +475,7 @@ http_serve(struct http_request *req, FCGX_Request *fcgi,
 	case ROUTE_FOUND:
 		/* Who is asking comes first: nothing about a request is looked
 		 * at for a caller who may not make it. */
-		if (auth_or_reply(req) < 0 || query_or_reply(req, req->match.route->query) < 0)
+		if (auth_or_reply(req, svc->session_check) < 0 || query_or_reply(req, req->match.route->query) < 0)
 			break;
 		req->match.route->handler(req);
 		if (req->status == 0) {

@@ -18,6 +18,7 @@
 #include "router.h"
 #include "token.h"
 
+struct fcgi_service;
 struct json_object;
 
 #define HTTP_MAX_URI 4096
@@ -44,13 +45,13 @@ struct http_request {
 };
 
 /*
- * Serve one accepted request: route it, run its handler, answer 404, 405
- * or 500 where the handler cannot, and log it. req is scratch space owned
+ * Serve one accepted request: route it through svc's routes, check who is
+ * asking (auth.h, with svc's session check), run its handler, answer 404,
+ * 405 or 500 where the handler cannot, and log it. req is scratch space owned
  * by the calling worker thread; its body buffer is kept across requests.
  */
 void http_serve(struct http_request *req, FCGX_Request *fcgi,
-    const struct svc_config *cfg, const struct route *routes, size_t n_routes,
-    void *ctx);
+    const struct svc_config *cfg, const struct fcgi_service *svc, void *ctx);
 
 /* A FastCGI parameter ("HTTP_IF_MATCH"), or NULL. Borrowed. */
 const char *http_param(const struct http_request *req, const char *name);

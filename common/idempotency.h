@@ -2,12 +2,21 @@
  * idempotency.h - Idempotency-Key on POST (the IETF httpapi draft, with
  * Stripe's semantics), and the create path that honours it.
  *
+ * A key belongs to its caller and its route: the principal of the token
+ * that sent it ("customer:42", "admin:7", "service:microshop-order";
+ * auth_principal) and the route's method and pattern ("POST /order").
+ * Another caller's identical key is another key: it never replays, never
+ * blocks, and never says that the key was used. A request without a token
+ * (a signup) has no principal: its key is bound to the request itself
+ * (the hash below), so the same key with another body is simply another
+ * key.
+ *
  * The first request with a key stores, in the same transaction as its
  * write, the key, a keyed hash of its method, path and body, and its answer.
  * A retry with the same key and body gets that answer again, with
- * Idempotent-Replayed: true, and writes nothing. The same key with another
- * body is a 422; the same key while the first request is still running is
- * a 409. Only a 2xx is stored: a refused request changed nothing, so its
+ * Idempotent-Replayed: true, and writes nothing. The same caller's key
+ * with another body is a 422; the same key while the first request is
+ * still running is a 409. Only a 2xx is stored: a refused request changed nothing, so its
  * retry simply runs again. Keys are kept cfg->idempotency_ttl seconds and
  * swept as new ones are stored.
  *
@@ -51,6 +60,39 @@
 	"  created_at bigint NOT NULL" \
 	");" \
 	"CREATE INDEX idempotency_keys_by_age ON idempotency_keys (created_at);"
+
+/*
+ * The migration that binds each key to its caller and its route: the
+ * primary key becomes (principal, route, key). The keys stored before it
+ * belong to no one ('') and to the service's one create route, and keep
+ * answering as they did (to any caller) until they expire.
+ */
+#define IDEMPOTENCY_MIGRATION_OWNED(route) \
+	"CREATE TABLE idempotency_keys_owned (" \
+	"  principal TEXT NOT NULL," \
+	"  route TEXT NOT NULL," \
+	"  key TEXT NOT NULL," \
+	"  request_hash BLOB NOT NULL," \
+	"  status INTEGER NOT NULL," \
+	"  location TEXT NOT NULL," \
+	"  etag TEXT NOT NULL," \
+	"  body TEXT NOT NULL," \
+	"  created_at INTEGER NOT NULL," \
+	"  PRIMARY KEY (principal, route, key)" \
+	") STRICT, WITHOUT ROWID;" \
+	"INSERT INTO idempotency_keys_owned SELECT '', '" route "', key, request_hash," \
+	"  status, location, etag, body, created_at FROM idempotency_keys;" \
+	"DROP TABLE idempotency_keys;" \
+	"ALTER TABLE idempotency_keys_owned RENAME TO idempotency_keys;" \
+	"CREATE INDEX idempotency_keys_by_age ON idempotency_keys (created_at);"
+
+#define IDEMPOTENCY_MIGRATION_OWNED_PG(route) \
+	"ALTER TABLE idempotency_keys ADD COLUMN principal text NOT NULL DEFAULT ''," \
+	"  ADD COLUMN route text NOT NULL DEFAULT '" route "';" \
+	"ALTER TABLE idempotency_keys ALTER COLUMN principal DROP DEFAULT," \
+	"  ALTER COLUMN route DROP DEFAULT;" \
+	"ALTER TABLE idempotency_keys DROP CONSTRAINT idempotency_keys_pkey," \
+	"  ADD PRIMARY KEY (principal, route, key);"
 
 #define IDEMPOTENCY_KEY_MAX 255
 

@@ -563,3 +563,28 @@ json_io_string_new(const char *s, size_t len)
 {
 	return json_object_new_string_len(s, (int)len);
 }
+
+/* Add v (owned) as member key of obj; v NULL is a failed allocation. */
+static int
+member_add(struct json_object *obj, const char *key, struct json_object *v)
+{
+	if (v == NULL)
+		return -1;
+	if (json_object_object_add(obj, key, v) < 0) {
+		json_object_put(v);
+		return -1;
+	}
+	return 0;
+}
+
+int
+json_io_add_string(struct json_object *obj, const char *key, const char *s)
+{
+	return member_add(obj, key, json_object_new_string(s));
+}
+
+int
+json_io_add_int64(struct json_object *obj, const char *key, int64_t v)
+{
+	return member_add(obj, key, json_object_new_int64(v));
+}

@@ -67,6 +67,13 @@ int json_io_field_int64(struct json_object *obj, const char *key, const char *fi
 void json_io_check_members(struct json_object *obj, const char *const *allowed,
     const char *const *ignored, struct field_errors *fe);
 
+/*
+ * Add member key to obj: a string (copied) or an integer. Returns 0, or -1
+ * when memory ran out (obj is then incomplete: answer a 500, never it).
+ */
+int json_io_add_string(struct json_object *obj, const char *key, const char *s);
+int json_io_add_int64(struct json_object *obj, const char *key, int64_t v);
+
 /* A new string object from s[0..len); NULL on allocation failure. */
 struct json_object *json_io_string_new(const char *s, size_t len);
 

@@ -60,8 +60,9 @@ main(int argc, char **argv)
 		return EXIT_FAILURE;
 	if (cfg.migrate_only)
 		return EXIT_SUCCESS;
-	/* Without its key a service would take no token: it does not start. */
-	if (auth_key_load(&cfg) < 0)
+	/* Without its keys a service would take no token: it does not start.
+	 * Its private key signs its service tokens to the user service. */
+	if (auth_keys_load(&cfg, KEY_SERVICE_TOKENS) < 0)
 		return EXIT_FAILURE;
 
 	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
@@ -72,7 +73,7 @@ main(int argc, char **argv)
 	order_user_api.base_url = user_api;
 	order_user_api.timeout_ms = timeout_ms;
 	order_user_api.breaker = &breaker;
-	order_user_api.key = cfg.token_key;
+	order_user_api.keys = auth_keyring();
 	metrics_breaker_state_fn(breaker_gauge);
 
 	rc = fcgi_loop_run(&cfg, &order_service);

@@ -34,6 +34,8 @@ static const char *const migrations_sqlite[] = {
 	") STRICT, WITHOUT ROWID;",
 	/* 2: Idempotency-Key answers of POST /order. */
 	IDEMPOTENCY_MIGRATION,
+	/* 3: Idempotency-Keys belong to their caller and route. */
+	IDEMPOTENCY_MIGRATION_OWNED("POST /order"),
 };
 
 /* The same schema on PostgreSQL, version for version. */
@@ -61,6 +63,7 @@ static const char *const migrations_postgresql[] = {
 	"  PRIMARY KEY (order_id, line)"
 	");",
 	IDEMPOTENCY_MIGRATION_PG,
+	IDEMPOTENCY_MIGRATION_OWNED_PG("POST /order"),
 };
 
 const struct db_schema order_store_schema = {

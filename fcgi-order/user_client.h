@@ -17,13 +17,14 @@
 #include <stdint.h>
 
 #include "breaker.h"
+#include "keyring.h"
 #include "token.h"
 
 struct user_client_config {
 	const char *base_url;	/* http://127.0.0.1:8080, or unix:/path/to.sock */
 	long timeout_ms;	/* the total deadline of one lookup */
 	struct breaker *breaker;
-	const struct token_key *key;	/* signs the service token of each call */
+	const struct keyring *keys;	/* signs the service token of each call */
 };
 
 enum user_lookup {

@@ -1,5 +1,5 @@
 /*
- * main.c - microshop-user: read the settings and the token key, bring the
+ * main.c - microshop-user: read the settings and the token keys, bring the
  * database schema up to date, then serve /user until SIGTERM; or, with
  * --create-admin EMAIL, make an admin and exit.
  */
@@ -30,8 +30,6 @@ main(int argc, char **argv)
 	long hash_slots = cpus > 0 ? cpus : 1, hash_wait_ms = 2000;
 	const char *create_admin = NULL;
 	const struct config_option options[] = {
-		{ "token-ttl", CONFIG_INT, &user_token_ttl, 60, 24L * 60 * 60, "SECONDS",
-		  "how long an access token from POST /user/login is valid (default 900)" },
 		{ "pwhash-ops", CONFIG_INT, &pwhash_ops, 1, 100, "N",
 		  "Argon2id passes over memory (default 2, libsodium's INTERACTIVE)" },
 		{ "pwhash-mem", CONFIG_SIZE, &pwhash_mem, 8 * 1024, 1024L * 1024 * 1024, "BYTES",
@@ -89,8 +87,9 @@ main(int argc, char **argv)
 		return EXIT_SUCCESS;
 	if (create_admin != NULL)
 		return admin_create(&cfg, create_admin, stdin) == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
-	/* Without its key a service would take no token: it does not start. */
-	if (auth_key_load(&cfg) < 0)
+	/* Without its keys a service would take no token: it does not start.
+	 * Its private key signs user tokens. */
+	if (auth_keys_load(&cfg, KEY_USER_TOKENS) < 0)
 		return EXIT_FAILURE;
 
 	rc = fcgi_loop_run(&cfg, &user_service);

@@ -32,8 +32,6 @@
 #define USER_PAGE_DEFAULT 50
 #define USER_PAGE_MAX 200
 
-long user_token_ttl = 900;
-
 static struct db *
 req_db(struct http_request *req)
 {
@@ -72,17 +70,20 @@ password_problem_send(struct http_request *req, enum password_result r)
 	}
 }
 
-/*
- * Read and check the body into in, and hash its password, if any, into
- * in->password_hash; the password itself is wiped. Returns 0, or -1 after
- * answering.
- */
+/* Wipe the passwords in holds, once they are hashed or checked. */
+static void
+user_input_wipe(struct user_input *in)
+{
+	sodium_memzero(in->password, sizeof(in->password));
+	sodium_memzero(in->current_password, sizeof(in->current_password));
+}
+
+/* Read and check the body into in. Returns 0, or -1 after answering. */
 static int
-user_input_or_reply(struct http_request *req, int create, struct user_input *in)
+user_input_read_or_reply(struct http_request *req, int create, struct user_input *in)
 {
 	struct json_object *body;
 	struct field_errors fe;
-	enum password_result r = PASSWORD_OK;
 
 	if (http_read_json_object(req, create ? http_json_types : http_patch_types, &body) < 0)
 		return -1;
@@ -91,12 +92,24 @@ user_input_or_reply(struct http_request *req, int create, struct user_input *in)
 	json_object_put(body);
 	if (fe.n > 0) {
 		http_problem_send_fields(req, &fe);
-		sodium_memzero(in->password, sizeof(in->password));
+		user_input_wipe(in);
 		return -1;
 	}
+	return 0;
+}
+
+/*
+ * Hash in's new password, if any, into in->password_hash; the passwords
+ * are wiped either way. Returns 0, or -1 after answering.
+ */
+static int
+user_password_hash_or_reply(struct http_request *req, struct user_input *in)
+{
+	enum password_result r = PASSWORD_OK;
+
 	if (in->has_password)
 		r = password_hash(in->password, in->password_len, in->password_hash);
-	sodium_memzero(in->password, sizeof(in->password));
+	user_input_wipe(in);
 	if (r != PASSWORD_OK) {
 		password_problem_send(req, r);
 		return -1;
@@ -152,26 +165,41 @@ user_create(struct http_request *req)
 {
 	struct user_create c;
 
-	if (user_input_or_reply(req, 1, &c.in) < 0)
+	if (user_input_read_or_reply(req, 1, &c.in) < 0 ||
+	    user_password_hash_or_reply(req, &c.in) < 0)
 		return;
 	idempotent_create(req, req_db(req), &user_create_ops, &c, NULL);
 }
 
+/* Answer user id as it is now. */
 static void
-user_get(struct http_request *req)
+user_send_current(struct http_request *req, int64_t id)
 {
 	struct user u;
-	int64_t id;
-	enum store_status st;
+	enum store_status st = user_store_get(req_db(req), id, &u);
 
-	if (owned_id_or_404(req, &id) < 0)
-		return;
-	st = user_store_get(req_db(req), id, &u);
 	if (st != STORE_OK) {
 		user_problem_send(req, st);
 		return;
 	}
 	user_send(req, 200, &u);
+}
+
+static void
+user_get(struct http_request *req)
+{
+	int64_t id;
+
+	if (owned_id_or_404(req, &id) < 0)
+		return;
+	user_send_current(req, id);
+}
+
+/* GET /user/me: the caller's own user, whose id a client need not know. */
+static void
+user_me(struct http_request *req)
+{
+	user_send_current(req, req->auth.user_id);
 }
 
 static void
@@ -210,6 +238,83 @@ user_list(struct http_request *req)
 	page_free(&page);
 }
 
+/*
+ * Check password pw[0..len) against hash for the account email, under the
+ * account's throttle (login_throttle.h): a login and a credential change
+ * count alike. Returns 1 when it matches, 0 when not, or -1 after
+ * answering (429 while the account must wait, or no check was possible).
+ * A NULL hash (no such account) costs the same and never matches.
+ */
+static int
+password_check_or_reply(struct http_request *req, const char *email, const char *hash,
+    const char *pw, size_t len)
+{
+	enum password_result r;
+	long wait;
+
+	if ((wait = login_throttle_check(email, clock_ms())) > 0) {
+		http_header_add(req, "Retry-After", "%ld", wait);
+		http_problem_send(req, 429, "too many wrong passwords for this account; "
+		    "try again in %ld s", wait);
+		return -1;
+	}
+	r = password_verify(hash, pw, len);
+	if (r == PASSWORD_BUSY || r == PASSWORD_ERR) {
+		password_problem_send(req, r);
+		return -1;
+	}
+	login_throttle_record(email, r == PASSWORD_OK, clock_ms());
+	return r == PASSWORD_OK;
+}
+
+/*
+ * Who may change what in in, for the caller on user id: a role only an
+ * admin; one's own password, email or role only with current_password,
+ * checked like a login (the same per-account throttle), so that a stolen
+ * token cannot take the account over. An admin changing someone else's
+ * account needs no password of theirs. Returns 0, or -1 after answering.
+ */
+static int
+user_change_allowed_or_reply(struct http_request *req, int64_t id, struct user_input *in)
+{
+	struct user_credentials cred;
+	enum store_status st;
+
+	if (in->has_role && !auth_is_admin(req) && strcmp(in->role, "customer") != 0) {
+		http_problem_send(req, 403, "only an admin may change a role");
+		return -1;
+	}
+	if (id != req->auth.user_id || (!in->has_password && !in->has_email && !in->has_role))
+		return 0;
+	st = user_store_credentials_by_id(req_db(req), id, &cred);
+	if (st != STORE_OK) {
+		user_problem_send(req, st);
+		return -1;
+	}
+	if (!in->has_password && (!in->has_email || strcmp(in->email, cred.email) == 0) &&
+	    (!in->has_role || strcmp(in->role, cred.role) == 0))
+		return 0;
+	if (!in->has_current_password) {
+		struct field_errors fe;
+
+		field_errors_init(&fe);
+		field_errors_add(&fe, 422, "current_password", "is required to change your "
+		    "own password, email or role");
+		http_problem_send_fields(req, &fe);
+		return -1;
+	}
+	switch (password_check_or_reply(req, cred.email, cred.password_hash,
+	    in->current_password, in->current_password_len)) {
+	case 1:
+		return 0;
+	case 0:
+		http_problem_send(req, 403, "current_password is not this account's password");
+		return -1;
+	default:
+		return -1;
+	}
+}
+
 static void
 user_patch(struct http_request *req)
 {
@@ -221,7 +326,13 @@ user_patch(struct http_request *req)
 
 	if (owned_id_or_404(req, &id) < 0 || http_if_match_or_reply(req, &im) < 0)
 		return;
-	if (user_input_or_reply(req, 0, &in) < 0)
+	if (user_input_read_or_reply(req, 0, &in) < 0)
+		return;
+	if (user_change_allowed_or_reply(req, id, &in) < 0) {
+		user_input_wipe(&in);
+		return;
+	}
+	if (user_password_hash_or_reply(req, &in) < 0)
 		return;
 	st = user_store_update(req_db(req), id, &im, &in, &u);
 	if (st != STORE_OK) {
@@ -248,31 +359,35 @@ user_delete(struct http_request *req)
 	http_send_empty(req, 204);
 }
 
-/* 200 with an access token for the user the email and password name. */
+/*
+ * 200 with an access token for the user the email and password name, and
+ * who that is (the id, so that a client need not guess it).
+ */
 static void
 login_token_send(struct http_request *req, const struct user_credentials *c)
 {
 	struct token_claims claims = {
 		.role = strcmp(c->role, "admin") == 0 ? TOKEN_ADMIN : TOKEN_CUSTOMER,
 		.user_id = c->id,
+		.cred_version = c->cred_version,
 		.iat = (int64_t)time(NULL),
 	};
-	struct json_object *body;
+	struct json_object *body = NULL;
 	char *token;
 
-	claims.exp = claims.iat + user_token_ttl;
-	token = token_make(req->cfg->token_key, &claims);
-	body = json_object_new_object();
-	if (token == NULL || body == NULL) {
+	claims.exp = claims.iat + req->cfg->token_ttl;
+	token = token_make(auth_keyring(), &claims, NULL);
+	if (token == NULL || (body = json_object_new_object()) == NULL ||
+	    json_io_add_string(body, "access_token", token) < 0 ||
+	    json_io_add_string(body, "token_type", "Bearer") < 0 ||
+	    json_io_add_int64(body, "expires_in", req->cfg->token_ttl) < 0 ||
+	    json_io_add_int64(body, "user_id", c->id) < 0 ||
+	    json_io_add_string(body, "role", c->role) < 0 ||
+	    /* RFC 6749, 5.1: a token is never kept by a cache. */
+	    http_header_add(req, "Cache-Control", "no-store") < 0)
 		http_problem_send(req, 500, "out of memory");
-	} else {
-		json_object_object_add(body, "access_token", json_object_new_string(token));
-		json_object_object_add(body, "token_type", json_object_new_string("Bearer"));
-		json_object_object_add(body, "expires_in", json_object_new_int64(user_token_ttl));
-		/* RFC 6749, 5.1: a token is never kept by a cache. */
-		http_header_add(req, "Cache-Control", "no-store");
+	else
 		http_send_json(req, 200, body);
-	}
 	json_object_put(body);
 	free(token);
 }
@@ -289,8 +404,7 @@ user_login(struct http_request *req)
 	struct json_object *body;
 	struct field_errors fe;
 	enum store_status st;
-	enum password_result r;
-	long wait;
+	int ok;
 
 	if (http_read_json_object(req, http_json_types, &body) < 0)
 		return;
@@ -301,25 +415,16 @@ user_login(struct http_request *req)
 		http_problem_send_fields(req, &fe);
 		goto out;
 	}
-	if ((wait = login_throttle_check(in.email, clock_ms())) > 0) {
-		http_header_add(req, "Retry-After", "%ld", wait);
-		http_problem_send(req, 429, "too many failed logins for this account; "
-		    "try again in %ld s", wait);
-		goto out;
-	}
 	st = user_store_credentials(req_db(req), in.email, &cred);
 	if (st != STORE_OK && st != STORE_NOT_FOUND) {
 		store_problem_send(req, st, "login failed");
 		goto out;
 	}
-	r = password_verify(st == STORE_OK ? cred.password_hash : NULL, in.password,
-	    in.password_len);
-	if (r == PASSWORD_BUSY || r == PASSWORD_ERR) {
-		password_problem_send(req, r);
+	ok = password_check_or_reply(req, in.email, st == STORE_OK ? cred.password_hash : NULL,
+	    in.password, in.password_len);
+	if (ok < 0)
 		goto out;
-	}
-	login_throttle_record(in.email, r == PASSWORD_OK, clock_ms());
-	if (r != PASSWORD_OK) {
+	if (!ok) {
 		http_header_add(req, "WWW-Authenticate", "Bearer realm=\"microshop\"");
 		http_problem_send(req, 401, "wrong email or password");
 		goto out;
@@ -327,6 +432,43 @@ user_login(struct http_request *req)
 	login_token_send(req, &cred);
 out:
 	sodium_memzero(in.password, sizeof(in.password));
+}
+
+/* POST /user/logout: every token of the caller ends, this one too. */
+static void
+user_logout(struct http_request *req)
+{
+	enum store_status st = user_store_logout(req_db(req), req->auth.user_id);
+
+	if (st != STORE_OK) {
+		store_problem_send(req, st, "logout failed");
+		return;
+	}
+	http_send_empty(req, 204);
+}
+
+/*
+ * A customer's or admin's token is good while its user exists with the
+ * credential version and role the token carries: a deletion, a new
+ * password, email or role, and a logout end it at once.
+ */
+static int
+user_session_check(struct http_request *req)
+{
+	struct user_session s;
+	enum store_status st = user_store_session(req_db(req), req->auth.user_id, &s);
+
+	if (st == STORE_NOT_FOUND)
+		return auth_token_refused(req, "the token's user no longer exists");
+	if (st != STORE_OK) {
+		store_problem_send(req, st, "the token could not be checked");
+		return -1;
+	}
+	if (s.cred_version != req->auth.cred_version ||
+	    strcmp(s.role, token_role_name(req->auth.role)) != 0)
+		return auth_token_refused(req, "the token was revoked (a new password, email "
+		    "or role, or a logout)");
+	return 0;
 }
 
 static void
@@ -367,6 +509,8 @@ static const struct route user_routes[] = {
 	  .access = ROUTE_PUBLIC },
 	{ .method = "POST",   .pattern = "/user/login",  .handler = user_login,
 	  .access = ROUTE_PUBLIC },
+	{ .method = "POST",   .pattern = "/user/logout", .handler = user_logout },
+	{ .method = "GET",    .pattern = "/user/me",     .handler = user_me },
 	{ .method = "POST",   .pattern = "/user",        .handler = user_create,
 	  .access = ROUTE_PUBLIC },
 	{ .method = "GET",    .pattern = "/user",        .handler = user_list,
@@ -395,4 +539,5 @@ const struct fcgi_service user_service = {
 	.n_routes = sizeof(user_routes) / sizeof(user_routes[0]),
 	.thread_init = user_thread_init,
 	.thread_fini = user_thread_fini,
+	.session_check = user_session_check,
 };

@@ -9,7 +9,4 @@
 
 extern const struct fcgi_service user_service;
 
-/* Seconds an access token from POST /user/login is valid (--token-ttl). */
-extern long user_token_ttl;
-
 #endif

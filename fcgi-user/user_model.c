@@ -137,10 +137,36 @@ user_password_check(const char *s, size_t len, const char **why)
 	return 0;
 }
 
-static const char *const user_fields[] = { "name", "email", "password", NULL };
-static const char *const user_server_fields[] = {
+static const char *const create_fields[] = { "name", "email", "password", NULL };
+static const char *const create_server_fields[] = {
 	"id", "version", "role", "created_at", "updated_at", NULL
 };
+static const char *const patch_fields[] = {
+	"name", "email", "password", "role", "current_password", NULL
+};
+static const char *const patch_server_fields[] = {
+	"id", "version", "created_at", "updated_at", NULL
+};
+
+/* Copy a password-like string member into out (out_max + 1 bytes). */
+static int
+secret_read(struct json_object *body, const char *name, int required, char *out,
+    size_t *out_len, struct field_errors *fe)
+{
+	const char *s, *why;
+	size_t len;
+
+	if (!json_io_field_string(body, name, name, required, &s, &len, fe))
+		return 0;
+	if (user_password_check(s, len, &why) < 0) {
+		field_errors_add(fe, 422, name, "%s", why);
+		return 0;
+	}
+	memcpy(out, s, len);
+	out[len] = '\0';
+	*out_len = len;
+	return 1;
+}
 
 void
 user_input_read(struct json_object *body, int create, struct user_input *in,
@@ -150,7 +176,8 @@ user_input_read(struct json_object *body, int create, struct user_input *in,
 	size_t len;
 
 	memset(in, 0, sizeof(*in));
-	json_io_check_members(body, user_fields, user_server_fields, fe);
+	json_io_check_members(body, create ? create_fields : patch_fields,
+	    create ? create_server_fields : patch_server_fields, fe);
 
 	if (json_io_field_string(body, "name", "name", create, &s, &len, fe)) {
 		if (user_name_check(s, len, in->name, &why) < 0)
@@ -167,16 +194,22 @@ user_input_read(struct json_object *body, int create, struct user_input *in,
 			in->has_email = 1;
 		}
 	}
-	if (json_io_field_string(body, "password", "password", create, &s, &len, fe)) {
-		if (user_password_check(s, len, &why) < 0) {
-			field_errors_add(fe, 422, "password", "%s", why);
+	in->has_password = secret_read(body, "password", create, in->password,
+	    &in->password_len, fe);
+	if (create)
+		return;
+	if (json_io_field_string(body, "role", "role", 0, &s, &len, fe)) {
+		if ((len == 8 && memcmp(s, "customer", 8) == 0) ||
+		    (len == 5 && memcmp(s, "admin", 5) == 0)) {
+			memcpy(in->role, s, len);
+			in->role[len] = '\0';
+			in->has_role = 1;
 		} else {
-			memcpy(in->password, s, len);
-			in->password[len] = '\0';
-			in->password_len = len;
-			in->has_password = 1;
+			field_errors_add(fe, 422, "role", "must be customer or admin");
 		}
 	}
+	in->has_current_password = secret_read(body, "current_password", 0,
+	    in->current_password, &in->current_password_len, fe);
 }
 
 void

@@ -31,22 +31,29 @@ struct user {
 	char updated_at[USER_TIME_MAX];
 	int64_t version;
 	char role[USER_ROLE_MAX];	/* "customer" or "admin" */
+	int64_t cred_version;	/* never shown: tokens carry it (token.h) */
 };
 
 /*
- * A create (all three fields set) or a JSON merge patch (any may be set).
- * The password is hashed by the caller into password_hash before the
- * store sees the input; the store never sees the password itself.
+ * A create (name, email and password set) or a JSON merge patch (any may
+ * be set; role and current_password only in a patch). The password is
+ * hashed by the caller into password_hash before the store sees the input;
+ * the store never sees the password itself.
  */
 struct user_input {
 	int has_name;
 	int has_email;
 	int has_password;
+	int has_role;
+	int has_current_password;
 	char name[USER_NAME_MAX_BYTES + 1];
 	char email[USER_EMAIL_MAX_BYTES + 1];
 	char password[USER_PASSWORD_MAX + 1];
 	size_t password_len;
 	char password_hash[USER_HASH_MAX];
+	char role[USER_ROLE_MAX];
+	char current_password[USER_PASSWORD_MAX + 1];
+	size_t current_password_len;
 };
 
 /* A login: the email as sent (not checked against the rules) and password. */
@@ -81,8 +88,10 @@ int user_password_check(const char *s, size_t len, const char **why);
 
 /*
  * Read body into in. create requires name, email and password; a patch
- * takes any of them. Unknown members are refused; server-owned ones (id,
- * version, role, created_at, updated_at) are ignored. Problems go to fe.
+ * takes any of them, and role ("customer" or "admin"; who may change it is
+ * the API's rule) and current_password (checked by the API, not here).
+ * Unknown members are refused; server-owned ones (id, version, created_at,
+ * updated_at, and role in a create) are ignored. Problems go to fe.
  */
 void user_input_read(struct json_object *body, int create, struct user_input *in,
     struct field_errors *fe);

@@ -34,6 +34,13 @@ static const char *const migrations_sqlite[] = {
 	"ALTER TABLE users ADD COLUMN password_hash TEXT NOT NULL DEFAULT '';"
 	"ALTER TABLE users ADD COLUMN role TEXT NOT NULL DEFAULT 'customer'"
 	"  CHECK (role IN ('customer', 'admin'));",
+	/* 5: Idempotency-Keys belong to their caller and route. */
+	IDEMPOTENCY_MIGRATION_OWNED("POST /user"),
+	/* 6: the credential version, carried by every token as "cv": a
+	 * password, email or role change and a logout raise it, and a token
+	 * with an older one is refused (docs/security.md). */
+	"ALTER TABLE users ADD COLUMN credential_version INTEGER NOT NULL DEFAULT 1"
+	"  CHECK (credential_version >= 1);",
 };
 
 /*
@@ -60,6 +67,9 @@ static const char *const migrations_postgresql[] = {
 	"ALTER TABLE users ADD COLUMN password_hash text NOT NULL DEFAULT '';"
 	"ALTER TABLE users ADD COLUMN role text NOT NULL DEFAULT 'customer'"
 	"  CHECK (role IN ('customer', 'admin'));",
+	IDEMPOTENCY_MIGRATION_OWNED_PG("POST /user"),
+	"ALTER TABLE users ADD COLUMN credential_version bigint NOT NULL DEFAULT 1"
+	"  CHECK (credential_version >= 1);",
 };
 
 const struct db_schema user_store_schema = {
@@ -70,7 +80,8 @@ const struct db_schema user_store_schema = {
 _Static_assert(sizeof(migrations_sqlite) == sizeof(migrations_postgresql),
     "one migration per version on each engine");
 
-#define USER_COLUMNS "id, name, email, created_at, updated_at, version, role"
+#define USER_COLUMNS "id, name, email, created_at, updated_at, version, role, credential_version"
+#define CREDENTIAL_COLUMNS "id, role, password_hash, email, credential_version"
 /* The email as both engines compare it: ASCII case folded. */
 #define PG_EMAIL_IS(p) "lower(email COLLATE \"C\") = lower(" p " COLLATE \"C\")"
 
@@ -83,7 +94,10 @@ enum user_sql {
 	SQL_DELETE,
 	SQL_TOMBSTONE,
 	SQL_IS_DELETED,
-	SQL_CREDENTIALS
+	SQL_CREDENTIALS,
+	SQL_CREDENTIALS_BY_ID,
+	SQL_SESSION,
+	SQL_LOGOUT
 };
 
 static const struct db_sql user_sql[] = {
@@ -100,13 +114,19 @@ static const struct db_sql user_sql[] = {
 	    "SELECT " USER_COLUMNS " FROM users WHERE id > $1"
 	    " AND ($2::text IS NULL OR " PG_EMAIL_IS("$2") ") ORDER BY id LIMIT $3" },
 	[SQL_UPDATE] = { "UPDATE users SET name = ?2, email = ?3,"
-	    " password_hash = coalesce(?4, password_hash), updated_at = ?5,"
-	    " version = version + 1 WHERE id = ?1 RETURNING " USER_COLUMNS, NULL },
+	    " password_hash = coalesce(?4, password_hash), role = ?5, updated_at = ?6,"
+	    " version = version + 1, credential_version = credential_version + ?7"
+	    " WHERE id = ?1 RETURNING " USER_COLUMNS, NULL },
 	[SQL_DELETE] = { "DELETE FROM users WHERE id = ?1", NULL },
 	[SQL_TOMBSTONE] = { "INSERT INTO deleted_users (id, deleted_at) VALUES (?1, ?2)", NULL },
 	[SQL_IS_DELETED] = { "SELECT 1 FROM deleted_users WHERE id = ?1", NULL },
-	[SQL_CREDENTIALS] = { "SELECT id, role, password_hash FROM users WHERE email = ?1",
-	    "SELECT id, role, password_hash FROM users WHERE " PG_EMAIL_IS("$1") },
+	[SQL_CREDENTIALS] = { "SELECT " CREDENTIAL_COLUMNS " FROM users WHERE email = ?1",
+	    "SELECT " CREDENTIAL_COLUMNS " FROM users WHERE " PG_EMAIL_IS("$1") },
+	[SQL_CREDENTIALS_BY_ID] = { "SELECT " CREDENTIAL_COLUMNS " FROM users WHERE id = ?1",
+	    NULL },
+	[SQL_SESSION] = { "SELECT credential_version, role FROM users WHERE id = ?1", NULL },
+	[SQL_LOGOUT] = { "UPDATE users SET credential_version = credential_version + 1"
+	    " WHERE id = ?1", NULL },
 };
 
 static struct db_stmt *
@@ -128,6 +148,7 @@ row_read(struct db_stmt *st, void *row)
 	db_column_copy(st, 4, u->updated_at, sizeof(u->updated_at));
 	u->version = db_column_int64(st, 5);
 	db_column_copy(st, 6, u->role, sizeof(u->role));
+	u->cred_version = db_column_int64(st, 7);
 }
 
 enum store_status
@@ -243,10 +264,11 @@ user_store_update(struct db *db, int64_t id, const struct if_match *im,
     const struct user_input *in, struct user *out)
 {
 	struct user cur;
-	const char *name, *email;
+	const char *name, *email, *role;
 	char now[DB_TIME_LEN];
 	struct db_stmt *st;
 	enum store_status s;
+	int credentials;
 
 	if ((s = db_begin_write(db)) != STORE_OK)
 		return s;
@@ -256,8 +278,11 @@ user_store_update(struct db *db, int64_t id, const struct if_match *im,
 
 	name = in->has_name ? in->name : cur.name;
 	email = in->has_email ? in->email : cur.email;
-	if (strcmp(name, cur.name) == 0 && strcmp(email, cur.email) == 0 &&
-	    !in->has_password) {
+	role = in->has_role ? in->role : cur.role;
+	/* What a token stands on changed: every token of the user ends. */
+	credentials = in->has_password || strcmp(email, cur.email) != 0 ||
+	    strcmp(role, cur.role) != 0;
+	if (strcmp(name, cur.name) == 0 && !credentials) {
 		*out = cur;
 		return db_end_write(db, STORE_OK);
 	}
@@ -268,7 +293,9 @@ user_store_update(struct db *db, int64_t id, const struct if_match *im,
 	db_bind_text(st, 2, name);
 	db_bind_text(st, 3, email);
 	db_bind_text(st, 4, in->has_password ? in->password_hash : NULL);
-	db_bind_text(st, 5, now);
+	db_bind_text(st, 5, role);
+	db_bind_text(st, 6, now);
+	db_bind_int64(st, 7, credentials);
 	return db_end_write(db, db_step_one(st, row_read, out));
 }
 
@@ -304,23 +331,68 @@ user_store_delete(struct db *db, int64_t id, const struct if_match *im)
 	return db_end_write(db, s);
 }
 
+/* Read a row of CREDENTIAL_COLUMNS. */
+static void
+credentials_read(struct db_stmt *st, void *row)
+{
+	struct user_credentials *c = row;
+
+	c->id = db_column_int64(st, 0);
+	db_column_copy(st, 1, c->role, sizeof(c->role));
+	db_column_copy(st, 2, c->password_hash, sizeof(c->password_hash));
+	db_column_copy(st, 3, c->email, sizeof(c->email));
+	c->cred_version = db_column_int64(st, 4);
+}
+
 enum store_status
 user_store_credentials(struct db *db, const char *email, struct user_credentials *out)
 {
 	struct db_stmt *st = stmt(db, SQL_CREDENTIALS);
-	int rc;
 
 	if (st == NULL)
 		return db_failure(db);
 	db_bind_text(st, 1, email);
-	rc = db_step(st);
-	if (rc == DB_ROW) {
-		out->id = db_column_int64(st, 0);
-		db_column_copy(st, 1, out->role, sizeof(out->role));
-		db_column_copy(st, 2, out->password_hash, sizeof(out->password_hash));
-	}
-	db_reset(st);
-	if (rc == DB_ROW)
-		return STORE_OK;
-	return rc == DB_DONE ? STORE_NOT_FOUND : db_failure(db);
+	return db_step_one(st, credentials_read, out);
+}
+
+enum store_status
+user_store_credentials_by_id(struct db *db, int64_t id, struct user_credentials *out)
+{
+	struct db_stmt *st = stmt(db, SQL_CREDENTIALS_BY_ID);
+
+	if (st == NULL)
+		return db_failure(db);
+	db_bind_int64(st, 1, id);
+	return db_step_one(st, credentials_read, out);
+}
+
+/* Read a row of SQL_SESSION. */
+static void
+session_read(struct db_stmt *st, void *row)
+{
+	struct user_session *s = row;
+
+	s->cred_version = db_column_int64(st, 0);
+	db_column_copy(st, 1, s->role, sizeof(s->role));
+}
+
+enum store_status
+user_store_session(struct db *db, int64_t id, struct user_session *out)
+{
+	struct db_stmt *st = stmt(db, SQL_SESSION);
+
+	if (st == NULL)
+		return db_failure(db);
+	db_bind_int64(st, 1, id);
+	return db_step_one(st, session_read, out);
+}
+
+enum store_status
+user_store_logout(struct db *db, int64_t id)
+{
+	enum store_status s;
+
+	if ((s = db_begin_write(db)) != STORE_OK)
+		return s;
+	return db_end_write(db, exec_id(db, SQL_LOGOUT, id, NULL));
 }

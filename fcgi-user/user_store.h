@@ -26,15 +26,34 @@ extern const struct db_schema user_store_schema;
 enum store_status user_store_insert(struct db *db, const struct user_input *in,
     const char *role, struct user *out);
 
-/* What a login needs of the user with this email (any ASCII case). */
+/* What a login or a credential change needs of a user. */
 struct user_credentials {
 	int64_t id;
 	char role[USER_ROLE_MAX];
 	char password_hash[USER_HASH_MAX];
+	char email[USER_EMAIL_MAX_BYTES + 1];
+	int64_t cred_version;
 };
 
+/* The user with this email (any ASCII case). STORE_NOT_FOUND: none. */
 enum store_status user_store_credentials(struct db *db, const char *email,
     struct user_credentials *out);
+
+/* The user with this id. STORE_NOT_FOUND: none (or deleted). */
+enum store_status user_store_credentials_by_id(struct db *db, int64_t id,
+    struct user_credentials *out);
+
+/* What a token of user id must still match: its credential version and role. */
+struct user_session {
+	int64_t cred_version;
+	char role[USER_ROLE_MAX];
+};
+
+/* The session of user id. STORE_NOT_FOUND: no such user (or deleted). */
+enum store_status user_store_session(struct db *db, int64_t id, struct user_session *out);
+
+/* End every token of user id: its credential version goes up by one. */
+enum store_status user_store_logout(struct db *db, int64_t id);
 
 enum store_status user_store_get(struct db *db, int64_t id, struct user *out);
 
@@ -49,7 +68,8 @@ enum store_status user_store_list(struct db *db, int64_t after, const char *emai
 /*
  * Apply the patch in to user id if im allows its current version. A patch
  * that changes nothing leaves the version as it is; a new password always
- * changes it. STORE_STALE: If-Match
+ * changes it. A new password, email or role also raises the credential
+ * version, which ends every token of the user. STORE_STALE: If-Match
  * failed; STORE_CONFLICT: the new email is taken.
  */
 enum store_status user_store_update(struct db *db, int64_t id,

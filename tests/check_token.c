@@ -1,186 +1,398 @@
 /*
- * check_token.c - common/token.c: HS256 access tokens made and checked,
- * and every way a token must be refused: another key, another alg (none,
- * HS384), a changed byte, a truncation, expiry, a future iat, claims that
- * are not ours; the key file's rules.
+ * check_token.c - common/token.c and common/keyring.c: ES256 access tokens
+ * made and checked under keyrings, and every way a token must be refused:
+ * an unknown key, a key of the other kind, another alg (none, HS256 keyed
+ * with the public key, es256), a header member not ours, a changed byte,
+ * a truncation, a signature of the wrong size, expiry, a future iat, a life
+ * past the longest allowed, claims repeated, unknown or not ours; and the
+ * key files' rules (owner-only private keys, P-256 only, bundles, the key
+ * id that anyone can compute with openssl).
  */
 #include <check.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
-#include <jwt.h>
+#include <openssl/bn.h>
+#include <openssl/ecdsa.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <sodium.h>
 
 #include "check_suites.h"
+#include "keygen.h"
+#include "keyring.h"
 #include "token.h"
 
 #define NOW 1800000000
 
-static struct token_key key, other_key;
+/*
+ * A key pair made with `openssl genpkey -algorithm EC -pkeyopt
+ * ec_paramgen_curve:P-256`, and its key id as keyring.h's openssl
+ * command line prints it.
+ */
+static const char fixed_private[] =
+    "-----BEGIN PRIVATE KEY-----\n"
+    "MIGHAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBG0wawIBAQQg2fk83RurAJ7ImiwV\n"
+    "TslqP4X8NsPp4zpQJL+ZIwgr9VChRANCAASI8b97tTVtwpqwY6OkiEUzCLEPWBI3\n"
+    "HeCKVzIMCmcXgzhA9i4bXaqEAHOoy0kNHI6JyQUkywcmDLxabe2kcfbO\n"
+    "-----END PRIVATE KEY-----\n";
+static const char fixed_public[] =
+    "-----BEGIN PUBLIC KEY-----\n"
+    "MFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAEiPG/e7U1bcKasGOjpIhFMwixD1gS\n"
+    "Nx3gilcyDApnF4M4QPYuG12qhABzqMtJDRyOickFJMsHJgy8Wm3tpHH2zg==\n"
+    "-----END PUBLIC KEY-----\n";
+static const char fixed_kid[] = "Z1ZWSHi29Qo4reJg";
+
+/* A P-384 public key: EC, but not ES256's curve. */
+static const char p384_public[] =
+    "-----BEGIN PUBLIC KEY-----\n"
+    "MHYwEAYHKoZIzj0CAQYFK4EEACIDYgAEIce7sQkfgXL92VME+X0KWd7P2SLyeQLq\n"
+    "aJdOdCF1ND8wZEIMiOadtH8mY//AQHLhOdlRJwixv3qFUESNVX6J+gnBxiZjNawR\n"
+    "PO9IYbceweWbZMdRkqXB6GJYUz/3iLKR\n"
+    "-----END PUBLIC KEY-----\n";
+
+/*
+ * users: the user service's keyring (signs user tokens, accepts the order
+ * service's public key for service tokens); orders: the order service's
+ * (signs service tokens, accepts the user service's public key);
+ * stranger: a key nobody accepts.
+ */
+static struct keygen_pair user_pair, order_pair, stranger_pair;
+static struct keyring users, orders, stranger;
+static struct token_rules user_rules, order_rules;
 
 static void
 keys_setup(void)
 {
-	key.len = 32;
-	other_key.len = 32;
-	for (size_t i = 0; i < 32; i++) {
-		key.bytes[i] = (unsigned char)(i * 7 + 1);
-		other_key.bytes[i] = (unsigned char)(i * 7 + 2);
-	}
+	const char *why = NULL;
+
+	ck_assert_int_eq(keygen_p256(&user_pair), 0);
+	ck_assert_int_eq(keygen_p256(&order_pair), 0);
+	ck_assert_int_eq(keygen_p256(&stranger_pair), 0);
+	ck_assert_int_eq(keyring_add_private(&users, user_pair.private_pem,
+	    user_pair.private_len, KEY_USER_TOKENS, &why), 0);
+	ck_assert_int_eq(keyring_add_public(&users, order_pair.public_pem,
+	    order_pair.public_len, KEY_SERVICE_TOKENS, &why), 0);
+	ck_assert_int_eq(keyring_add_private(&orders, order_pair.private_pem,
+	    order_pair.private_len, KEY_SERVICE_TOKENS, &why), 0);
+	ck_assert_int_eq(keyring_add_public(&orders, user_pair.public_pem,
+	    user_pair.public_len, KEY_USER_TOKENS, &why), 0);
+	ck_assert_int_eq(keyring_add_private(&stranger, stranger_pair.private_pem,
+	    stranger_pair.private_len, KEY_USER_TOKENS, &why), 0);
+	user_rules = (struct token_rules){ &users, "microshop-user", 900 };
+	order_rules = (struct token_rules){ &orders, "microshop-order", 900 };
+}
+
+static void
+keys_teardown(void)
+{
+	keyring_free(&users);
+	keyring_free(&orders);
+	keyring_free(&stranger);
+	keygen_free(&user_pair);
+	keygen_free(&order_pair);
+	keygen_free(&stranger_pair);
 }
 
 static struct token_claims
-claims(enum token_role role, int64_t user_id, int64_t iat, int64_t exp)
+customer(int64_t id, int64_t cv, int64_t iat, int64_t exp)
 {
-	struct token_claims c = { role, user_id, iat, exp };
+	return (struct token_claims){ .role = TOKEN_CUSTOMER, .user_id = id,
+	    .cred_version = cv, .iat = iat, .exp = exp };
+}
 
+static struct token_claims
+service(const char *name, int64_t iat, int64_t exp)
+{
+	struct token_claims c = { .role = TOKEN_SERVICE, .iat = iat, .exp = exp };
+
+	snprintf(c.service, sizeof(c.service), "%s", name);
 	return c;
 }
 
-/* A token signed by libjwt with any alg and any grants (JSON). */
-static char *
-raw_token(jwt_alg_t alg, const char *grants)
+/* base64url of s[0..n) appended to out (room checked by the caller). */
+static void
+b64(char *out, size_t size, const void *s, size_t n)
 {
-	jwt_t *jwt;
-	char *s;
+	size_t at = strlen(out);
 
-	ck_assert_int_eq(jwt_new(&jwt), 0);
-	ck_assert_int_eq(jwt_add_grants_json(jwt, grants), 0);
-	ck_assert_int_eq(jwt_set_alg(jwt, alg, alg == JWT_ALG_NONE ? NULL : key.bytes,
-	    alg == JWT_ALG_NONE ? 0 : (int)key.len), 0);
-	s = jwt_encode_str(jwt);
-	jwt_free(jwt);
-	ck_assert_ptr_nonnull(s);
-	return s;
+	sodium_bin2base64(out + at, size - at, s, n, sodium_base64_VARIANT_URLSAFE_NO_PADDING);
 }
 
-static enum token_result
-verify(const char *t, struct token_claims *out)
+/*
+ * A token with any header and payload at all, signed with ES256 by the
+ * private key in pem (an implementation of its own, OpenSSL's calls), so
+ * that the refusals are of tokens that are well signed.
+ */
+static char *
+forge(const char *pem, const char *header, const char *payload)
 {
-	return token_verify(&key, t, NOW, out);
+	static char out[4096];
+	unsigned char der[80], sig[64];
+	const unsigned char *p = der;
+	size_t der_len = sizeof(der);
+	BIO *bio = BIO_new_mem_buf(pem, -1);
+	EVP_PKEY *pk = PEM_read_bio_PrivateKey(bio, NULL, NULL, NULL);
+	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+	ECDSA_SIG *es;
+	const BIGNUM *r, *s;
+
+	ck_assert_ptr_nonnull(pk);
+	out[0] = '\0';
+	b64(out, sizeof(out), header, strlen(header));
+	strcat(out, ".");
+	b64(out, sizeof(out), payload, strlen(payload));
+	ck_assert_int_eq(EVP_DigestSignInit(ctx, NULL, EVP_sha256(), NULL, pk), 1);
+	ck_assert_int_eq(EVP_DigestSign(ctx, der, &der_len, (unsigned char *)out, strlen(out)), 1);
+	es = d2i_ECDSA_SIG(NULL, &p, (long)der_len);
+	ck_assert_ptr_nonnull(es);
+	ECDSA_SIG_get0(es, &r, &s);
+	BN_bn2binpad(r, sig, 32);
+	BN_bn2binpad(s, sig + 32, 32);
+	strcat(out, ".");
+	b64(out, sizeof(out), sig, sizeof(sig));
+	ECDSA_SIG_free(es);
+	EVP_MD_CTX_free(ctx);
+	EVP_PKEY_free(pk);
+	BIO_free(bio);
+	return out;
+}
+
+/* A header of ours for the key of kr, with extra members (or ""). */
+static const char *
+header_of(const struct keyring *kr, const char *extra)
+{
+	static char h[256];
+
+	snprintf(h, sizeof(h), "{\"alg\":\"ES256\",\"kid\":\"%s\",\"typ\":\"JWT\"%s}",
+	    kr->sign_kid, extra);
+	return h;
+}
+
+/* A user token's payload with extra members (or "") before the end. */
+static const char *
+user_payload(const char *extra)
+{
+	static char p[512];
+
+	snprintf(p, sizeof(p), "{\"iss\":\"microshop-user\",\"sub\":\"42\",\"aud\":\"microshop\","
+	    "\"role\":\"customer\",\"cv\":3,\"iat\":%d,\"exp\":%d%s}", NOW, NOW + 900, extra);
+	return p;
 }
 
 START_TEST(test_round_trip)
 {
-	struct token_claims out;
-	char *t = token_make(&key, &(struct token_claims){ TOKEN_CUSTOMER, 42, NOW, NOW + 900 });
+	struct token_claims c = customer(42, 3, NOW, NOW + 900), out;
+	char *t = token_make(&users, &c, NULL);
+	char header[128];
+	size_t n;
 
 	ck_assert_ptr_nonnull(t);
-	ck_assert_int_eq(verify(t, &out), TOKEN_OK);
+	ck_assert_int_eq(token_verify(&user_rules, t, NOW, &out), TOKEN_OK);
 	ck_assert_int_eq(out.role, TOKEN_CUSTOMER);
 	ck_assert_int_eq(out.user_id, 42);
+	ck_assert_int_eq(out.cred_version, 3);
 	ck_assert_int_eq(out.iat, NOW);
 	ck_assert_int_eq(out.exp, NOW + 900);
-	/* The header says HS256 and JWT: eyJ... of {"alg":"HS256","typ":"JWT"}. */
-	ck_assert_int_eq(strncmp(t, "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.", 37), 0);
+	ck_assert_str_eq(out.service, "");
+	/* The order service accepts it too, with the user service's public key. */
+	ck_assert_int_eq(token_verify(&order_rules, t, NOW, &out), TOKEN_OK);
+	/* The header is exactly ours. */
+	ck_assert_int_eq(sodium_base642bin((unsigned char *)header, sizeof(header) - 1, t,
+	    (size_t)(strchr(t, '.') - t), NULL, &n, NULL,
+	    sodium_base64_VARIANT_URLSAFE_NO_PADDING), 0);
+	header[n] = '\0';
+	ck_assert_str_eq(header, header_of(&users, ""));
 	free(t);
 
-	t = token_make(&key, &(struct token_claims){ TOKEN_ADMIN, 1, NOW, NOW + 1 });
-	ck_assert_int_eq(verify(t, &out), TOKEN_OK);
+	c.role = TOKEN_ADMIN;
+	t = token_make(&users, &c, NULL);
+	ck_assert_int_eq(token_verify(&user_rules, t, NOW, &out), TOKEN_OK);
 	ck_assert_int_eq(out.role, TOKEN_ADMIN);
 	free(t);
-	t = token_make(&key, &(struct token_claims){ TOKEN_SERVICE, 0, NOW, NOW + 60 });
-	ck_assert_int_eq(verify(t, &out), TOKEN_OK);
+}
+END_TEST
+
+START_TEST(test_service_tokens)
+{
+	struct token_claims c = service("microshop-order", NOW, NOW + 60), out;
+	char *t = token_make(&orders, &c, "microshop-user");
+
+	ck_assert_ptr_nonnull(t);
+	ck_assert_int_eq(token_verify(&user_rules, t, NOW, &out), TOKEN_OK);
 	ck_assert_int_eq(out.role, TOKEN_SERVICE);
+	ck_assert_str_eq(out.service, "microshop-order");
 	ck_assert_int_eq(out.user_id, 0);
+	/* Meant for the user service: the order service, which accepts its
+	 * own key, refuses it for its audience. */
+	ck_assert_int_eq(token_verify(&order_rules, t, NOW, &out), TOKEN_BAD_CLAIMS);
 	free(t);
+	/* For another audience: refused by the user service. */
+	t = token_make(&orders, &c, "microshop-billing");
+	ck_assert_int_eq(token_verify(&user_rules, t, NOW, &out), TOKEN_BAD_CLAIMS);
+	free(t);
+	/* A service token lives at most TOKEN_SERVICE_TTL_MAX. */
+	c.exp = NOW + TOKEN_SERVICE_TTL_MAX + 1;
+	t = token_make(&orders, &c, "microshop-user");
+	ck_assert_int_eq(token_verify(&user_rules, t, NOW, &out), TOKEN_BAD_CLAIMS);
+	free(t);
+	/* A name that is not a service's is not made. */
+	c = service("Order Service", NOW, NOW + 60);
+	ck_assert_ptr_null(token_make(&orders, &c, "microshop-user"));
 }
 END_TEST
 
-START_TEST(test_other_key)
+START_TEST(test_keys_have_one_use)
 {
-	struct token_claims c = claims(TOKEN_ADMIN, 1, NOW, NOW + 900), out;
-	char *t = token_make(&other_key, &c);
+	struct token_claims c = customer(1, 1, NOW, NOW + 60), out;
+	char *t;
 
-	ck_assert_int_eq(verify(t, &out), TOKEN_INVALID);
+	/* The order service's key makes no user token the user service takes. */
+	t = token_make(&orders, &c, NULL);
+	ck_assert_int_eq(token_verify(&user_rules, t, NOW, &out), TOKEN_BAD_CLAIMS);
 	free(t);
+	/* The user service's key makes no service token anyone takes. */
+	c = service("microshop-order", NOW, NOW + 60);
+	t = token_make(&users, &c, "microshop-user");
+	ck_assert_int_eq(token_verify(&user_rules, t, NOW, &out), TOKEN_BAD_CLAIMS);
+	free(t);
+	/* An admin token from a key nobody accepts. */
+	c = customer(1, 1, NOW, NOW + 60);
+	c.role = TOKEN_ADMIN;
+	t = token_make(&stranger, &c, NULL);
+	ck_assert_int_eq(token_verify(&user_rules, t, NOW, &out), TOKEN_INVALID);
+	free(t);
+	/* Without a private key, nothing is made. */
+	ck_assert_ptr_null(token_make(&(struct keyring){ 0 }, &c, NULL));
 }
 END_TEST
 
-START_TEST(test_alg_none_and_others)
+START_TEST(test_alg_and_header)
 {
-	static const char grants[] =
-	    "{\"sub\":\"1\",\"role\":\"admin\",\"iat\":1800000000,\"exp\":1800000900}";
+	const char *priv = user_pair.private_pem;
+	const char *payload = user_payload("");
 	struct token_claims out;
-	char *t = raw_token(JWT_ALG_NONE, grants);
-	char forged[512];
+	char head[256], t[2048];
+	unsigned char mac[crypto_auth_hmacsha256_BYTES];
+	crypto_auth_hmacsha256_state st;
 
-	ck_assert_int_eq(verify(t, &out), TOKEN_INVALID);
-	/* "none" with a signature stuck on, taken from a good token. */
-	{
-		char *good = raw_token(JWT_ALG_HS256, grants);
+	/* Well signed and ours: the baseline of the refusals below. */
+	ck_assert_int_eq(token_verify(&user_rules, forge(priv, header_of(&users, ""), payload),
+	    NOW, &out), TOKEN_OK);
+	/* typ may be left out, nothing may be added. */
+	snprintf(head, sizeof(head), "{\"alg\":\"ES256\",\"kid\":\"%s\"}", users.sign_kid);
+	ck_assert_int_eq(token_verify(&user_rules, forge(priv, head, payload), NOW, &out),
+	    TOKEN_OK);
+	ck_assert_int_eq(token_verify(&user_rules, forge(priv,
+	    header_of(&users, ",\"jku\":\"http://evil.example/keys\""), payload), NOW, &out),
+	    TOKEN_INVALID);
+	ck_assert_int_eq(token_verify(&user_rules, forge(priv,
+	    header_of(&users, ",\"alg\":\"none\""), payload), NOW, &out), TOKEN_INVALID);
+	snprintf(head, sizeof(head), "{\"alg\":\"es256\",\"kid\":\"%s\"}", users.sign_kid);
+	ck_assert_int_eq(token_verify(&user_rules, forge(priv, head, payload), NOW, &out),
+	    TOKEN_INVALID);
+	snprintf(head, sizeof(head), "{\"alg\":\"ES256\",\"typ\":\"JWE\",\"kid\":\"%s\"}",
+	    users.sign_kid);
+	ck_assert_int_eq(token_verify(&user_rules, forge(priv, head, payload), NOW, &out),
+	    TOKEN_INVALID);
+	ck_assert_int_eq(token_verify(&user_rules, forge(priv, "{\"alg\":\"ES256\"}", payload),
+	    NOW, &out), TOKEN_INVALID);
+	ck_assert_int_eq(token_verify(&user_rules, forge(priv,
+	    "{\"alg\":\"ES256\",\"kid\":\"AAAAAAAAAAAAAAAA\"}", payload), NOW, &out),
+	    TOKEN_INVALID);
 
-		ck_assert_int_eq(verify(good, &out), TOKEN_OK);
-		snprintf(forged, sizeof(forged), "%s%s", t, strrchr(good, '.') + 1);
-		ck_assert_int_eq(verify(forged, &out), TOKEN_INVALID);
-		free(good);
-	}
-	free(t);
-	/* A good HMAC under the same key, but not the one alg we use. */
-	t = raw_token(JWT_ALG_HS384, grants);
-	ck_assert_int_eq(verify(t, &out), TOKEN_INVALID);
-	free(t);
-	t = raw_token(JWT_ALG_HS512, grants);
-	ck_assert_int_eq(verify(t, &out), TOKEN_INVALID);
-	free(t);
+	/* alg none, no signature. */
+	t[0] = '\0';
+	snprintf(head, sizeof(head), "{\"alg\":\"none\",\"kid\":\"%s\"}", users.sign_kid);
+	b64(t, sizeof(t), head, strlen(head));
+	strcat(t, ".");
+	b64(t, sizeof(t), payload, strlen(payload));
+	strcat(t, ".");
+	ck_assert_int_eq(token_verify(&user_rules, t, NOW, &out), TOKEN_INVALID);
+
+	/* HS256 keyed with the public key, which anyone has: the classic
+	 * confusion of a verifier that lets the token choose its alg. */
+	t[0] = '\0';
+	snprintf(head, sizeof(head), "{\"alg\":\"HS256\",\"kid\":\"%s\"}", users.sign_kid);
+	b64(t, sizeof(t), head, strlen(head));
+	strcat(t, ".");
+	b64(t, sizeof(t), payload, strlen(payload));
+	crypto_auth_hmacsha256_init(&st, (const unsigned char *)user_pair.public_pem,
+	    user_pair.public_len);
+	crypto_auth_hmacsha256_update(&st, (unsigned char *)t, strlen(t));
+	crypto_auth_hmacsha256_final(&st, mac);
+	strcat(t, ".");
+	b64(t, sizeof(t), mac, sizeof(mac));
+	ck_assert_int_eq(token_verify(&user_rules, t, NOW, &out), TOKEN_INVALID);
 }
 END_TEST
 
 START_TEST(test_tampered_and_truncated)
 {
-	struct token_claims c = claims(TOKEN_CUSTOMER, 42, NOW, NOW + 900), out;
-	char *t = token_make(&key, &c);
+	struct token_claims c = customer(42, 1, NOW, NOW + 900), out;
+	char *t = token_make(&users, &c, NULL), *copy;
 	size_t len = strlen(t);
-	char *dot1 = strchr(t, '.'), *dot2 = strrchr(t, '.');
+	char *payload = strchr(t, '.') + 1;
 
-	/* Every single changed byte, in the header, the claims or the MAC. */
-	for (size_t i = 0; i < len; i++) {
-		char saved = t[i];
+	ck_assert_int_eq(token_verify(&user_rules, t, NOW, &out), TOKEN_OK);
+	/* Each byte of the payload changed in turn. */
+	copy = strdup(t);
+	for (size_t i = (size_t)(payload - t); copy[i] != '.'; i++) {
+		char was = copy[i];
 
-		if (t[i] == '.')
-			continue;
-		t[i] = t[i] == 'A' ? 'B' : 'A';
-		ck_assert_msg(verify(t, &out) != TOKEN_OK, "a change at byte %zu passed", i);
-		t[i] = saved;
+		copy[i] = was == 'A' ? 'B' : 'A';
+		ck_assert_int_ne(token_verify(&user_rules, copy, NOW, &out), TOKEN_OK);
+		copy[i] = was;
 	}
-	ck_assert_int_eq(verify(t, &out), TOKEN_OK);
+	/* Cut anywhere. */
 	for (size_t cut = 0; cut < len; cut += 7) {
-		char *part = strndup(t, cut);
-
-		ck_assert_int_eq(verify(part, &out), TOKEN_INVALID);
-		free(part);
+		copy[cut] = '\0';
+		ck_assert_int_ne(token_verify(&user_rules, copy, NOW, &out), TOKEN_OK);
+		memcpy(copy, t, len + 1);
 	}
-	*dot2 = '\0';
-	ck_assert_int_eq(verify(t, &out), TOKEN_INVALID);	/* no signature part */
-	*dot1 = '\0';
-	ck_assert_int_eq(verify(t, &out), TOKEN_INVALID);
-	ck_assert_int_eq(verify("", &out), TOKEN_INVALID);
-	ck_assert_int_eq(verify("..", &out), TOKEN_INVALID);
-	ck_assert_int_eq(verify(NULL, &out), TOKEN_INVALID);
+	/* A fourth part, padding, a character outside base64url, empty. */
+	free(copy);
+	copy = malloc(len + 8);
+	snprintf(copy, len + 8, "%s.AAAA", t);
+	ck_assert_int_eq(token_verify(&user_rules, copy, NOW, &out), TOKEN_INVALID);
+	snprintf(copy, len + 8, "%s=", t);
+	ck_assert_int_eq(token_verify(&user_rules, copy, NOW, &out), TOKEN_INVALID);
+	snprintf(copy, len + 8, "%s", t);
+	copy[len - 3] = '+';
+	ck_assert_int_eq(token_verify(&user_rules, copy, NOW, &out), TOKEN_INVALID);
+	ck_assert_int_eq(token_verify(&user_rules, "", NOW, &out), TOKEN_INVALID);
+	ck_assert_int_eq(token_verify(&user_rules, "..", NOW, &out), TOKEN_INVALID);
+	free(copy);
 	free(t);
 }
 END_TEST
 
 START_TEST(test_times)
 {
-	struct token_claims out;
+	struct token_claims c, out;
 	char *t;
 
-	t = token_make(&key, &(struct token_claims){ TOKEN_CUSTOMER, 7, NOW - 900, NOW });
-	ck_assert_int_eq(verify(t, &out), TOKEN_EXPIRED);	/* exp == now */
+	c = customer(7, 1, NOW - 900, NOW);
+	t = token_make(&users, &c, NULL);
+	ck_assert_int_eq(token_verify(&user_rules, t, NOW, &out), TOKEN_EXPIRED);
+	ck_assert_int_eq(token_verify(&user_rules, t, NOW - 1, &out), TOKEN_OK);
 	free(t);
-	t = token_make(&key, &(struct token_claims){ TOKEN_CUSTOMER, 7, NOW - 900, NOW + 1 });
-	ck_assert_int_eq(verify(t, &out), TOKEN_OK);
+	/* Made in the future beyond the skew. */
+	c = customer(7, 1, NOW + TOKEN_SKEW + 1, NOW + 900);
+	t = token_make(&users, &c, NULL);
+	ck_assert_int_eq(token_verify(&user_rules, t, NOW, &out), TOKEN_BAD_CLAIMS);
 	free(t);
-	/* Issued in the future beyond the tolerated skew. */
-	t = token_make(&key, &(struct token_claims){ TOKEN_CUSTOMER, 7, NOW + TOKEN_SKEW + 1,
-	    NOW + 900 });
-	ck_assert_int_eq(verify(t, &out), TOKEN_BAD_CLAIMS);
+	/* Lives longer than the service allows (its --token-ttl). */
+	c = customer(7, 1, NOW, NOW + 901);
+	t = token_make(&users, &c, NULL);
+	ck_assert_int_eq(token_verify(&user_rules, t, NOW, &out), TOKEN_BAD_CLAIMS);
 	free(t);
-	t = token_make(&key, &(struct token_claims){ TOKEN_CUSTOMER, 7, NOW + TOKEN_SKEW,
-	    NOW + 900 });
-	ck_assert_int_eq(verify(t, &out), TOKEN_OK);
+	c = customer(7, 1, NOW, NOW);
+	t = token_make(&users, &c, NULL);
+	ck_assert_int_eq(token_verify(&user_rules, t, NOW - 10, &out), TOKEN_BAD_CLAIMS);
 	free(t);
 }
 END_TEST
@@ -188,59 +400,172 @@ END_TEST
 START_TEST(test_claims_not_ours)
 {
 	static const char *const bad[] = {
-		"{\"sub\":\"1\",\"role\":\"root\",\"iat\":1800000000,\"exp\":1800000900}",
-		"{\"sub\":\"1\",\"iat\":1800000000,\"exp\":1800000900}",
-		"{\"sub\":1,\"role\":\"admin\",\"iat\":1800000000,\"exp\":1800000900}",
-		"{\"sub\":\"01\",\"role\":\"admin\",\"iat\":1800000000,\"exp\":1800000900}",
-		"{\"sub\":\"0\",\"role\":\"customer\",\"iat\":1800000000,\"exp\":1800000900}",
-		"{\"sub\":\"-1\",\"role\":\"customer\",\"iat\":1800000000,\"exp\":1800000900}",
-		"{\"sub\":\"1\",\"role\":\"service\",\"iat\":1800000000,\"exp\":1800000900}",
-		"{\"sub\":\"service\",\"role\":\"admin\",\"iat\":1800000000,\"exp\":1800000900}",
-		"{\"sub\":\"1\",\"role\":\"admin\",\"iat\":1800000000}",
-		"{\"sub\":\"1\",\"role\":\"admin\",\"exp\":1800000900}",
-		"{\"sub\":\"1\",\"role\":\"admin\",\"iat\":1800000000,\"exp\":\"1800000900\"}",
-		"{\"sub\":\"1\",\"role\":\"admin\",\"iat\":1800000000,\"exp\":1.8e9}",
-		"{\"sub\":\"1\",\"role\":\"admin\",\"iat\":1800000900,\"exp\":1800000000}",
-		"{\"sub\":\"1\",\"role\":[\"admin\"],\"iat\":1800000000,\"exp\":1800000900}",
+		/* A repeated claim: the last would win in a lenient reader. */
+		",\"role\":\"admin\"",
+		",\"jti\":\"x\"",
+	};
+	static const char *const whole[] = {
+		"{\"iss\":\"evil\",\"sub\":\"42\",\"aud\":\"microshop\",\"role\":\"customer\","
+		    "\"cv\":1,\"iat\":1800000000,\"exp\":1800000900}",
+		"{\"iss\":\"microshop-user\",\"sub\":\"42\",\"aud\":\"other\",\"role\":\"customer\","
+		    "\"cv\":1,\"iat\":1800000000,\"exp\":1800000900}",
+		"{\"iss\":\"microshop-user\",\"sub\":\"42\",\"aud\":[\"microshop\"],\"role\":\"customer\","
+		    "\"cv\":1,\"iat\":1800000000,\"exp\":1800000900}",
+		"{\"iss\":\"microshop-user\",\"sub\":\"42\",\"aud\":\"microshop\",\"role\":\"customer\","
+		    "\"iat\":1800000000,\"exp\":1800000900}",
+		"{\"iss\":\"microshop-user\",\"sub\":\"42\",\"aud\":\"microshop\",\"role\":\"customer\","
+		    "\"cv\":0,\"iat\":1800000000,\"exp\":1800000900}",
+		"{\"iss\":\"microshop-user\",\"sub\":\"x42\",\"aud\":\"microshop\",\"role\":\"customer\","
+		    "\"cv\":1,\"iat\":1800000000,\"exp\":1800000900}",
+		"{\"iss\":\"microshop-user\",\"sub\":42,\"aud\":\"microshop\",\"role\":\"customer\","
+		    "\"cv\":1,\"iat\":1800000000,\"exp\":1800000900}",
+		"{\"iss\":\"microshop-user\",\"sub\":\"42\",\"aud\":\"microshop\",\"role\":\"root\","
+		    "\"cv\":1,\"iat\":1800000000,\"exp\":1800000900}",
+		"{\"iss\":\"microshop-user\",\"sub\":\"42\",\"aud\":\"microshop\",\"role\":\"customer\","
+		    "\"cv\":1,\"iat\":\"1800000000\",\"exp\":1800000900}",
+		"[]",
 	};
 	struct token_claims out;
 
-	for (size_t i = 0; i < N_ELEMS(bad); i++) {
-		char *t = raw_token(JWT_ALG_HS256, bad[i]);
-		enum token_result r = verify(t, &out);
-
-		ck_assert_msg(r == TOKEN_BAD_CLAIMS, "claims %s gave %d", bad[i], (int)r);
-		free(t);
-	}
+	for (size_t i = 0; i < N_ELEMS(bad); i++)
+		ck_assert_msg(token_verify(&user_rules, forge(user_pair.private_pem,
+		    header_of(&users, ""), user_payload(bad[i])), NOW, &out) == TOKEN_BAD_CLAIMS,
+		    "payload with %s taken", bad[i]);
+	for (size_t i = 0; i < N_ELEMS(whole); i++)
+		ck_assert_msg(token_verify(&user_rules, forge(user_pair.private_pem,
+		    header_of(&users, ""), whole[i]), NOW, &out) == TOKEN_BAD_CLAIMS,
+		    "payload %s taken", whole[i]);
 }
 END_TEST
 
-START_TEST(test_key_file)
+/* Write text to a new file in a temporary folder with mode; returns its path. */
+static const char *
+key_file(const char *text, mode_t mode)
 {
-	char path[] = "/tmp/check-token-XXXXXX";
-	struct token_key k;
-	unsigned char buf[TOKEN_KEY_MAX + 1];
-	const char *why;
-	int fd = mkstemp(path);
+	static char path[64];
+	FILE *f;
 
-	ck_assert_int_ge(fd, 0);
-	memset(buf, 'k', sizeof(buf));
-	ck_assert_int_eq(write(fd, buf, 31), 31);
-	ck_assert_int_eq(token_key_load(path, &k, &why), -1);
-	ck_assert_str_eq(why, "holds fewer than 32 bytes");
-	ck_assert_int_eq(write(fd, buf, 1), 1);
-	ck_assert_int_eq(token_key_load(path, &k, &why), 0);
-	ck_assert_uint_eq(k.len, 32);
-	ck_assert_int_eq(write(fd, buf, TOKEN_KEY_MAX - 32), TOKEN_KEY_MAX - 32);
-	ck_assert_int_eq(token_key_load(path, &k, &why), 0);
-	ck_assert_uint_eq(k.len, TOKEN_KEY_MAX);
-	ck_assert_int_eq(write(fd, buf, 1), 1);
-	ck_assert_int_eq(token_key_load(path, &k, &why), -1);
-	ck_assert_str_eq(why, "is longer than 1024 bytes");
-	close(fd);
+	snprintf(path, sizeof(path), "/tmp/check_token.XXXXXX");
+	ck_assert_int_ge(mkstemp(path), 0);
+	f = fopen(path, "w");
+	fputs(text, f);
+	fclose(f);
+	ck_assert_int_eq(chmod(path, mode), 0);
+	return path;
+}
+
+START_TEST(test_key_files)
+{
+	struct keyring kr = { 0 };
+	const char *why = NULL, *path;
+	char bundle[2048];
+
+	/* The key id is the one openssl's command line gives (keyring.h). */
+	path = key_file(fixed_private, 0600);
+	ck_assert_int_eq(keyring_load_private(&kr, path, KEY_USER_TOKENS, &why), 0);
 	unlink(path);
-	ck_assert_int_eq(token_key_load(path, &k, &why), -1);
-	ck_assert_str_eq(why, "cannot be opened");
+	ck_assert_str_eq(kr.sign_kid, fixed_kid);
+	ck_assert_ptr_nonnull(keyring_find(&kr, fixed_kid));
+	ck_assert_int_eq(kr.n, 1);
+	/* Its public key again: already there, not twice. */
+	path = key_file(fixed_public, 0644);
+	ck_assert_int_eq(keyring_load_public(&kr, path, KEY_USER_TOKENS, &why), 0);
+	ck_assert_int_eq(kr.n, 1);
+	/* But not for the other kind of token. */
+	ck_assert_int_eq(keyring_load_public(&kr, path, KEY_SERVICE_TOKENS, &why), -1);
+	unlink(path);
+	/* A second private key. */
+	path = key_file(fixed_private, 0600);
+	ck_assert_int_eq(keyring_load_private(&kr, path, KEY_USER_TOKENS, &why), -1);
+	unlink(path);
+	keyring_free(&kr);
+
+	/* A private key that others may read is refused, as ssh does. */
+	path = key_file(fixed_private, 0640);
+	ck_assert_int_eq(keyring_load_private(&kr, path, KEY_USER_TOKENS, &why), -1);
+	ck_assert_ptr_nonnull(strstr(why, "chmod 600"));
+	unlink(path);
+	ck_assert_int_eq(keyring_load_private(&kr, "/nonexistent/key", KEY_USER_TOKENS, &why), -1);
+	/* A public key where a private one belongs, and the reverse. */
+	path = key_file(fixed_public, 0600);
+	ck_assert_int_eq(keyring_load_private(&kr, path, KEY_USER_TOKENS, &why), -1);
+	unlink(path);
+	path = key_file(fixed_private, 0644);
+	ck_assert_int_eq(keyring_load_public(&kr, path, KEY_USER_TOKENS, &why), -1);
+	ck_assert_ptr_nonnull(strstr(why, "private key"));
+	unlink(path);
+	/* Another curve; text that is no key; an empty file. */
+	ck_assert_int_eq(keyring_add_public(&kr, p384_public, strlen(p384_public),
+	    KEY_USER_TOKENS, &why), -1);
+	ck_assert_ptr_nonnull(strstr(why, "P-256"));
+	ck_assert_int_eq(keyring_add_public(&kr, BYTES("not a key"), KEY_USER_TOKENS, &why), -1);
+	ck_assert_int_eq(keyring_add_public(&kr, BYTES(""), KEY_USER_TOKENS, &why), -1);
+	ck_assert_int_eq(kr.n, 0);
+
+	/* A bundle: the current key and the one before it (a rotation). */
+	snprintf(bundle, sizeof(bundle), "%s%s", fixed_public, user_pair.public_pem);
+	ck_assert_int_eq(keyring_add_public(&kr, bundle, strlen(bundle), KEY_USER_TOKENS, &why), 0);
+	ck_assert_int_eq(kr.n, 2);
+	ck_assert_ptr_nonnull(keyring_find(&kr, fixed_kid));
+	ck_assert_ptr_nonnull(keyring_find(&kr, users.sign_kid));
+	/* A bundle with something else in it is refused whole. */
+	keyring_free(&kr);
+	snprintf(bundle, sizeof(bundle), "%s%s", fixed_public, p384_public);
+	ck_assert_int_eq(keyring_add_public(&kr, bundle, strlen(bundle), KEY_USER_TOKENS, &why), -1);
+	keyring_free(&kr);
+}
+END_TEST
+
+START_TEST(test_rotation)
+{
+	struct token_claims c = customer(5, 1, NOW, NOW + 900), out;
+	struct keyring next = { 0 }, accepting = { 0 };
+	struct token_rules rules = { &accepting, "microshop-order", 900 };
+	struct keygen_pair pair;
+	const char *why;
+	char *old_token, *new_token;
+
+	/* Before: the order service accepts the current user key only. */
+	ck_assert_int_eq(keyring_add_public(&accepting, user_pair.public_pem,
+	    user_pair.public_len, KEY_USER_TOKENS, &why), 0);
+	old_token = token_make(&users, &c, NULL);
+	/* A new key is made and its public half added to the accepting side... */
+	ck_assert_int_eq(keygen_p256(&pair), 0);
+	ck_assert_int_eq(keyring_add_public(&accepting, pair.public_pem, pair.public_len,
+	    KEY_USER_TOKENS, &why), 0);
+	/* ... then the user service signs with it: both tokens are good. */
+	ck_assert_int_eq(keyring_add_private(&next, pair.private_pem, pair.private_len,
+	    KEY_USER_TOKENS, &why), 0);
+	ck_assert_str_ne(next.sign_kid, users.sign_kid);
+	new_token = token_make(&next, &c, NULL);
+	ck_assert_int_eq(token_verify(&rules, old_token, NOW, &out), TOKEN_OK);
+	ck_assert_int_eq(token_verify(&rules, new_token, NOW, &out), TOKEN_OK);
+	/* After a token's life, the old key goes: its tokens with it. */
+	keyring_free(&accepting);
+	ck_assert_int_eq(keyring_add_public(&accepting, pair.public_pem, pair.public_len,
+	    KEY_USER_TOKENS, &why), 0);
+	ck_assert_int_eq(token_verify(&rules, old_token, NOW, &out), TOKEN_INVALID);
+	ck_assert_int_eq(token_verify(&rules, new_token, NOW, &out), TOKEN_OK);
+	free(old_token);
+	free(new_token);
+	keyring_free(&accepting);
+	keyring_free(&next);
+	keygen_free(&pair);
+}
+END_TEST
+
+START_TEST(test_secret)
+{
+	struct keyring a = { 0 }, b = { 0 };
+	const char *why;
+
+	/* The same private key gives the same secret, another key another. */
+	ck_assert_int_eq(keyring_add_private(&a, BYTES(fixed_private), KEY_USER_TOKENS, &why), 0);
+	ck_assert_int_eq(keyring_add_private(&b, BYTES(fixed_private), KEY_USER_TOKENS, &why), 0);
+	ck_assert_int_eq(memcmp(a.secret, b.secret, sizeof(a.secret)), 0);
+	ck_assert_int_ne(memcmp(a.secret, users.secret, sizeof(a.secret)), 0);
+	keyring_free(&a);
+	keyring_free(&b);
 }
 END_TEST
 
@@ -250,14 +575,17 @@ token_suite(void)
 	Suite *s = suite_create("token");
 	TCase *tc = tcase_create("core");
 
-	tcase_add_checked_fixture(tc, keys_setup, NULL);
+	tcase_add_checked_fixture(tc, keys_setup, keys_teardown);
 	tcase_add_test(tc, test_round_trip);
-	tcase_add_test(tc, test_other_key);
-	tcase_add_test(tc, test_alg_none_and_others);
+	tcase_add_test(tc, test_service_tokens);
+	tcase_add_test(tc, test_keys_have_one_use);
+	tcase_add_test(tc, test_alg_and_header);
 	tcase_add_test(tc, test_tampered_and_truncated);
 	tcase_add_test(tc, test_times);
 	tcase_add_test(tc, test_claims_not_ours);
-	tcase_add_test(tc, test_key_file);
+	tcase_add_test(tc, test_key_files);
+	tcase_add_test(tc, test_rotation);
+	tcase_add_test(tc, test_secret);
 	suite_add_tcase(s, tc);
 	return s;
 }

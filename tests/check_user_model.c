@@ -513,6 +513,53 @@ START_TEST(test_login_read_copies)
 }
 END_TEST
 
+/* A patch's role and current_password; neither is taken in a create. */
+START_TEST(test_role_and_current_password)
+{
+	struct user_input in;
+	struct field_errors fe;
+	struct json_object *body;
+
+	body = json_tokener_parse("{\"role\":\"admin\",\"current_password\":\"twelve bytes\","
+	    "\"password\":\"a new password\"}");
+	field_errors_init(&fe);
+	user_input_read(body, 0, &in, &fe);
+	ck_assert_int_eq((int)fe.n, 0);
+	ck_assert(in.has_role && strcmp(in.role, "admin") == 0);
+	ck_assert(in.has_current_password && in.current_password_len == 12);
+	ck_assert_str_eq(in.current_password, "twelve bytes");
+	ck_assert(in.has_password);
+	json_object_put(body);
+
+	body = json_tokener_parse("{\"role\":\"root\",\"current_password\":\"short\"}");
+	field_errors_init(&fe);
+	user_input_read(body, 0, &in, &fe);
+	ck_assert_int_eq((int)fe.n, 2);
+	ck_assert_str_eq(fe.e[0].field, "role");
+	ck_assert_str_eq(fe.e[1].field, "current_password");
+	ck_assert(!in.has_role && !in.has_current_password);
+	json_object_put(body);
+
+	body = json_tokener_parse("{\"role\":null}");
+	field_errors_init(&fe);
+	user_input_read(body, 0, &in, &fe);
+	ck_assert_int_eq((int)fe.n, 1);
+	ck_assert_str_eq(fe.e[0].reason, "cannot be removed");
+	json_object_put(body);
+
+	/* A create ignores a role (a signup is a customer) and refuses
+	 * current_password. */
+	body = json_tokener_parse("{\"name\":\"A\",\"email\":\"a@example.com\","
+	    "\"password\":\"twelve bytes\",\"role\":\"admin\",\"current_password\":\"x\"}");
+	field_errors_init(&fe);
+	user_input_read(body, 1, &in, &fe);
+	ck_assert_int_eq((int)fe.n, 1);
+	ck_assert_str_eq(fe.e[0].field, "current_password");
+	ck_assert(!in.has_role);
+	json_object_put(body);
+}
+END_TEST
+
 /* ------------------------------------------------------------------ */
 /* user_to_json                                                        */
 /* ------------------------------------------------------------------ */
@@ -521,10 +568,10 @@ START_TEST(test_to_json)
 {
 	static const struct user users[] = {
 		{ 1, "Ada Lovelace", "ada@example.com", "2024-01-02T03:04:05Z",
-		  "2024-01-02T03:04:05Z", 1, "customer" },
+		  "2024-01-02T03:04:05Z", 1, "customer", 1 },
 		{ INT64_MAX, "Zo\xc3\xab \"Q\" \\ / \xf0\x9f\x98\x80",
 		  "o'brien+x@mail.example.ie",
-		  "2024-02-29T23:59:59.999Z", "2025-12-31T00:00:00.000Z", INT64_MAX, "admin" },
+		  "2024-02-29T23:59:59.999Z", "2025-12-31T00:00:00.000Z", INT64_MAX, "admin", 9 },
 	};
 
 	for (size_t i = 0; i < N_ELEMS(users); i++) {
@@ -587,7 +634,7 @@ START_TEST(test_to_json_reads_back)
 {
 	/* A user's JSON, sent back as a patch, is accepted and changes nothing. */
 	static const struct user u = { 5, "Grace Hopper", "grace@example.org",
-	    "2024-01-02T03:04:05Z", "2024-01-03T03:04:05Z", 2, "customer" };
+	    "2024-01-02T03:04:05Z", "2024-01-03T03:04:05Z", 2, "customer", 1 };
 	struct json_object *o = user_to_json(&u);
 	struct field_errors fe;
 	struct user_input in;
@@ -623,6 +670,7 @@ user_model_suite(void)
 	tcase_add_test(tc, test_input_read_longest);
 	tcase_add_test(tc, test_login_read);
 	tcase_add_test(tc, test_login_read_copies);
+	tcase_add_test(tc, test_role_and_current_password);
 	tcase_add_test(tc, test_to_json);
 	tcase_add_test(tc, test_to_json_reads_back);
 	suite_add_tcase(s, tc);

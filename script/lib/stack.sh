@@ -199,7 +199,10 @@ stack_instance() {
 		return 1
 	fi
 	local args=(--listen "$listen" --db "$(stack_db_of "$name" "$dir")"
-		--jwt-key-file "$dir/secrets/jwt-key")
+		--token-key "$dir/secrets/$name.key"
+		--user-token-keys "$dir/secrets/user-token-keys.pem")
+	# The user service takes the order service's service tokens.
+	[ "$name" = user ] && args+=(--service-token-keys "$dir/secrets/service-token-keys.pem")
 	[ -n "${THREADS:-}" ] && args+=(--threads "$THREADS")
 	# The services' body limit is nginx's (nginx_site_render), the same number.
 	[ -n "${MAX_BODY:-}" ] && args+=(--max-body "$MAX_BODY")
@@ -374,32 +377,61 @@ stack_free_port() {
 	done
 }
 
-# stack_key STATE_DIR: the key both services sign and check access tokens
-# with, STATE_DIR/secrets/jwt-key: 64 random bytes, made once and kept (a
-# restart keeps the tokens it gave out valid), readable by its owner only.
-stack_key() {
-	local dir=$1
-	[ -s "$dir/secrets/jwt-key" ] && return 0
-	mkdir -p "$dir/secrets" && chmod 700 "$dir/secrets" &&
-		(umask 077 && head -c 64 /dev/urandom >"$dir/secrets/jwt-key.tmp") &&
-		mv "$dir/secrets/jwt-key.tmp" "$dir/secrets/jwt-key"
+# stack_keys STATE_DIR: the services' token keys under STATE_DIR/secrets
+# (docs/security.md): each service's private key, NAME.key (EC P-256, mode
+# 0600), and the public keys each accepts: user-token-keys.pem (the user
+# service's, for user tokens; both services read it) and
+# service-token-keys.pem (the order service's, for its calls to the user
+# service). Made once and kept: a restart keeps the tokens given out valid.
+stack_keys() {
+	local dir=$1 name
+	mkdir -p "$dir/secrets" && chmod 700 "$dir/secrets" || return 1
+	for name in user order; do
+		[ -s "$dir/secrets/$name.key" ] && continue
+		(umask 077 && openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 \
+			-out "$dir/secrets/$name.key.tmp" 2>/dev/null) &&
+			openssl pkey -in "$dir/secrets/$name.key.tmp" -pubout \
+				-out "$dir/secrets/$name.pub" &&
+			mv "$dir/secrets/$name.key.tmp" "$dir/secrets/$name.key" || return 1
+	done
+	[ -s "$dir/secrets/user-token-keys.pem" ] ||
+		cp "$dir/secrets/user.pub" "$dir/secrets/user-token-keys.pem" || return 1
+	[ -s "$dir/secrets/service-token-keys.pem" ] ||
+		cp "$dir/secrets/order.pub" "$dir/secrets/service-token-keys.pem"
 }
 
-# stack_token ROLE SUB TTL-SECONDS KEY-FILE: an access token as the user
-# service's login makes one (HS256 over {sub, role, iat, exp}), for tests
-# and benchmarks that act as an admin without logging in.
+# stack_mint ARGS...: tests/mint-token (a token made with a key file).
+stack_mint() {
+	"$stack_builddir/tests/mint-token" "$@"
+}
+
+# stack_token ROLE USER-ID CRED-VERSION TTL-SECONDS STATE_DIR: a user token
+# as the user service's login makes one, signed with its key under
+# STATE_DIR, for tests and benchmarks that act as a user without logging in
+# (the user service honours it while that user exists with that credential
+# version and role).
 stack_token() {
-	python3 - "$@" <<'PY'
-import base64, hashlib, hmac, json, sys, time
-role, sub, ttl, keyfile = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4]
-b64 = lambda b: base64.urlsafe_b64encode(b).rstrip(b"=")
-now = int(time.time())
-head = b64(json.dumps({"alg": "HS256", "typ": "JWT"}).encode())
-body = b64(json.dumps({"sub": sub, "role": role, "iat": now, "exp": now + ttl}).encode())
-key = open(keyfile, "rb").read()
-sig = b64(hmac.new(key, head + b"." + body, hashlib.sha256).digest())
-print((head + b"." + body + b"." + sig).decode())
-PY
+	stack_mint "$5/secrets/user.key" "$1" "$2" "$3" "$4"
+}
+
+# stack_admin STATE_DIR: make the stack's admin, admin@microshop.test, when
+# it does not exist (microshop-user --create-admin, as an operator would),
+# and set stack_admin_id and stack_admin_cv to its id and credential
+# version.
+stack_admin() {
+	local dir=$1 row
+	row=$(stack_sql user "$dir" \
+		"SELECT id, credential_version FROM users WHERE email = 'admin@microshop.test'") || return 1
+	if [ -z "$row" ]; then
+		printf '%s\n' 'the stack admin passphrase' |
+			"$stack_builddir/fcgi-user/microshop-user" --db "$(stack_db_of user "$dir")" \
+				--create-admin admin@microshop.test >/dev/null || return 1
+		row=$(stack_sql user "$dir" \
+			"SELECT id, credential_version FROM users WHERE email = 'admin@microshop.test'")
+	fi
+	stack_admin_id=${row%%|*}
+	stack_admin_cv=${row#*|}
+	[ -n "$stack_admin_id" ]
 }
 
 # stack_start STATE_DIR PORT: render, start every service and nginx, and
@@ -412,7 +444,7 @@ stack_start() {
 	stack_user_addresses=$(stack_addresses user "$dir")
 	stack_order_addresses=$(stack_addresses order "$dir")
 	stack_render "$dir" "$port" || return 1
-	stack_key "$dir" || return 1
+	stack_keys "$dir" || return 1
 	stack_pg_databases || return 1
 	if [ "${STACK_NO_SERVICES:-0}" != 1 ]; then
 		rm -f "$dir/run/"*.sock "$dir/run/"*.pid

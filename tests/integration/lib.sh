@@ -35,10 +35,13 @@ fi
 # default.
 export MICROSHOP_PWHASH_MEM=${MICROSHOP_PWHASH_MEM:-1m}
 export MICROSHOP_PWHASH_OPS=${MICROSHOP_PWHASH_OPS:-1}
-# The token key (stack_key; stack_start keeps it): a service a test starts
-# itself finds it here too.
-stack_key "$t_dir/state" || { echo "Bail out! cannot make the token key"; exit 99; }
-export MICROSHOP_JWT_KEY_FILE="$t_dir/state/secrets/jwt-key"
+# The token keys (stack_keys; stack_start keeps them): a user service a test
+# starts itself finds its keys here too (the stack's own services are given
+# theirs by flags, which win).
+stack_keys "$t_dir/state" || { echo "Bail out! cannot make the token keys"; exit 99; }
+export MICROSHOP_TOKEN_KEY="$t_dir/state/secrets/user.key"
+export MICROSHOP_USER_TOKEN_KEYS="$t_dir/state/secrets/user-token-keys.pem"
+export MICROSHOP_SERVICE_TOKEN_KEYS="$t_dir/state/secrets/service-token-keys.pem"
 
 for tool in curl jq python3; do
 	command -v "$tool" >/dev/null || { echo "missing tool: $tool (run script/bootstrap)"; exit 99; }
@@ -91,18 +94,29 @@ t_start() {
 	exit 99
 }
 
-# t_token ROLE SUB [TTL-SECONDS] [KEY-FILE]: an access token signed with the
-# stack's key (or KEY-FILE), as the user service's login would make it. The
-# tests act as an admin by default (t_start sets TOKEN and AUTH); auth.test
-# logs in for real.
+# t_token ROLE USER-ID CRED-VERSION [TTL-SECONDS]: a user token signed with
+# the stack's user key, as the user service's login would make it (good
+# while that user exists with that credential version and role). The
+# tests act as the stack's admin by default (t_start sets TOKEN and AUTH);
+# auth.test logs in for real.
 t_token() {
-	stack_token "$1" "$2" "${3:-900}" "${4:-$t_dir/state/secrets/jwt-key}"
+	stack_token "$1" "$2" "$3" "${4:-900}" "$t_dir/state"
 }
 
-# t_auth: act as an admin from now on: TOKEN, AUTH (req's header), and
-# MICROSHOP_TOKEN and BENCH_TOKEN for the python clients and wrk.
+# t_service_token [TTL-SECONDS]: the order service's service token for the
+# user service, signed with the order service's key.
+t_service_token() {
+	stack_mint "$t_dir/state/secrets/order.key" service microshop-order microshop-user \
+		"${1:-60}"
+}
+
+# t_auth: act as the stack's admin (stack_admin) from now on: TOKEN, AUTH
+# (req's header), ADMIN_ID, and MICROSHOP_TOKEN and BENCH_TOKEN for the
+# python clients and wrk.
 t_auth() {
-	TOKEN=$(t_token admin 1000000 3600)
+	stack_admin "$t_dir/state" || { echo "Bail out! cannot make the admin"; exit 99; }
+	ADMIN_ID=$stack_admin_id
+	TOKEN=$(t_token admin "$stack_admin_id" "$stack_admin_cv" 900)
 	AUTH="Authorization: Bearer $TOKEN"
 	export MICROSHOP_TOKEN=$TOKEN BENCH_TOKEN=$TOKEN
 }
