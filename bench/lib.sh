@@ -2,6 +2,11 @@
 # seeding a stack's databases and reading a load generator's RESULT line.
 # Sourced after script/lib/stack.sh, at the top level.
 
+# The admin's token every request carries is made once per run, and a full
+# run outlasts the default 15-minute life of a token: the services the
+# benchmarks start take tokens of an hour (--token-ttl).
+export MICROSHOP_TOKEN_TTL=${MICROSHOP_TOKEN_TTL:-3600}
+
 # bench_result_read LINE: the key=value pairs of a RESULT line (bench/wrk.lua
 # or bench/openloop) into res, and res_failed: its failed requests (non-2xx,
 # socket errors, timeouts; openloop's errors).

@@ -8,20 +8,24 @@
  * worker thread opens the file in production.
  */
 #include <ctype.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <fcgiapp.h>
 #include <json-c/json.h>
 #include <sqlite3.h>
 
+#include "auth.h"
 #include "config.h"
 #include "db.h"
 #include "fuzz_http.h"
 #include "http.h"
+#include "keygen.h"
 #include "log.h"
 #include "token.h"
 
@@ -49,8 +53,7 @@ static struct {
 	/* The answer. */
 	unsigned char *answer;
 	size_t answer_cap;
-	/* The key, and a token for each caller X-Fuzz-As names. */
-	struct token_key key;
+	/* A token for each caller X-Fuzz-As names. */
 	char *tokens[4];
 } fz;
 
@@ -350,7 +353,7 @@ serve(char *text, size_t len)
 	fcgi.listen_sock = -1;
 	fcgi.ipcFd = -1;
 
-	http_serve(&fz.req, &fcgi, &fz.cfg, fz.t->svc->routes, fz.t->svc->n_routes, fz.ctx);
+	http_serve(&fz.req, &fcgi, &fz.cfg, fz.t->svc, fz.ctx);
 	answer_check((const char *)fz.answer, (size_t)(out.wrNext - fz.answer));
 	return fz.req.status;
 }
@@ -388,6 +391,70 @@ database_empty(void)
 	}
 }
 
+/* Write text to a new file of its own (mode 0600); returns its path. */
+static const char *
+key_file(char *path, size_t n, const char *text, size_t len)
+{
+	int fd;
+
+	snprintf(path, n, "/tmp/fuzz-key.XXXXXX");
+	if ((fd = mkstemp(path)) < 0 || write(fd, text, len) != (ssize_t)len)
+		fail("no key file", path, strlen(path));
+	close(fd);
+	return path;
+}
+
+/*
+ * The service's keys, loaded as a service loads them (auth_keys_load: its
+ * private key signs user tokens here, for both targets), a second key pair
+ * for the calling service, and tokens valid for a day: the admin is user
+ * 1000 (the target's sql_fixtures make it), the customers are the
+ * fixtures' first two users, all of credential version 1.
+ */
+static void
+keys_make(void)
+{
+	struct keygen_pair own, caller;
+	struct keyring caller_ring = { 0 };
+	char paths[3][64];
+	const char *why;
+
+	if (keygen_p256(&own) < 0 || keygen_p256(&caller) < 0 ||
+	    keyring_add_private(&caller_ring, caller.private_pem, caller.private_len,
+	    KEY_SERVICE_TOKENS, &why) < 0)
+		fail("no keys", "", 0);
+	fz.cfg.token_key_file = key_file(paths[0], sizeof(paths[0]), own.private_pem,
+	    own.private_len);
+	fz.cfg.user_token_keys_file = key_file(paths[1], sizeof(paths[1]), own.public_pem,
+	    own.public_len);
+	fz.cfg.service_token_keys_file = key_file(paths[2], sizeof(paths[2]), caller.public_pem,
+	    caller.public_len);
+	fz.cfg.token_ttl = 24 * 60 * 60;
+	if (auth_keys_load(&fz.cfg, KEY_USER_TOKENS) < 0)
+		fail("the keys did not load", "", 0);
+	for (size_t i = 0; i < 3; i++)
+		unlink(paths[i]);
+	for (size_t i = 0; i < sizeof(callers) / sizeof(callers[0]); i++) {
+		struct token_claims c = {
+			.role = i == 0 ? TOKEN_ADMIN : i == 3 ? TOKEN_SERVICE : TOKEN_CUSTOMER,
+			.user_id = i == 0 ? 1000 : i == 3 ? 0 : (int64_t)i,
+			.cred_version = i == 3 ? 0 : 1,
+			.iat = (int64_t)time(NULL),
+		};
+
+		c.exp = c.iat + 24 * 60 * 60;
+		if (i == 3)
+			snprintf(c.service, sizeof(c.service), "microshop-order");
+		fz.tokens[i] = i == 3 ? token_make(&caller_ring, &c, fz.cfg.token_rules->self)
+		    : token_make(auth_keyring(), &c, NULL);
+		if (fz.tokens[i] == NULL)
+			fail("no token", "", 0);
+	}
+	keyring_free(&caller_ring);
+	keygen_free(&own);
+	keygen_free(&caller);
+}
+
 void
 fuzz_http_init(const struct fuzz_http_target *t)
 {
@@ -397,22 +464,7 @@ fuzz_http_init(const struct fuzz_http_target *t)
 	sqlite3_config(SQLITE_CONFIG_URI, 1);
 	log_init("fuzz", LOG_LEVEL_ERROR);
 	config_defaults(&fz.cfg, "fuzz", "");
-	/* A fixed key, and tokens valid for a day: the admin is no user; the
-	 * customers are the fixtures' first two users. */
-	fz.key.len = TOKEN_KEY_MIN;
-	memset(fz.key.bytes, 'k', fz.key.len);
-	fz.cfg.token_key = &fz.key;
-	for (size_t i = 0; i < sizeof(callers) / sizeof(callers[0]); i++) {
-		struct token_claims c = {
-			.role = i == 0 ? TOKEN_ADMIN : i == 3 ? TOKEN_SERVICE : TOKEN_CUSTOMER,
-			.user_id = i == 0 ? 1000 : i == 3 ? 0 : (int64_t)i,
-			.iat = (int64_t)time(NULL),
-		};
-
-		c.exp = c.iat + 24 * 60 * 60;
-		if ((fz.tokens[i] = token_make(&fz.key, &c)) == NULL)
-			fail("no token", "", 0);
-	}
+	keys_make();
 	snprintf(path, sizeof(path), "file:fuzz-%p?mode=memory&cache=shared", (void *)t);
 	fz.cfg.db_path = path;
 	fz.keeper = db_open(&fz.cfg, t->schema, 1);
@@ -446,6 +498,9 @@ fuzz_http_run(const uint8_t *data, size_t size)
 		if (status < 200 || status > 299)
 			fail("a fixture request failed", *f, strlen(*f));
 	}
+	for (const char *const *f = fz.t->sql_fixtures; f && *f; f++)
+		if (sqlite3_exec(fz.raw, *f, NULL, NULL, NULL) != SQLITE_OK)
+			fail(sqlite3_errmsg(fz.raw), *f, strlen(*f));
 	memcpy(text, data, size);
 	text[size] = '\0';
 	end = text + size;

@@ -12,7 +12,9 @@
  * length, as nginx gives a chunked body. Headers starting "X-Fuzz-" are
  * the harness's own (fuzz_http_header()). A request without Authorization
  * carries a valid token of the caller "X-Fuzz-As" names: admin (the
- * default), customer (user 1), customer2 (user 2), service, or none.
+ * default; user 1000, whom the target's sql_fixtures must make where the
+ * service checks that a token's user exists), customer (user 1),
+ * customer2 (user 2), service, or none.
  */
 #ifndef MICROSHOP_FUZZ_HTTP_H
 #define MICROSHOP_FUZZ_HTTP_H
@@ -29,8 +31,10 @@ struct db_schema;
 struct fuzz_http_target {
 	const struct fcgi_service *svc;
 	const struct db_schema *schema;
-	/* Requests served before each input, so that it finds rows to read. */
+	/* Requests served before each input, so that it finds rows to read,
+	 * then SQL run on the database (what the API cannot make). */
 	const char *const *fixtures;
+	const char *const *sql_fixtures;
 	/* Statuses a well-behaved service may answer a hostile request with
 	 * besides 2xx and 4xx (0-terminated); 500 never is one. */
 	const int *allowed_5xx;

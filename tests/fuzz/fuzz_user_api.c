@@ -25,12 +25,21 @@ static const char *const user_fixtures[] = {
 	NULL
 };
 
+/* The admin of the tokens fuzz_http.c makes: the API makes no admin. */
+static const char *const user_sql_fixtures[] = {
+	"INSERT INTO users (id, name, email, created_at, updated_at, version, role,"
+	" credential_version) VALUES (1000, 'Fuzz Admin', 'admin@example.com',"
+	" '2026-01-01T00:00:00Z', '2026-01-01T00:00:00Z', 1, 'admin', 1)",
+	NULL
+};
+
 static const int user_5xx[] = { 503, 0 };
 
 static struct fuzz_http_target user_target = {
 	.svc = &user_service,
 	.schema = &user_store_schema,
 	.fixtures = user_fixtures,
+	.sql_fixtures = user_sql_fixtures,
 	.allowed_5xx = user_5xx,
 };
 

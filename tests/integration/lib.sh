@@ -144,6 +144,34 @@ t_customer() {
 	[ -n "$CUSTOMER_TOKEN" ]
 }
 
+# t_restart NAME: stop instance 1 of service NAME with SIGTERM, as systemd
+# does, start it again on its socket with the stack's flags (it reads its
+# key files anew), and wait until it answers its health check through
+# nginx. Its old pid leaves stack_pids.
+t_restart() {
+	local name=$1 pid p left=() i
+	eval "pid=\$stack_${name}_pid"
+	kill -TERM "$pid" 2>/dev/null
+	wait "$pid" 2>/dev/null
+	for p in "${stack_pids[@]}"; do
+		[ "$p" = "$pid" ] || left+=("$p")
+	done
+	stack_pids=("${left[@]}")
+	if [ "$name" = order ]; then
+		# shellcheck disable=SC2086
+		stack_service order "$t_dir/state" --user-api "$BASE" ${STACK_ORDER_ARGS:-}
+	else
+		# shellcheck disable=SC2086
+		stack_service user "$t_dir/state" ${STACK_USER_ARGS:-}
+	fi
+	for ((i = 0; i < 100; i++)); do
+		curl -fsS -o /dev/null "$BASE/$name/health" 2>/dev/null && return 0
+		sleep 0.1
+	done
+	echo "# $name did not come back"
+	return 1
+}
+
 # ok CONDITION-RESULT DESCRIPTION [DETAIL]: record one check.
 t_ok() {
 	local result=$1 desc=$2 detail=${3:-}
