@@ -198,11 +198,8 @@ stack_instance() {
 		echo "stack: $bin is not built" >&2
 		return 1
 	fi
-	local args=(--listen "$listen" --db "$(stack_db_of "$name" "$dir")"
-		--token-key "$dir/secrets/$name.key"
-		--user-token-keys "$dir/secrets/user-token-keys.pem")
-	# The user service takes the order service's service tokens.
-	[ "$name" = user ] && args+=(--service-token-keys "$dir/secrets/service-token-keys.pem")
+	stack_key_args "$name" "$dir"
+	local args=(--listen "$listen" --db "$(stack_db_of "$name" "$dir")" "${stack_key_argv[@]}")
 	[ -n "${THREADS:-}" ] && args+=(--threads "$THREADS")
 	# The services' body limit is nginx's (nginx_site_render), the same number.
 	[ -n "${MAX_BODY:-}" ] && args+=(--max-body "$MAX_BODY")
@@ -398,6 +395,17 @@ stack_keys() {
 		cp "$dir/secrets/user.pub" "$dir/secrets/user-token-keys.pem" || return 1
 	[ -s "$dir/secrets/service-token-keys.pem" ] ||
 		cp "$dir/secrets/order.pub" "$dir/secrets/service-token-keys.pem"
+}
+
+# stack_key_args NAME STATE_DIR: set stack_key_argv to the flags that give
+# service NAME its keys (stack_keys): its private key, the user tokens'
+# public keys, and for the user service the order service's public keys.
+stack_key_args() {
+	local name=$1 dir=$2
+	stack_key_argv=(--token-key "$dir/secrets/$name.key"
+		--user-token-keys "$dir/secrets/user-token-keys.pem")
+	[ "$name" != user ] ||
+		stack_key_argv+=(--service-token-keys "$dir/secrets/service-token-keys.pem")
 }
 
 # stack_mint ARGS...: tests/mint-token (a token made with a key file).
