@@ -279,7 +279,9 @@ login_token_send(struct http_request *req, const struct user_credentials *c)
 
 /*
  * POST /user/login. Every wrong email or password gets the same 401, after
- * the same work: an unknown email is checked against a stand-in hash.
+ * the same work: an unknown email is checked against a stand-in hash. The
+ * account's throttle lets the attempt through (reserved) or refuses it
+ * before anything is looked up, and hears its outcome at the end.
  */
 static void
 user_login(struct http_request *req)
@@ -290,6 +292,8 @@ user_login(struct http_request *req)
 	struct field_errors fe;
 	enum store_status st;
 	enum password_result r;
+	enum login_outcome outcome = LOGIN_UNCHECKED;
+	int begun = 0;
 	long wait;
 
 	if (http_read_json_object(req, http_json_types, &body) < 0)
@@ -301,12 +305,13 @@ user_login(struct http_request *req)
 		http_problem_send_fields(req, &fe);
 		goto out;
 	}
-	if ((wait = login_throttle_check(in.email, clock_ms())) > 0) {
+	if ((wait = login_throttle_begin(in.email, clock_ms())) > 0) {
 		http_header_add(req, "Retry-After", "%ld", wait);
 		http_problem_send(req, 429, "too many failed logins for this account; "
 		    "try again in %ld s", wait);
 		goto out;
 	}
+	begun = 1;
 	st = user_store_credentials(req_db(req), in.email, &cred);
 	if (st != STORE_OK && st != STORE_NOT_FOUND) {
 		store_problem_send(req, st, "login failed");
@@ -318,7 +323,7 @@ user_login(struct http_request *req)
 		password_problem_send(req, r);
 		goto out;
 	}
-	login_throttle_record(in.email, r == PASSWORD_OK, clock_ms());
+	outcome = r == PASSWORD_OK ? LOGIN_SUCCEEDED : LOGIN_FAILED;
 	if (r != PASSWORD_OK) {
 		http_header_add(req, "WWW-Authenticate", "Bearer realm=\"microshop\"");
 		http_problem_send(req, 401, "wrong email or password");
@@ -326,6 +331,8 @@ user_login(struct http_request *req)
 	}
 	login_token_send(req, &cred);
 out:
+	if (begun)
+		login_throttle_end(in.email, outcome, clock_ms());
 	sodium_memzero(in.password, sizeof(in.password));
 }
 
