@@ -73,9 +73,10 @@ password_problem_send(struct http_request *req, enum password_result r)
 }
 
 /*
- * Read and check the body into in, and hash its password, if any, into
- * in->password_hash; the password itself is wiped. Returns 0, or -1 after
- * answering.
+ * Read and check the body into in. A patch's password, if any, is hashed
+ * into in->password_hash and wiped; a signup's is left for
+ * user_create_prepare(), which hashes it only once the email is known to
+ * be free. Returns 0, or -1 after answering (the password wiped).
  */
 static int
 user_input_or_reply(struct http_request *req, int create, struct user_input *in)
@@ -94,6 +95,8 @@ user_input_or_reply(struct http_request *req, int create, struct user_input *in)
 		sodium_memzero(in->password, sizeof(in->password));
 		return -1;
 	}
+	if (create)
+		return 0;
 	if (in->has_password)
 		r = password_hash(in->password, in->password_len, in->password_hash);
 	sodium_memzero(in->password, sizeof(in->password));
@@ -140,6 +143,32 @@ user_create_to_json(const void *arg, int64_t *id, int64_t *version)
 	return user_to_json(&c->u);
 }
 
+/*
+ * Before the insert: an email that is taken is a 409 at once, without the
+ * cost of a hash (the insert still answers 409 if someone takes it
+ * meanwhile); then the password is hashed. 0, or -1 after answering.
+ */
+static int
+user_create_prepare(struct http_request *req, void *arg)
+{
+	struct user_create *c = arg;
+	struct user_credentials cred;
+	enum store_status st;
+	enum password_result r;
+
+	st = user_store_credentials(req_db(req), c->in.email, &cred);
+	if (st != STORE_NOT_FOUND) {
+		user_problem_send(req, st == STORE_OK ? STORE_CONFLICT : st);
+		return -1;
+	}
+	r = password_hash(c->in.password, c->in.password_len, c->in.password_hash);
+	if (r != PASSWORD_OK) {
+		password_problem_send(req, r);
+		return -1;
+	}
+	return 0;
+}
+
 static const struct create_ops user_create_ops = {
 	.insert = user_create_insert,
 	.to_json = user_create_to_json,
@@ -154,7 +183,8 @@ user_create(struct http_request *req)
 
 	if (user_input_or_reply(req, 1, &c.in) < 0)
 		return;
-	idempotent_create(req, req_db(req), &user_create_ops, &c, NULL);
+	idempotent_create(req, req_db(req), &user_create_ops, &c, user_create_prepare);
+	sodium_memzero(c.in.password, sizeof(c.in.password));
 }
 
 static void
