@@ -233,7 +233,7 @@ config_parse(struct svc_config *cfg, const struct config_option *extra,
 		{ "listen", CONFIG_STRING, &cfg->listen, 0, 0, "ADDR",
 		  "unix:/path or HOST:PORT to listen on (default: the socket "
 		  "inherited from systemd or on fd 0)" },
-		{ "threads", CONFIG_INT, &cfg->threads, 1, 1024, "N",
+		{ "threads", CONFIG_INT, &cfg->threads, 1, CONFIG_THREADS_MAX, "N",
 		  "worker threads, each with its own database connection "
 		  "(default: number of CPUs; more for the user service, see its manual)" },
 		{ "db", CONFIG_DB, cfg, 0, 0, "DB",

@@ -16,6 +16,12 @@
 
 struct token_rules;
 
+/*
+ * The most worker threads a service runs (--threads, or the user service's
+ * own figure): the idempotency registry has a place for each.
+ */
+#define CONFIG_THREADS_MAX 1024
+
 enum config_kind {
 	CONFIG_STRING,		/* dst: const char *; borrowed from argv/environ */
 	CONFIG_INT,		/* dst: long, within [min, max] */

@@ -14,6 +14,7 @@
 struct slot {
 	uint64_t key;
 	int failures;		/* in a row */
+	int pending;		/* attempts let through, not yet ended */
 	int64_t last_ms;	/* of the latest failure */
 };
 
@@ -59,42 +60,68 @@ delay_ms(int failures)
 	return d > LOGIN_MAX_DELAY_S * 1000 ? LOGIN_MAX_DELAY_S * 1000 : d;
 }
 
+/*
+ * With the lock held: 0 if one more attempt may start now, else the seconds
+ * to wait. Each pending attempt counts as the failure it may turn out to
+ * be; while one is pending beyond the free failures, the others wait for
+ * it (as long as the delay its failure would bring).
+ */
+static long
+wait_s(const struct slot *s, int64_t now_ms)
+{
+	int would_be = s->failures + s->pending;
+	int64_t until;
+
+	if (would_be < LOGIN_FREE_FAILURES)
+		return 0;
+	if (s->pending > 0)
+		return (long)(delay_ms(would_be) / 1000);
+	until = s->last_ms + delay_ms(s->failures);
+	return until > now_ms ? (long)((until - now_ms + 999) / 1000) : 0;
+}
+
 long
-login_throttle_check(const char *email, int64_t now_ms)
+login_throttle_begin(const char *email, int64_t now_ms)
 {
 	uint64_t k = email_key(email);
 	struct slot *s = &slots[k % SLOTS];
-	int64_t until;
 	long wait = 0;
 
 	pthread_mutex_lock(&throttle_lock);
-	if (s->key == k) {
-		until = s->last_ms + delay_ms(s->failures);
-		if (until > now_ms)
-			wait = (long)((until - now_ms + 999) / 1000);
-	}
+	if (s->key == 0)	/* a free slot is all zero */
+		s->key = k;
+	/*
+	 * Another account holds the slot: this attempt goes untracked, as
+	 * before the account's first failure, which takes the slot (end).
+	 */
+	if (s->key == k && (wait = wait_s(s, now_ms)) == 0)
+		s->pending++;
 	pthread_mutex_unlock(&throttle_lock);
 	return wait;
 }
 
 void
-login_throttle_record(const char *email, int ok, int64_t now_ms)
+login_throttle_end(const char *email, enum login_outcome outcome, int64_t now_ms)
 {
 	uint64_t k = email_key(email);
 	struct slot *s = &slots[k % SLOTS];
 
 	pthread_mutex_lock(&throttle_lock);
-	if (ok) {
-		if (s->key == k)
-			memset(s, 0, sizeof(*s));
-	} else {
+	if (s->key == k && s->pending > 0)
+		s->pending--;
+	if (outcome == LOGIN_FAILED) {
 		/* Another account in the slot gives way to this one. */
 		if (s->key != k) {
+			memset(s, 0, sizeof(*s));
 			s->key = k;
-			s->failures = 0;
 		}
 		s->failures++;
 		s->last_ms = now_ms;
+	} else if (outcome == LOGIN_SUCCEEDED && s->key == k) {
+		s->failures = 0;
 	}
+	/* Nothing left to remember: the slot is free again. */
+	if (s->key == k && s->failures == 0 && s->pending == 0)
+		memset(s, 0, sizeof(*s));
 	pthread_mutex_unlock(&throttle_lock);
 }

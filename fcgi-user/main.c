@@ -14,6 +14,7 @@
 #include "config.h"
 #include "db.h"
 #include "fcgi_loop.h"
+#include "hash_slots.h"
 #include "log.h"
 #include "login_throttle.h"
 #include "password.h"
@@ -64,21 +65,20 @@ main(int argc, char **argv)
 	 * so it may take at most 2 x --hash-slots threads (a slot's hash and one
 	 * waiting for it), and never all of them: by default the service runs
 	 * that many threads more than one per CPU, so that reads keep one
-	 * thread per CPU whatever logins do. (More threads cost reads: on 2
-	 * cores GET /user/{id} went from 52 000/s with 2 threads to 49 000 with
-	 * 6 and 40 000 with 10.)
+	 * thread per CPU whatever logins do (hash_slots_plan). (More threads
+	 * cost reads: on 2 cores GET /user/{id} went from 52 000/s with 2
+	 * threads to 49 000 with 6 and 40 000 with 10.)
 	 */
-	if (cfg.threads == 0)
-		cfg.threads = (cpus > 0 ? cpus : 1) + PASSWORD_WORKERS_PER_SLOT * hash_slots;
+	if (hash_slots_plan(cpus, hash_slots, CONFIG_THREADS_MAX, &cfg.threads, &pc.slots) < 0) {
+		fprintf(stderr, "--hash-slots %ld needs %ld worker threads (one per CPU and %d "
+		    "per slot), more than the %d a service runs: lower --hash-slots, or "
+		    "set --threads\n", hash_slots, cfg.threads, HASH_WORKERS_PER_SLOT,
+		    CONFIG_THREADS_MAX);
+		return EXIT_FAILURE;
+	}
+	pc.slots.wait_ms = hash_wait_ms;
 	pc.opslimit = (unsigned long long)pwhash_ops;
 	pc.memlimit = pwhash_mem;
-	pc.slots = hash_slots;
-	pc.workers = cfg.threads > 1 ? cfg.threads - 1 : 1;
-	if (pc.workers > PASSWORD_WORKERS_PER_SLOT * hash_slots)
-		pc.workers = PASSWORD_WORKERS_PER_SLOT * hash_slots;
-	if (pc.slots > pc.workers)
-		pc.slots = pc.workers;
-	pc.wait_ms = hash_wait_ms;
 	if (password_init(&pc) < 0 || login_throttle_init() < 0)
 		return EXIT_FAILURE;
 	if (db_migrate(&cfg, &user_store_schema) < 0)

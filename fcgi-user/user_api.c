@@ -153,6 +153,32 @@ user_create_to_json(const void *arg, int64_t *id, int64_t *version)
 	return user_to_json(&c->u);
 }
 
+/*
+ * Before the insert: an email that is taken is a 409 at once, without the
+ * cost of a hash (the insert still answers 409 if someone takes it
+ * meanwhile); then the password is hashed. 0, or -1 after answering.
+ */
+static int
+user_create_prepare(struct http_request *req, void *arg)
+{
+	struct user_create *c = arg;
+	struct user_credentials cred;
+	enum store_status st;
+	enum password_result r;
+
+	st = user_store_credentials(req_db(req), c->in.email, &cred);
+	if (st != STORE_NOT_FOUND) {
+		user_problem_send(req, st == STORE_OK ? STORE_CONFLICT : st);
+		return -1;
+	}
+	r = password_hash(c->in.password, c->in.password_len, c->in.password_hash);
+	if (r != PASSWORD_OK) {
+		password_problem_send(req, r);
+		return -1;
+	}
+	return 0;
+}
+
 static const struct create_ops user_create_ops = {
 	.insert = user_create_insert,
 	.to_json = user_create_to_json,
@@ -165,10 +191,12 @@ user_create(struct http_request *req)
 {
 	struct user_create c;
 
-	if (user_input_read_or_reply(req, 1, &c.in) < 0 ||
-	    user_password_hash_or_reply(req, &c.in) < 0)
+	if (user_input_read_or_reply(req, 1, &c.in) < 0)
 		return;
-	idempotent_create(req, req_db(req), &user_create_ops, &c, NULL);
+	/* The password is hashed by user_create_prepare, once the email is
+	 * known to be free and the Idempotency-Key to be new. */
+	idempotent_create(req, req_db(req), &user_create_ops, &c, user_create_prepare);
+	user_input_wipe(&c.in);
 }
 
 /* Answer user id as it is now. */
@@ -240,31 +268,36 @@ user_list(struct http_request *req)
 
 /*
  * Check password pw[0..len) against hash for the account email, under the
- * account's throttle (login_throttle.h): a login and a credential change
- * count alike. Returns 1 when it matches, 0 when not, or -1 after
- * answering (429 while the account must wait, or no check was possible).
- * A NULL hash (no such account) costs the same and never matches.
+ * account's throttle (login_throttle.h), which reserves the attempt while
+ * it runs: a login and a credential change count alike. Returns 1 when it
+ * matches, 0 when not, or -1 after answering (429 while the account must
+ * wait, or no check was possible). A NULL hash (no such account) costs the
+ * same and never matches.
  */
 static int
 password_check_or_reply(struct http_request *req, const char *email, const char *hash,
     const char *pw, size_t len)
 {
+	enum login_outcome outcome = LOGIN_UNCHECKED;
 	enum password_result r;
 	long wait;
+	int rc = -1;
 
-	if ((wait = login_throttle_check(email, clock_ms())) > 0) {
+	if ((wait = login_throttle_begin(email, clock_ms())) > 0) {
 		http_header_add(req, "Retry-After", "%ld", wait);
-		http_problem_send(req, 429, "too many wrong passwords for this account; "
+		http_problem_send(req, 429, "too many failed logins for this account; "
 		    "try again in %ld s", wait);
 		return -1;
 	}
 	r = password_verify(hash, pw, len);
 	if (r == PASSWORD_BUSY || r == PASSWORD_ERR) {
 		password_problem_send(req, r);
-		return -1;
+	} else {
+		outcome = r == PASSWORD_OK ? LOGIN_SUCCEEDED : LOGIN_FAILED;
+		rc = r == PASSWORD_OK;
 	}
-	login_throttle_record(email, r == PASSWORD_OK, clock_ms());
-	return r == PASSWORD_OK;
+	login_throttle_end(email, outcome, clock_ms());
+	return rc;
 }
 
 /*
@@ -394,7 +427,9 @@ login_token_send(struct http_request *req, const struct user_credentials *c)
 
 /*
  * POST /user/login. Every wrong email or password gets the same 401, after
- * the same work: an unknown email is checked against a stand-in hash.
+ * the same work: an unknown email is checked against a stand-in hash. The
+ * account's throttle lets the attempt through (reserved) or refuses it,
+ * and hears its outcome (password_check_or_reply).
  */
 static void
 user_login(struct http_request *req)

@@ -11,6 +11,7 @@
 
 Suite *breaker_suite(void);
 Suite *config_suite(void);
+Suite *hash_slots_suite(void);
 Suite *http_suite(void);
 Suite *idempotency_suite(void);
 Suite *json_io_suite(void);

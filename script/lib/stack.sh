@@ -21,7 +21,8 @@
 #   STACK_USER_ARGS      extra flags for the user service
 #   RATE_LIMIT           off: render the site without limit_req/limit_conn
 #                        (benchmarks, load tests not about rates); default on
-#   WRITE_RATE, WRITE_BURST, CONN_LIMIT, MAX_BODY, LOGIN_RATE, LOGIN_BURST
+#   WRITE_RATE, WRITE_BURST, CONN_LIMIT, MAX_BODY, LOGIN_RATE, LOGIN_BURST,
+#   PASSWORD_RATE, PASSWORD_BURST
 #                        the site's limits (nginx_site_render)
 #   STACK_SITE_INCLUDE   a file of nginx directives included in the site's
 #                        server block (bench/run's ceiling and peers)
@@ -77,7 +78,8 @@ nginx_servers() {
 # spaces), writes per client
 # address (WRITE_RATE, WRITE_BURST answered at once), requests in progress
 # per address (CONN_LIMIT), the body limit (MAX_BODY, the services' default
-# --max-body), logins per address (LOGIN_RATE, LOGIN_BURST answered at once);
+# --max-body), logins per address (LOGIN_RATE, LOGIN_BURST answered at once),
+# signups and PATCH /user/{id} per address (PASSWORD_RATE, PASSWORD_BURST);
 # RATE_LIMIT=off comments the limit_req/limit_conn lines out.
 nginx_site_render() {
 	local rate_limit=""
@@ -92,7 +94,8 @@ nginx_site_render() {
 		"RATE_LIMIT=$rate_limit" \
 		"WRITE_RATE=${WRITE_RATE:-20r/s}" "WRITE_BURST=${WRITE_BURST:-40}" \
 		"CONN_LIMIT=${CONN_LIMIT:-64}" "MAX_BODY=${MAX_BODY:-64k}" \
-		"LOGIN_RATE=${LOGIN_RATE:-30r/m}" "LOGIN_BURST=${LOGIN_BURST:-10}"
+		"LOGIN_RATE=${LOGIN_RATE:-30r/m}" "LOGIN_BURST=${LOGIN_BURST:-10}" \
+		"PASSWORD_RATE=${PASSWORD_RATE:-30r/m}" "PASSWORD_BURST=${PASSWORD_BURST:-10}"
 }
 
 stack_nginx_bin() {

@@ -50,7 +50,8 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 	(void)argv;
 	/* The cheapest Argon2id libsodium takes: the fuzzer wants speed. */
 	struct password_config pc = {
-		.opslimit = 1, .memlimit = 8 * 1024, .slots = 1, .workers = 1, .wait_ms = 1000
+		.opslimit = 1, .memlimit = 8 * 1024,
+		.slots = { .slots = 1, .workers = 1, .wait_ms = 1000 }
 	};
 
 	if (password_init(&pc) < 0 || login_throttle_init() < 0)

@@ -505,11 +505,12 @@ def run_table(state):
 def run_rate(state):
     """80 bad writes at once from one address: nginx answers the first burst
     through, then 429 with Retry-After; reads from it go on; 3 s later its
-    writes are served again."""
+    writes are served again. (POST /order: a signup would meet the password
+    rate first, which passwords.test tests.)"""
     src = "127.0.0.200"
     before = fingerprint(state)
     answers = []
-    bad = request_bytes("POST", "/user", body=b"{}")
+    bad = request_bytes("POST", "/order", body=b"{}")
     for _ in range(80):
         status, headers, body = exchange(bad, src)
         answers.append((status, headers.get("retry-after"), problem_status(headers, body)))
