@@ -50,8 +50,8 @@ stmt(struct db *db, enum idempotency_sql idx)
 /* The keys in flight in this process                               */
 /* ---------------------------------------------------------------- */
 
-/* A worker holds at most one key, and there are at most 1024 workers. */
-#define INFLIGHT_MAX 1024
+/* A worker holds at most one key, and there are at most that many workers. */
+#define INFLIGHT_MAX CONFIG_THREADS_MAX
 
 static pthread_mutex_t inflight_lock = PTHREAD_MUTEX_INITIALIZER;
 static const char *inflight[INFLIGHT_MAX];
