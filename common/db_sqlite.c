@@ -423,7 +423,12 @@ migrate_one(struct db *db, int *done)
 		*done = 1;
 		if (lite_commit(db) < 0)
 			goto fail;
-		return version == (long)s->n ? 0 : schema_mismatch(db, version);
+		if (version == (long)s->n)
+			return 0;
+		/* A newer build migrated it: this one must not serve it. */
+		log_msg(LOG_LEVEL_ERROR, "event=schema_too_new version=%ld known=%zu",
+		    version, s->n);
+		return db_fail(db, STORE_ERR);
 	}
 	snprintf(pragma, sizeof(pragma), "PRAGMA user_version = %ld", version + 1);
 	if (lite_exec(db, s->sqlite[version]) < 0 || lite_exec(db, pragma) < 0 ||
