@@ -30,6 +30,11 @@ user_name_check(const char *s, size_t len, char *out, const char **why)
 		*why = "must not contain control characters";
 		return -1;
 	}
+	if (text_has_format(s, len)) {
+		*why = "must not contain invisible format characters (bidi controls, "
+		    "zero-width characters)";
+		return -1;
+	}
 	memcpy(out, s, len);
 	out[len] = '\0';
 	return 0;

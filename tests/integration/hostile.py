@@ -274,6 +274,10 @@ def table():
     post_user("an escaped NUL in the email", 422, user_body(email='"m\\u0000@example.com"'))
     post_user("an escaped bell in the name", 422, user_body(name='"Mal\\u0007lory"'))
     post_user("a C1 control in the name", 422, user_body(name='"Mal\\u0085lory"'))
+    post_user("a right-to-left override (U+202E) in the name", 422,
+              user_body(name='"Mal\\u202elory"'))
+    post_user("a zero-width space (U+200B) in the name, as UTF-8", 422,
+              user_body(name='"Mal\u200blory"'))
     post_user("a bad escape", 400, user_body(name='"Mal\\qlory"'))
     post_user("a name of 101 characters", 422, user_body(name='"%s"' % ("x" * 101)))
     post_user("a name of 60000 bytes", 422, user_body(name='"%s"' % ("x" * 60000)))
