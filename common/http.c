@@ -132,19 +132,102 @@ http_send_empty(struct http_request *req, int status)
 	http_send_body(req, status, NULL, NULL);
 }
 
-/* 1 if the Content-Type's media type (parameters aside) is one of types. */
+/* RFC 9110 section 5.6.2: a token's characters. */
 static int
-content_type_ok(const char *value, const char *const *types)
+is_tchar(char c)
 {
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+	    (c != '\0' && strchr("!#$%&'*+-.^_`|~", c) != NULL);
+}
+
+static const char *
+skip_ows(const char *p)
+{
+	while (*p == ' ' || *p == '\t')
+		p++;
+	return p;
+}
+
+/*
+ * Read a parameter value at *p, a token or a quoted-string, into buf (n
+ * bytes; a longer value is cut, which no charset name of ours is).
+ * Advances *p past it. Returns 0, or -1 if malformed.
+ */
+static int
+param_value(const char **p, char *buf, size_t n)
+{
+	const char *s = *p;
+	size_t o = 0;
+
+	if (*s != '"') {
+		while (is_tchar(*s)) {
+			if (o + 1 < n)
+				buf[o++] = *s;
+			s++;
+		}
+		buf[o] = '\0';
+		if (s == *p)
+			return -1;	/* an empty value */
+		*p = s;
+		return 0;
+	}
+	for (s++; *s != '"'; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		if (c == '\\') {
+			c = (unsigned char)*++s;
+			if (c == '\0')
+				return -1;
+		}
+		/* qdtext and quoted-pair: HTAB, SP, VCHAR, obs-text. */
+		if (c == '\0' || (c < 0x20 && c != '\t') || c == 0x7f)
+			return -1;
+		if (o + 1 < n)
+			buf[o++] = (char)c;
+	}
+	buf[o] = '\0';
+	*p = s + 1;
+	return 0;
+}
+
+enum content_type_check
+http_content_type_check(const char *value, const char *const *types)
+{
+	enum content_type_check result = CONTENT_TYPE_WRONG_TYPE;
+	const char *p;
 	size_t len;
 
 	if (value == NULL)
-		return 0;
+		return CONTENT_TYPE_WRONG_TYPE;
 	len = strcspn(value, "; \t");
 	for (const char *const *t = types; *t; t++)
 		if (strlen(*t) == len && strncasecmp(value, *t, len) == 0)
-			return 1;
-	return 0;
+			result = CONTENT_TYPE_OK;
+	if (result != CONTENT_TYPE_OK)
+		return result;
+	/* parameters = *( OWS ";" OWS [ name "=" ( token / quoted-string ) ] ) */
+	for (p = skip_ows(value + len); *p != '\0'; p = skip_ows(p)) {
+		const char *name;
+		char v[16];
+
+		if (*p != ';')
+			return CONTENT_TYPE_MALFORMED;
+		p = skip_ows(p + 1);
+		if (*p == '\0' || *p == ';')
+			continue;
+		for (name = p; is_tchar(*p); p++)
+			;
+		if (p == name || *p != '=')
+			return CONTENT_TYPE_MALFORMED;
+		len = (size_t)(p - name);
+		p++;
+		if (param_value(&p, v, sizeof(v)) < 0)
+			return CONTENT_TYPE_MALFORMED;
+		if (len == 7 && strncasecmp(name, "charset", 7) == 0 &&
+		    strcasecmp(v, "utf-8") != 0)
+			result = CONTENT_TYPE_WRONG_CHARSET;
+	}
+	return result;
 }
 
 int
@@ -173,7 +256,18 @@ http_read_json_object(struct http_request *req, const char *const *content_types
 		    req->cfg->max_body);
 		return -1;
 	}
-	if (!content_type_ok(http_param(req, "CONTENT_TYPE"), content_types)) {
+	switch (http_content_type_check(http_param(req, "CONTENT_TYPE"), content_types)) {
+	case CONTENT_TYPE_OK:
+		break;
+	case CONTENT_TYPE_WRONG_CHARSET:
+		http_problem_send(req, 415, "the body must be UTF-8: Content-Type may "
+		    "name no charset but utf-8");
+		return -1;
+	case CONTENT_TYPE_MALFORMED:
+		http_problem_send(req, 415, "Content-Type is not a media type with "
+		    "parameters (type/subtype; name=value)");
+		return -1;
+	case CONTENT_TYPE_WRONG_TYPE:
 		http_problem_send(req, 415, "Content-Type must be %s", content_types[0]);
 		return -1;
 	}

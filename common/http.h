@@ -68,9 +68,27 @@ void http_send_text(struct http_request *req, int status, const char *content_ty
 void http_send_json(struct http_request *req, int status, struct json_object *body);
 void http_send_empty(struct http_request *req, int status);
 
+enum content_type_check {
+	CONTENT_TYPE_OK,
+	CONTENT_TYPE_WRONG_TYPE,	/* absent, or not an accepted media type */
+	CONTENT_TYPE_WRONG_CHARSET,	/* a charset parameter other than utf-8 */
+	CONTENT_TYPE_MALFORMED		/* not type/subtype *( ";" name=value ) */
+};
+
+/*
+ * Check a Content-Type value (NULL: absent) against types, a
+ * NULL-terminated list of accepted media types: the media type must be one
+ * of them, and a charset parameter, if any, utf-8 (both case-insensitive,
+ * the charset quoted or not; RFC 9110 section 8.3). A JSON body is UTF-8
+ * (RFC 8259) and is read as such: a body said to be in another charset
+ * would be misread. Other parameters are allowed. Pure; unit-tested.
+ */
+enum content_type_check http_content_type_check(const char *value,
+    const char *const *types);
+
 /*
  * Read the body as a JSON object. content_types is a NULL-terminated list
- * of accepted media types. Returns 0 with *out owned by the caller, or -1
+ * of accepted media types (http_content_type_check). Returns 0 with *out owned by the caller, or -1
  * after answering 400, 413 or 415.
  */
 int http_read_json_object(struct http_request *req, const char *const *content_types,

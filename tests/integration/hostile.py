@@ -397,6 +397,13 @@ def table():
     post_user("as a form", 415, user_body(), ctype="application/x-www-form-urlencoded")
     post_user("as text/json", 415, user_body(), ctype="text/json")
     post_user("as application/jsonx", 415, user_body(), ctype="application/jsonx")
+    post_user("as JSON in UTF-16 (charset=utf-16)", 415, user_body().decode().encode("utf-16"),
+              ctype="application/json; charset=utf-16")
+    post_user("with charset=\"UTF-16\", quoted, on a UTF-8 body", 415, user_body(),
+              ctype='application/json; Charset="UTF-16"')
+    row("PATCH /user/U merge patch with charset=iso-8859-1", 415,
+        R("PATCH", u, body=b'{"name":"Eve"}',
+          ctype="application/merge-patch+json; charset=iso-8859-1"))
     post_user("without Content-Length", 400, user_body(), length=False)
     row("POST /user Content-Length shorter than the body", 400,
         R("POST", "/user", body=user_body(), length=False,
