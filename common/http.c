@@ -77,6 +77,7 @@ http_header_add(struct http_request *req, const char *name, const char *fmt, ...
 	return 0;
 full:
 	req->headers[req->headers_len] = '\0';
+	req->headers_full = 1;
 	log_msg(LOG_LEVEL_ERROR, "event=header_overflow header=%s", name);
 	return -1;
 }
@@ -88,8 +89,10 @@ http_send_body(struct http_request *req, int status, const char *content_type,
 	const char *text = NULL;
 	size_t len = 0;
 
-	if (body != NULL)
-		text = json_io_to_string(body, &len);
+	if (body != NULL && (text = json_io_to_string(body, &len)) == NULL) {
+		http_problem_send_internal(req);
+		return;
+	}
 	http_send_text(req, status, content_type, text, len);
 }
 
@@ -103,6 +106,13 @@ http_send_text(struct http_request *req, int status, const char *content_type,
 	if (req->status != 0) {
 		log_msg(LOG_LEVEL_ERROR, "event=double_answer status=%d first=%d",
 		    status, req->status);
+		return;
+	}
+	if (req->headers_full) {
+		/* The answer would lack a header it needs: none of it is sent. */
+		req->headers_full = 0;
+		req->headers_len = 0;
+		http_problem_send_internal(req);
 		return;
 	}
 	req->status = status;
@@ -338,19 +348,26 @@ query_or_reply(struct http_request *req, const char *const *allowed)
 }
 
 void
+http_send_status(struct http_request *req, const char *status)
+{
+	struct json_object *body = json_object_new_object();
+
+	if (body == NULL || json_io_add(body, "status", json_object_new_string(status)) < 0)
+		http_problem_send_internal(req);
+	else
+		http_send_json(req, 200, body);
+	json_object_put(body);
+}
+
+void
 http_ready_send(struct http_request *req, const char *why)
 {
-	struct json_object *body;
-
 	if (why != NULL) {
 		http_header_add(req, "Retry-After", "5");
 		http_problem_send(req, 503, "not ready: %s", why);
 		return;
 	}
-	body = json_object_new_object();
-	json_object_object_add(body, "status", json_object_new_string("ready"));
-	http_send_json(req, 200, body);
-	json_object_put(body);
+	http_send_status(req, "ready");
 }
 
 int
@@ -534,6 +551,7 @@ http_serve(struct http_request *req, FCGX_Request *fcgi,
 	req->cfg = cfg;
 	req->ctx = ctx;
 	req->status = 0;
+	req->headers_full = 0;
 	req->headers_len = 0;
 	req->headers[0] = '\0';
 	req->body_len = 0;

@@ -35,6 +35,7 @@ struct http_request {
 	struct token_claims auth; /* the caller, once auth_or_reply passed */
 	struct route_match match;
 	int status;		/* 0 until answered */
+	int headers_full;	/* a header did not fit: the answer becomes a 500 */
 	size_t headers_len;
 	char headers[HTTP_MAX_HEADERS];
 	char uri[HTTP_MAX_URI + 1];
@@ -55,11 +56,18 @@ void http_serve(struct http_request *req, FCGX_Request *fcgi,
 /* A FastCGI parameter ("HTTP_IF_MATCH"), or NULL. Borrowed. */
 const char *http_param(const struct http_request *req, const char *name);
 
-/* Add a response header line. Returns 0, or -1 when out of room. */
+/*
+ * Add a response header line. Returns 0, or -1 when out of room: the
+ * answer, whatever it was to be, is then a 500 problem, since it would be
+ * wrong without the header (a caller may go on as if it fitted).
+ */
 int http_header_add(struct http_request *req, const char *name, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
-/* Answer status with body (borrowed; NULL sends an empty body). */
+/*
+ * Answer status with body (borrowed; NULL sends an empty body). A body
+ * whose text cannot be made (memory) is a 500 problem instead.
+ */
 void http_send_body(struct http_request *req, int status, const char *content_type,
     struct json_object *body);
 /* Answer status with text[0..len) (NULL: no body, no Content-Type). */
@@ -111,6 +119,9 @@ void http_send_resource(struct http_request *req, int status, struct json_object
  * 503 "not ready: <why>" with Retry-After: 5.
  */
 void http_ready_send(struct http_request *req, const char *why);
+
+/* Answer 200 {"status": status} (a health check). */
+void http_send_status(struct http_request *req, const char *status);
 
 /* Path parameter idx as a resource id. Returns 0, or -1 after a 404. */
 int http_path_id_or_404(struct http_request *req, size_t idx, int64_t *id);

@@ -243,12 +243,12 @@ order_list(struct http_request *req)
 		st = order_store_list(worker(req)->db, page.after, &f, (int)page.limit,
 		    &worker(req)->scratch, page_add_order, &page, &more);
 	}
-	if (st != STORE_OK) {
+	if (st != STORE_OK)
 		store_problem_send(req, st, "listing failed");
-	} else {
-		page_close(&page, more, "/order", &req->q, carry);
+	else if (page_close(&page, more, "/order", &req->q, carry) < 0)
+		http_problem_send(req, 500, "out of memory");
+	else
 		http_send_json(req, 200, page.body);
-	}
 	page_free(&page);
 }
 
@@ -332,10 +332,12 @@ order_health(struct http_request *req)
 		return;
 	}
 	body = json_object_new_object();
-	json_object_object_add(body, "status", json_object_new_string("ok"));
-	json_object_object_add(body, "user_service", json_object_new_string(
-	    user_service_state_name(user_client_health(worker(req)->users))));
-	http_send_json(req, 200, body);
+	if (body == NULL || json_io_add(body, "status", json_object_new_string("ok")) < 0 ||
+	    json_io_add(body, "user_service", json_object_new_string(
+	    user_service_state_name(user_client_health(worker(req)->users)))) < 0)
+		http_problem_send(req, 500, "out of memory");
+	else
+		http_send_json(req, 200, body);
 	json_object_put(body);
 }
 

@@ -201,12 +201,12 @@ user_list(struct http_request *req)
 	}
 	st = user_store_list(req_db(req), page.after, query_get(&req->q, "email"),
 	    (int)page.limit, page_add_user, &page, &more);
-	if (st != STORE_OK) {
+	if (st != STORE_OK)
 		store_problem_send(req, st, "listing failed");
-	} else {
-		page_close(&page, more, "/user", &req->q, carry);
+	else if (page_close(&page, more, "/user", &req->q, carry) < 0)
+		http_problem_send(req, 500, "out of memory");
+	else
 		http_send_json(req, 200, page.body);
-	}
 	page_free(&page);
 }
 
@@ -332,17 +332,12 @@ out:
 static void
 user_health(struct http_request *req)
 {
-	struct json_object *body;
-
 	if (db_ping(req_db(req)) < 0) {
 		http_header_add(req, "Retry-After", "5");
 		http_problem_send(req, 503, "the database does not answer");
 		return;
 	}
-	body = json_object_new_object();
-	json_object_object_add(body, "status", json_object_new_string("ok"));
-	http_send_json(req, 200, body);
-	json_object_put(body);
+	http_send_status(req, "ok");
 }
 
 /* Ready for requests: the database answers, is migrated and writable. */
