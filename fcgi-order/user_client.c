@@ -258,20 +258,43 @@ user_client_lookup(struct user_client *c, int64_t id, const char *request_id,
 	l = get_checked(c, path, id, request_id, headers);
 	curl_slist_free_all(headers);
 	breaker_record(c->cfg->breaker, l != USER_UNAVAILABLE, clock_ms());
+	user_watch_record(c->cfg->watch, l != USER_UNAVAILABLE, clock_ms());
 	metrics_user_call(lookup_names[l], clock_us() - began);
 	return l;
 }
 
-enum user_service_state
-user_client_health(struct user_client *c)
+void
+user_client_report(struct user_client *c, struct user_service_report *r)
 {
+	int64_t now = clock_ms();
+
+	r->breaker = breaker_state(c->cfg->breaker, now);
+	r->last_call = user_watch_last(c->cfg->watch, now, &r->last_call_age_ms);
+	if (r->breaker == BREAKER_OPEN)
+		r->state = USER_SERVICE_BREAKER_OPEN;
+	else if (r->last_call == USER_SEEN_UP)
+		r->state = USER_SERVICE_UP;
+	else if (r->last_call == USER_SEEN_DOWN)
+		r->state = USER_SERVICE_DOWN;
+	else
+		r->state = USER_SERVICE_UNKNOWN;
+}
+
+enum user_service_state
+user_client_ready(struct user_client *c)
+{
+	struct user_service_report r;
 	char url[1024];
 	long status = 0;
+	int up;
 
-	if (breaker_state(c->cfg->breaker, clock_ms()) == BREAKER_OPEN)
-		return USER_SERVICE_BREAKER_OPEN;
-	snprintf(url, sizeof(url), "%s/user/health", c->base);
-	if (get_once(c, url, NULL, c->cfg->timeout_ms, &status) == CURLE_OK && status == 200)
-		return USER_SERVICE_UP;
-	return USER_SERVICE_DOWN;
+	if (breaker_state(c->cfg->breaker, clock_ms()) != BREAKER_OPEN &&
+	    user_watch_probe_due(c->cfg->watch, clock_ms())) {
+		snprintf(url, sizeof(url), "%s/user/health", c->base);
+		up = get_once(c, url, NULL, c->cfg->timeout_ms, &status) == CURLE_OK &&
+		    status == 200;
+		user_watch_record(c->cfg->watch, up, clock_ms());
+	}
+	user_client_report(c, &r);
+	return r.state;
 }

@@ -41,6 +41,7 @@ main(void)
 	srunner_add_suite(sr, breaker_suite());
 	srunner_add_suite(sr, idempotency_suite());
 	srunner_add_suite(sr, user_client_suite());
+	srunner_add_suite(sr, user_watch_suite());
 	srunner_add_suite(sr, token_suite());
 	srunner_add_suite(sr, login_throttle_suite());
 

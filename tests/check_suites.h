@@ -22,6 +22,7 @@ Suite *text_suite(void);
 Suite *token_suite(void);
 Suite *user_client_suite(void);
 Suite *user_model_suite(void);
+Suite *user_watch_suite(void);
 
 /*
  * Render s[0..len) printably into buf (n bytes) for failure messages:
