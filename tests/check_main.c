@@ -36,6 +36,7 @@ main(void)
 	srunner_add_suite(sr, json_io_suite());
 	srunner_add_suite(sr, http_suite());
 	srunner_add_suite(sr, config_suite());
+	srunner_add_suite(sr, peers_suite());
 	srunner_add_suite(sr, user_model_suite());
 	srunner_add_suite(sr, order_model_suite());
 	srunner_add_suite(sr, breaker_suite());

@@ -16,6 +16,7 @@ Suite *idempotency_suite(void);
 Suite *json_io_suite(void);
 Suite *login_throttle_suite(void);
 Suite *order_model_suite(void);
+Suite *peers_suite(void);
 Suite *query_suite(void);
 Suite *router_suite(void);
 Suite *text_suite(void);
