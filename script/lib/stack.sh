@@ -30,6 +30,13 @@
 #                        STACK_PG_PREFIX_user and _order (created when
 #                        missing; prefix default microshop), the password in
 #                        PGPASSFILE; default: an SQLite file per service
+#
+# What a stack keeps (databases, logs, the token key, sockets) is its
+# owner's alone: stack_start and stack_instance make and start everything
+# with umask 077 (files 0600, folders 0700), and stack_start takes group and
+# others' access away from a state folder made before. nginx reaches the
+# sockets all the same: as the caller, or as root (stack_render).
+#
 #   STACK_SUPERVISE      1: supervise the services as systemd's Restart=
 #                        would: one that exits while the stack is not
 #                        stopping (a crash, SIGKILL, or a SIGTERM from
@@ -205,12 +212,18 @@ stack_instance() {
 	[ -n "${MAX_BODY:-}" ] && args+=(--max-body "$MAX_BODY")
 	# shellcheck disable=SC2086
 	set -- ${MICROSHOP_WRAP:-} "$bin" "${args[@]}" "$@"
+	# The service makes its database and its log private (umask 077),
+	# whoever started it; the caller's umask is back right after.
+	local umask_was
+	umask_was=$(umask)
+	umask 077
 	if [ "${STACK_SUPERVISE:-0}" = 1 ]; then
 		stack_supervise "$label" "$dir" "$@" &
 	else
 		stack_spawn "$dir/log/$label.log" "$@"
 	fi
 	stack_pids+=($!)
+	umask "$umask_was"
 	if [ "$i" = 1 ]; then
 		eval "stack_${name}_pid=$!"
 	else
@@ -403,8 +416,29 @@ PY
 }
 
 # stack_start STATE_DIR PORT: render, start every service and nginx, and
-# wait until each answers its health check through nginx.
+# wait until each answers its health check through nginx. What it makes
+# and starts has umask 077; the caller's umask is kept.
 stack_start() {
+	local umask_was rc=0
+	umask_was=$(umask)
+	umask 077
+	stack_start_private "$@" || rc=$?
+	umask "$umask_was"
+	return "$rc"
+}
+
+# stack_private DIR: take group and others' access away from the folder a
+# stack keeps its state in, and from what an older stack left there (files
+# made before the umask above was set). PostgreSQL's cluster (postgresql/)
+# sees to its own.
+stack_private() {
+	local dir=$1
+	chmod go= "$dir" &&
+		find "$dir" -mindepth 1 -path "$dir/postgresql" -prune -o \
+			\( -perm /077 -type d -o -perm /077 -type f \) -exec chmod go= {} +
+}
+
+stack_start_private() {
 	local dir=$1 port=$2 i a
 	stack_dir=$dir
 	stack_port=$port
@@ -413,6 +447,7 @@ stack_start() {
 	stack_order_addresses=$(stack_addresses order "$dir")
 	stack_render "$dir" "$port" || return 1
 	stack_key "$dir" || return 1
+	stack_private "$dir" || return 1
 	stack_pg_databases || return 1
 	if [ "${STACK_NO_SERVICES:-0}" != 1 ]; then
 		rm -f "$dir/run/"*.sock "$dir/run/"*.pid
