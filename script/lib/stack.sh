@@ -23,6 +23,8 @@
 #                        (benchmarks, load tests not about rates); default on
 #   WRITE_RATE, WRITE_BURST, CONN_LIMIT, MAX_BODY, LOGIN_RATE, LOGIN_BURST
 #                        the site's limits (nginx_site_render)
+#   TRUSTED_PROXY        addresses or CIDR prefixes of the proxies in front of
+#                        nginx (nginx_site_render); default: none
 #   STACK_SITE_INCLUDE   a file of nginx directives included in the site's
 #                        server block (bench/run's ceiling and peers)
 #   STACK_PG_URL         a PostgreSQL server (postgresql://USER@HOST:PORT): the
@@ -78,6 +80,23 @@ nginx_servers() {
 	printf '%s' "${out%\\n    }"
 }
 
+# nginx_real_ip "ADDR...": the realip lines for the trusted proxies ADDR
+# (IPv4 or IPv6 addresses or CIDR prefixes, separated by spaces or commas),
+# as sed replacement text; "" for none. Fails on anything else: the value
+# lands in nginx's configuration.
+nginx_real_ip() {
+	local a out=""
+	for a in ${1//,/ }; do
+		if ! [[ $a =~ ^[0-9A-Fa-f.:]+(/[0-9]{1,3})?$ ]]; then
+			echo "TRUSTED_PROXY: '$a' is not an address or a CIDR prefix" >&2
+			return 1
+		fi
+		out+="    set_real_ip_from $a;\\n"
+	done
+	[ -n "$out" ] || return 0
+	printf '%s' "${out}    real_ip_header X-Forwarded-For;\\n    real_ip_recursive on;"
+}
+
 # nginx_site_render OUT LISTEN USER_UPSTREAM ORDER_UPSTREAM CONF_DIR: the
 # site from nginx/microshop.conf.in with its settings: the instances of
 # each service (USER_UPSTREAM, ORDER_UPSTREAM: addresses separated by
@@ -85,18 +104,23 @@ nginx_servers() {
 # address (WRITE_RATE, WRITE_BURST answered at once), requests in progress
 # per address (CONN_LIMIT), the body limit (MAX_BODY, the services' default
 # --max-body), logins per address (LOGIN_RATE, LOGIN_BURST answered at once);
-# RATE_LIMIT=off comments the limit_req/limit_conn lines out.
+# RATE_LIMIT=off comments the limit_req/limit_conn lines out. TRUSTED_PROXY
+# (addresses or prefixes) renders set_real_ip_from for each, with
+# real_ip_header X-Forwarded-For and real_ip_recursive on: the client's
+# address, for the limits and the metrics' allow, is then the one the
+# proxy passes on.
 nginx_site_render() {
-	local rate_limit=""
+	local rate_limit="" real_ip
 	case ${RATE_LIMIT:-on} in
 	on) ;;
 	off) rate_limit="# RATE_LIMIT=off: " ;;
 	*) echo "RATE_LIMIT must be on or off, not '$RATE_LIMIT'" >&2; return 1 ;;
 	esac
+	real_ip=$(nginx_real_ip "${TRUSTED_PROXY:-}") || return 1
 	nginx_render "$stack_srcdir/nginx/microshop.conf.in" "$1" \
 		"LISTEN=$2" "USER_SERVERS=$(nginx_servers "$3")" \
 		"ORDER_SERVERS=$(nginx_servers "$4")" "CONF_DIR=$5" \
-		"RATE_LIMIT=$rate_limit" \
+		"RATE_LIMIT=$rate_limit" "REAL_IP=$real_ip" \
 		"WRITE_RATE=${WRITE_RATE:-20r/s}" "WRITE_BURST=${WRITE_BURST:-40}" \
 		"CONN_LIMIT=${CONN_LIMIT:-64}" "MAX_BODY=${MAX_BODY:-64k}" \
 		"LOGIN_RATE=${LOGIN_RATE:-30r/m}" "LOGIN_BURST=${LOGIN_BURST:-10}"
