@@ -466,7 +466,7 @@ struct json_out {
 static void
 out_put(struct json_out *w, const char *s, size_t n)
 {
-	if (w->failed)
+	if (w->failed || n == 0)
 		return;
 	if (n > w->cap - w->len) {
 		size_t cap = w->cap ? w->cap : 256;
