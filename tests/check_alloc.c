@@ -1,9 +1,10 @@
 /*
  * check_alloc.c - the answers the services build, when memory runs out:
- * for N = 1, 2, ... the Nth allocation fails (alloc_fail.h), and each
- * builder must give either the whole answer or a clean failure (NULL, -1),
- * and each answer sent must be either the whole answer or a 500 problem,
- * never one with a member, an item, a header or a body missing.
+ * for N = 1, 2, ... the Nth allocation fails (alloc_fail.h), alone and
+ * with every one after it, and each builder must give either the whole
+ * answer or a clean failure (NULL, -1), and each answer sent must be
+ * either the whole answer or a 500 problem, never one with a member, an
+ * item, a header or a body missing; and nothing may leak.
  *
  * Its own runner: the binary is linked with --wrap of the allocator and
  * with json-c's static archive (tests/Makefile.am), which check_unit is not.
@@ -42,33 +43,42 @@ text_of(struct json_object *o)
 	return t != NULL ? strndup(t, len) : strdup("(no text)");
 }
 
+static const char *const modes[] = { "failing", "and all after it failing" };
+
 /*
- * Run build(arg) with the nth allocation failing, for every n until it
- * makes fewer than n: each result must be NULL or print as want.
+ * Run build(arg) with the nth allocation failing (alone, then with all
+ * after it), for every n until it makes fewer than n: each result must be
+ * NULL or print as want, and leave nothing allocated once released.
  */
 static void
 each_failure(struct json_object *(*build)(void *arg), void *arg, const char *what)
 {
 	struct json_object *o = build(arg);
 	char *want = text_of(o), *got;
-	long n;
+	long n = 0, leaked;
 
 	json_object_put(o);
-	for (n = 1; n < ALLOC_MAX; n++) {
-		int fired;
+	for (int from_on = 0; from_on <= 1; from_on++) {
+		for (n = 1; n < ALLOC_MAX; n++) {
+			int fired;
 
-		alloc_fail_arm(n);
-		o = build(arg);
-		fired = alloc_fail_disarm();
-		got = text_of(o);
-		ck_assert_msg(o == NULL || strcmp(got, want) == 0,
-		    "%s, allocation %ld failing: %s, want NULL or %s", what, n, got, want);
-		free(got);
-		json_object_put(o);
-		if (!fired)
-			break;
+			alloc_fail_arm(n, from_on);
+			o = build(arg);
+			fired = alloc_fail_disarm();
+			got = text_of(o);
+			json_object_put(o);
+			leaked = alloc_fail_leaked();
+			ck_assert_msg(o == NULL || strcmp(got, want) == 0,
+			    "%s, allocation %ld %s: %s, want NULL or %s", what, n,
+			    modes[from_on], got, want);
+			ck_assert_msg(leaked == 0, "%s, allocation %ld %s: %ld blocks leaked",
+			    what, n, modes[from_on], leaked);
+			free(got);
+			if (!fired)
+				break;
+		}
+		ck_assert_msg(n > 1 && n < ALLOC_MAX, "%s: %ld allocations", what, n - 1);
 	}
-	ck_assert_msg(n > 1 && n < ALLOC_MAX, "%s: %ld allocations", what, n - 1);
 	free(want);
 }
 
@@ -169,15 +179,20 @@ START_TEST(test_to_string)
 	for (n = 1; n < ALLOC_MAX; n++) {
 		const char *t;
 		size_t len = 0;
-		int fired;
+		int fired, same;
+		long leaked;
 
 		o = user_to_json(&ada);	/* fresh: the text is kept once made */
-		alloc_fail_arm(n);
+		alloc_fail_arm(n, 0);
 		t = json_io_to_string(o, &len);
 		fired = alloc_fail_disarm();
-		ck_assert_msg(t == NULL || (len == strlen(want) && memcmp(t, want, len) == 0),
-		    "json_io_to_string, allocation %ld failing: %.*s", n, (int)len, t);
+		same = t != NULL && len == strlen(want) && memcmp(t, want, len) == 0;
 		json_object_put(o);
+		leaked = alloc_fail_leaked();
+		ck_assert_msg(t == NULL || same,
+		    "json_io_to_string, allocation %ld failing: not the whole text", n);
+		ck_assert_msg(leaked == 0, "json_io_to_string, allocation %ld failing: "
+		    "%ld blocks leaked", n, leaked);
 		if (!fired)
 			break;
 	}
@@ -264,21 +279,28 @@ each_answer_failure(void (*send)(struct http_request *req), const char *what)
 	answer_begin(&req);
 	send(&req);
 	want = answer_text();
-	for (n = 1; n < ALLOC_MAX; n++) {
-		int fired;
+	for (int from_on = 0; from_on <= 1; from_on++) {
+		for (n = 1; n < ALLOC_MAX; n++) {
+			long leaked;
+			int fired;
 
-		answer_begin(&req);
-		alloc_fail_arm(n);
-		send(&req);
-		fired = alloc_fail_disarm();
-		got = answer_text();
-		ck_assert_msg(strcmp(got, want) == 0 || is_500_problem(got),
-		    "%s, allocation %ld failing:\n%s\nwant:\n%s", what, n, got, want);
-		free(got);
-		if (!fired)
-			break;
+			answer_begin(&req);
+			alloc_fail_arm(n, from_on);
+			send(&req);
+			fired = alloc_fail_disarm();
+			leaked = alloc_fail_leaked();
+			got = answer_text();
+			ck_assert_msg(strcmp(got, want) == 0 || is_500_problem(got),
+			    "%s, allocation %ld %s:\n%s\nwant:\n%s", what, n, modes[from_on],
+			    got, want);
+			ck_assert_msg(leaked == 0, "%s, allocation %ld %s: %ld blocks leaked",
+			    what, n, modes[from_on], leaked);
+			free(got);
+			if (!fired)
+				break;
+		}
+		ck_assert_msg(n > 1 && n < ALLOC_MAX, "%s: %ld allocations", what, n - 1);
 	}
-	ck_assert_msg(n > 1 && n < ALLOC_MAX, "%s: %ld allocations", what, n - 1);
 	free(want);
 }
 
