@@ -23,6 +23,7 @@ config_defaults(struct svc_config *cfg, const char *service, const char *db_path
 	memset(cfg, 0, sizeof(*cfg));
 	cfg->service = service;
 	cfg->listen = NULL;
+	peers_default(&cfg->allow_peers);
 	cfg->threads = cpus > 0 ? cpus : 1;
 	cfg->db_path = db_path;
 	cfg->db_engine = DB_SQLITE;
@@ -159,6 +160,11 @@ option_set(const struct config_option *opt, const char *value, const char *sourc
 		fprintf(stderr, "invalid value for %s: %s\n", source, why);
 		return -1;
 	}
+	case CONFIG_PEERS:
+		if (peers_parse(value, opt->dst, &why) == 0)
+			return 0;
+		fprintf(stderr, "invalid value '%s' for %s: %s\n", value, source, why);
+		return -1;
 	case CONFIG_STRING:
 		if (*value == '\0')
 			goto bad;
@@ -233,6 +239,9 @@ config_parse(struct svc_config *cfg, const struct config_option *extra,
 		{ "listen", CONFIG_STRING, &cfg->listen, 0, 0, "ADDR",
 		  "unix:/path or HOST:PORT to listen on (default: the socket "
 		  "inherited from systemd or on fd 0)" },
+		{ "allow-peers", CONFIG_PEERS, &cfg->allow_peers, 0, 0, "ADDR[,ADDR...]",
+		  "over TCP, the peers that may connect: addresses and CIDR prefixes, "
+		  "IPv4 or IPv6; any other is closed at once (default " PEERS_DEFAULT ")" },
 		{ "threads", CONFIG_INT, &cfg->threads, 1, CONFIG_THREADS_MAX, "N",
 		  "worker threads, each with its own database connection "
 		  "(default: number of CPUs; more for the user service, see its manual)" },

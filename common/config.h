@@ -13,6 +13,7 @@
 #include <stddef.h>
 
 #include "log.h"
+#include "peers.h"
 
 struct token_rules;
 
@@ -29,7 +30,8 @@ enum config_kind {
 	CONFIG_LOG_LEVEL,	/* dst: enum log_level */
 	CONFIG_BOOL,		/* dst: int; a flag, or true/false/1/0 in env */
 	CONFIG_SYNCHRONOUS,	/* dst: int; "full" 1, "normal" 0 */
-	CONFIG_DB		/* dst: struct svc_config; see config_db_parse */
+	CONFIG_DB,		/* dst: struct svc_config; see config_db_parse */
+	CONFIG_PEERS		/* dst: struct peer_list; see peers_parse */
 };
 
 enum db_engine {
@@ -50,6 +52,7 @@ struct config_option {
 struct svc_config {
 	const char *service;	/* "user", "order" */
 	const char *listen;	/* unix:/path or HOST:PORT; NULL: inherited */
+	struct peer_list allow_peers;	/* who may connect over TCP */
 	long threads;
 	const char *db_path;	/* the file, or the URI without "sqlite:" */
 	enum db_engine db_engine;

@@ -28,6 +28,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <netinet/in.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -36,10 +37,12 @@
 
 #include <fcgiapp.h>
 
+#include "clock.h"
 #include "fcgi_loop.h"
 #include "http.h"
 #include "log.h"
 #include "metrics.h"
+#include "peers.h"
 
 #define LISTEN_BACKLOG 1024
 #define SD_LISTEN_FDS_START 3
@@ -59,6 +62,8 @@
  * connection has had a request for this long.
  */
 #define DRAIN_IDLE_MS 100
+/* A refused TCP peer is logged at most this often (its count in between). */
+#define PEER_LOG_INTERVAL_MS 60000
 
 /* One FastCGI connection, kept across the requests nginx sends on it. */
 struct conn {
@@ -76,10 +81,11 @@ struct loop {
 	atomic_int failed;	/* workers whose init failed */
 	atomic_int stopping;	/* set once by SIGTERM/SIGINT */
 	atomic_int draining;	/* workers that saw stopping */
-	pthread_mutex_t conns_lock;	/* guards conns, n_conns, listen_parked */
+	pthread_mutex_t conns_lock;	/* guards conns, n_conns, listen_parked, peer_log */
 	struct conn *conns;
 	int n_conns;
 	int listen_parked;	/* at MAX_CONNECTIONS: listen_fd not armed */
+	struct peer_log peer_log;	/* refused peers, when last logged */
 	char listen_tag, stop_tag;	/* their addresses mark epoll events */
 };
 
@@ -236,6 +242,29 @@ conn_add(struct loop *loop, int fd)
 }
 
 /*
+ * Close a connection from a TCP peer that --allow-peers does not name,
+ * before a byte of it is read: count it, and log it unless this peer was
+ * logged less than PEER_LOG_INTERVAL_MS ago.
+ */
+static void
+peer_refuse(struct loop *loop, int fd, const struct sockaddr *peer, socklen_t len)
+{
+	char name[INET6_ADDRSTRLEN];
+	long refused = 0;
+	int due;
+
+	close(fd);
+	metrics_peer_refused();
+	pthread_mutex_lock(&loop->conns_lock);
+	due = peer_log_due(&loop->peer_log, peer, len, clock_ms(), &refused);
+	pthread_mutex_unlock(&loop->conns_lock);
+	if (due)
+		log_msg(LOG_LEVEL_WARN, "event=peer_refused peer=%s refused=%ld "
+		    "msg=\"not in --allow-peers; closed\"",
+		    peers_name(peer, len, name, sizeof(name)), refused);
+}
+
+/*
  * Accept every connection waiting, up to MAX_CONNECTIONS open, then arm
  * the listening socket again unless the limit parked it.
  */
@@ -243,6 +272,8 @@ static void
 accept_waiting(struct loop *loop)
 {
 	for (;;) {
+		struct sockaddr_storage peer;
+		socklen_t peer_len = sizeof(peer);
 		int fd, full;
 
 		pthread_mutex_lock(&loop->conns_lock);
@@ -254,7 +285,7 @@ accept_waiting(struct loop *loop)
 			log_msg(LOG_LEVEL_WARN, "event=connections_full max=%d", MAX_CONNECTIONS);
 			return;
 		}
-		fd = accept4(loop->listen_fd, NULL, NULL, SOCK_CLOEXEC);
+		fd = accept4(loop->listen_fd, (struct sockaddr *)&peer, &peer_len, SOCK_CLOEXEC);
 		if (fd < 0) {
 			if (errno == EINTR || errno == ECONNABORTED)
 				continue;
@@ -262,6 +293,11 @@ accept_waiting(struct loop *loop)
 				log_msg(LOG_LEVEL_ERROR, "event=accept_failed msg=%s",
 				    strerror(errno));
 			break;
+		}
+		/* A unix socket's peers pass: its file's permissions guard it. */
+		if (!peers_allow(&loop->cfg->allow_peers, (struct sockaddr *)&peer, peer_len)) {
+			peer_refuse(loop, fd, (struct sockaddr *)&peer, peer_len);
+			continue;
 		}
 		conn_add(loop, fd);
 	}
@@ -380,6 +416,7 @@ fcgi_loop_run(const struct svc_config *cfg, const struct fcgi_service *svc)
 	int sig = 0, rc = -1;
 
 	metrics_init(cfg->service, svc->routes, svc->n_routes, cfg->threads);
+	peer_log_init(&loop.peer_log, PEER_LOG_INTERVAL_MS);
 
 	sigemptyset(&stop_signals);
 	sigaddset(&stop_signals, SIGTERM);

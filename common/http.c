@@ -78,6 +78,7 @@ http_header_add(struct http_request *req, const char *name, const char *fmt, ...
 	return 0;
 full:
 	req->headers[req->headers_len] = '\0';
+	req->headers_full = 1;
 	log_msg(LOG_LEVEL_ERROR, "event=header_overflow header=%s", name);
 	return -1;
 }
@@ -89,8 +90,10 @@ http_send_body(struct http_request *req, int status, const char *content_type,
 	const char *text = NULL;
 	size_t len = 0;
 
-	if (body != NULL)
-		text = json_io_to_string(body, &len);
+	if (body != NULL && (text = json_io_to_string(body, &len)) == NULL) {
+		http_problem_send_internal(req);
+		return;
+	}
 	http_send_text(req, status, content_type, text, len);
 }
 
@@ -104,6 +107,13 @@ http_send_text(struct http_request *req, int status, const char *content_type,
 	if (req->status != 0) {
 		log_msg(LOG_LEVEL_ERROR, "event=double_answer status=%d first=%d",
 		    status, req->status);
+		return;
+	}
+	if (req->headers_full) {
+		/* The answer would lack a header it needs: none of it is sent. */
+		req->headers_full = 0;
+		req->headers_len = 0;
+		http_problem_send_internal(req);
 		return;
 	}
 	req->status = status;
@@ -133,19 +143,102 @@ http_send_empty(struct http_request *req, int status)
 	http_send_body(req, status, NULL, NULL);
 }
 
-/* 1 if the Content-Type's media type (parameters aside) is one of types. */
+/* RFC 9110 section 5.6.2: a token's characters. */
 static int
-content_type_ok(const char *value, const char *const *types)
+is_tchar(char c)
 {
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+	    (c != '\0' && strchr("!#$%&'*+-.^_`|~", c) != NULL);
+}
+
+static const char *
+skip_ows(const char *p)
+{
+	while (*p == ' ' || *p == '\t')
+		p++;
+	return p;
+}
+
+/*
+ * Read a parameter value at *p, a token or a quoted-string, into buf (n
+ * bytes; a longer value is cut, which no charset name of ours is).
+ * Advances *p past it. Returns 0, or -1 if malformed.
+ */
+static int
+param_value(const char **p, char *buf, size_t n)
+{
+	const char *s = *p;
+	size_t o = 0;
+
+	if (*s != '"') {
+		while (is_tchar(*s)) {
+			if (o + 1 < n)
+				buf[o++] = *s;
+			s++;
+		}
+		buf[o] = '\0';
+		if (s == *p)
+			return -1;	/* an empty value */
+		*p = s;
+		return 0;
+	}
+	for (s++; *s != '"'; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		if (c == '\\') {
+			c = (unsigned char)*++s;
+			if (c == '\0')
+				return -1;
+		}
+		/* qdtext and quoted-pair: HTAB, SP, VCHAR, obs-text. */
+		if (c == '\0' || (c < 0x20 && c != '\t') || c == 0x7f)
+			return -1;
+		if (o + 1 < n)
+			buf[o++] = (char)c;
+	}
+	buf[o] = '\0';
+	*p = s + 1;
+	return 0;
+}
+
+enum content_type_check
+http_content_type_check(const char *value, const char *const *types)
+{
+	enum content_type_check result = CONTENT_TYPE_WRONG_TYPE;
+	const char *p;
 	size_t len;
 
 	if (value == NULL)
-		return 0;
+		return CONTENT_TYPE_WRONG_TYPE;
 	len = strcspn(value, "; \t");
 	for (const char *const *t = types; *t; t++)
 		if (strlen(*t) == len && strncasecmp(value, *t, len) == 0)
-			return 1;
-	return 0;
+			result = CONTENT_TYPE_OK;
+	if (result != CONTENT_TYPE_OK)
+		return result;
+	/* parameters = *( OWS ";" OWS [ name "=" ( token / quoted-string ) ] ) */
+	for (p = skip_ows(value + len); *p != '\0'; p = skip_ows(p)) {
+		const char *name;
+		char v[16];
+
+		if (*p != ';')
+			return CONTENT_TYPE_MALFORMED;
+		p = skip_ows(p + 1);
+		if (*p == '\0' || *p == ';')
+			continue;
+		for (name = p; is_tchar(*p); p++)
+			;
+		if (p == name || *p != '=')
+			return CONTENT_TYPE_MALFORMED;
+		len = (size_t)(p - name);
+		p++;
+		if (param_value(&p, v, sizeof(v)) < 0)
+			return CONTENT_TYPE_MALFORMED;
+		if (len == 7 && strncasecmp(name, "charset", 7) == 0 &&
+		    strcasecmp(v, "utf-8") != 0)
+			result = CONTENT_TYPE_WRONG_CHARSET;
+	}
+	return result;
 }
 
 int
@@ -174,7 +267,18 @@ http_read_json_object(struct http_request *req, const char *const *content_types
 		    req->cfg->max_body);
 		return -1;
 	}
-	if (!content_type_ok(http_param(req, "CONTENT_TYPE"), content_types)) {
+	switch (http_content_type_check(http_param(req, "CONTENT_TYPE"), content_types)) {
+	case CONTENT_TYPE_OK:
+		break;
+	case CONTENT_TYPE_WRONG_CHARSET:
+		http_problem_send(req, 415, "the body must be UTF-8: Content-Type may "
+		    "name no charset but utf-8");
+		return -1;
+	case CONTENT_TYPE_MALFORMED:
+		http_problem_send(req, 415, "Content-Type is not a media type with "
+		    "parameters (type/subtype; name=value)");
+		return -1;
+	case CONTENT_TYPE_WRONG_TYPE:
 		http_problem_send(req, 415, "Content-Type must be %s", content_types[0]);
 		return -1;
 	}
@@ -245,19 +349,26 @@ query_or_reply(struct http_request *req, const char *const *allowed)
 }
 
 void
+http_send_status(struct http_request *req, const char *status)
+{
+	struct json_object *body = json_object_new_object();
+
+	if (body == NULL || json_io_add(body, "status", json_object_new_string(status)) < 0)
+		http_problem_send_internal(req);
+	else
+		http_send_json(req, 200, body);
+	json_object_put(body);
+}
+
+void
 http_ready_send(struct http_request *req, const char *why)
 {
-	struct json_object *body;
-
 	if (why != NULL) {
 		http_header_add(req, "Retry-After", "5");
 		http_problem_send(req, 503, "not ready: %s", why);
 		return;
 	}
-	body = json_object_new_object();
-	json_object_object_add(body, "status", json_object_new_string("ready"));
-	http_send_json(req, 200, body);
-	json_object_put(body);
+	http_send_status(req, "ready");
 }
 
 int
@@ -436,6 +547,7 @@ http_serve(struct http_request *req, FCGX_Request *fcgi,
 	req->cfg = cfg;
 	req->ctx = ctx;
 	req->status = 0;
+	req->headers_full = 0;
 	req->headers_len = 0;
 	req->headers[0] = '\0';
 	req->body_len = 0;

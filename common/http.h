@@ -36,6 +36,7 @@ struct http_request {
 	struct token_claims auth; /* the caller, once auth_or_reply passed */
 	struct route_match match;
 	int status;		/* 0 until answered */
+	int headers_full;	/* a header did not fit: the answer becomes a 500 */
 	size_t headers_len;
 	char headers[HTTP_MAX_HEADERS];
 	char uri[HTTP_MAX_URI + 1];
@@ -56,11 +57,18 @@ void http_serve(struct http_request *req, FCGX_Request *fcgi,
 /* A FastCGI parameter ("HTTP_IF_MATCH"), or NULL. Borrowed. */
 const char *http_param(const struct http_request *req, const char *name);
 
-/* Add a response header line. Returns 0, or -1 when out of room. */
+/*
+ * Add a response header line. Returns 0, or -1 when out of room: the
+ * answer, whatever it was to be, is then a 500 problem, since it would be
+ * wrong without the header (a caller may go on as if it fitted).
+ */
 int http_header_add(struct http_request *req, const char *name, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
-/* Answer status with body (borrowed; NULL sends an empty body). */
+/*
+ * Answer status with body (borrowed; NULL sends an empty body). A body
+ * whose text cannot be made (memory) is a 500 problem instead.
+ */
 void http_send_body(struct http_request *req, int status, const char *content_type,
     struct json_object *body);
 /* Answer status with text[0..len) (NULL: no body, no Content-Type). */
@@ -69,9 +77,27 @@ void http_send_text(struct http_request *req, int status, const char *content_ty
 void http_send_json(struct http_request *req, int status, struct json_object *body);
 void http_send_empty(struct http_request *req, int status);
 
+enum content_type_check {
+	CONTENT_TYPE_OK,
+	CONTENT_TYPE_WRONG_TYPE,	/* absent, or not an accepted media type */
+	CONTENT_TYPE_WRONG_CHARSET,	/* a charset parameter other than utf-8 */
+	CONTENT_TYPE_MALFORMED		/* not type/subtype *( ";" name=value ) */
+};
+
+/*
+ * Check a Content-Type value (NULL: absent) against types, a
+ * NULL-terminated list of accepted media types: the media type must be one
+ * of them, and a charset parameter, if any, utf-8 (both case-insensitive,
+ * the charset quoted or not; RFC 9110 section 8.3). A JSON body is UTF-8
+ * (RFC 8259) and is read as such: a body said to be in another charset
+ * would be misread. Other parameters are allowed. Pure; unit-tested.
+ */
+enum content_type_check http_content_type_check(const char *value,
+    const char *const *types);
+
 /*
  * Read the body as a JSON object. content_types is a NULL-terminated list
- * of accepted media types. Returns 0 with *out owned by the caller, or -1
+ * of accepted media types (http_content_type_check). Returns 0 with *out owned by the caller, or -1
  * after answering 400, 413 or 415.
  */
 int http_read_json_object(struct http_request *req, const char *const *content_types,
@@ -94,6 +120,9 @@ void http_send_resource(struct http_request *req, int status, struct json_object
  * 503 "not ready: <why>" with Retry-After: 5.
  */
 void http_ready_send(struct http_request *req, const char *why);
+
+/* Answer 200 {"status": status} (a health check). */
+void http_send_status(struct http_request *req, const char *status);
 
 /* Path parameter idx as a resource id. Returns 0, or -1 after a 404. */
 int http_path_id_or_404(struct http_request *req, size_t idx, int64_t *id);

@@ -289,7 +289,7 @@ create_committed(struct http_request *req, struct db *db, const struct create_op
 		snprintf(location, sizeof(location), "%s/%" PRId64, ops->collection, *id);
 		snprintf(etag, sizeof(etag), "\"%" PRId64 "\"", *version);
 		text = json_io_to_string(*body, &len);
-		s = save(req, db, k, location, etag, text);
+		s = text == NULL ? STORE_ERR : save(req, db, k, location, etag, text);
 	}
 	return db_end_write(db, s);
 }

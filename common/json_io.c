@@ -2,7 +2,9 @@
  * json_io.c - strict JSON with json-c; see json_io.h.
  */
 #include <errno.h>
+#include <inttypes.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -446,11 +448,211 @@ json_io_parse(const char *buf, size_t len, int max_depth,
 	return 0;
 }
 
+/*
+ * The writer is our own too: json-c's drops what it cannot append when
+ * memory runs out (a member name, a value) and still returns the rest as
+ * the text, an answer with a piece missing (tests/check_alloc.c found
+ * it). This one fails whole. Its text is json-c's compact form: no
+ * space, '/' not escaped, \b \f \n \r \t \" \\ and \u00XX (lower-case
+ * hex) for the other controls, doubles as %.17g with ".0" when they
+ * would read as integers.
+ */
+struct json_out {
+	char *buf;
+	size_t len, cap;
+	int failed;
+};
+
+static void
+out_put(struct json_out *w, const char *s, size_t n)
+{
+	if (w->failed || n == 0)
+		return;
+	if (n > w->cap - w->len) {
+		size_t cap = w->cap ? w->cap : 256;
+		char *p;
+
+		while (n > cap - w->len)
+			cap *= 2;
+		if ((p = realloc(w->buf, cap)) == NULL) {
+			w->failed = 1;
+			return;
+		}
+		w->buf = p;
+		w->cap = cap;
+	}
+	memcpy(w->buf + w->len, s, n);
+	w->len += n;
+}
+
+static void
+out_string(struct json_out *w, const char *s, size_t len)
+{
+	static const char hex[] = "0123456789abcdef";
+	size_t start = 0;
+
+	out_put(w, "\"", 1);
+	for (size_t i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)s[i];
+		char esc[7] = "\\u00";
+		size_t n = 2;
+
+		if (c >= 0x20 && c != '"' && c != '\\')
+			continue;
+		out_put(w, s + start, i - start);
+		start = i + 1;
+		switch (c) {
+		case '"': esc[1] = '"'; break;
+		case '\\': esc[1] = '\\'; break;
+		case '\b': esc[1] = 'b'; break;
+		case '\f': esc[1] = 'f'; break;
+		case '\n': esc[1] = 'n'; break;
+		case '\r': esc[1] = 'r'; break;
+		case '\t': esc[1] = 't'; break;
+		default:
+			esc[4] = hex[c >> 4];
+			esc[5] = hex[c & 0xf];
+			n = 6;
+		}
+		out_put(w, esc, n);
+	}
+	out_put(w, s + start, len - start);
+	out_put(w, "\"", 1);
+}
+
+static void
+out_number(struct json_out *w, struct json_object *v)
+{
+	char num[40];
+	int n;
+
+	if (json_object_is_type(v, json_type_int)) {
+		n = snprintf(num, sizeof(num), "%" PRId64, json_object_get_int64(v));
+	} else {
+		double d = json_object_get_double(v);
+
+		if (!isfinite(d)) {	/* JSON has no way to write it */
+			w->failed = 1;
+			return;
+		}
+		n = snprintf(num, sizeof(num), "%.17g", d);
+		if (n > 0 && (size_t)n < sizeof(num) - 2 && strpbrk(num, ".eE") == NULL) {
+			memcpy(num + n, ".0", 3);
+			n += 2;
+		}
+	}
+	if (n <= 0 || (size_t)n >= sizeof(num))
+		w->failed = 1;
+	else
+		out_put(w, num, (size_t)n);
+}
+
+static void
+out_value(struct json_out *w, struct json_object *v)
+{
+	int first = 1;
+
+	switch (json_object_get_type(v)) {
+	case json_type_null:
+		out_put(w, "null", 4);
+		return;
+	case json_type_boolean:
+		if (json_object_get_boolean(v))
+			out_put(w, "true", 4);
+		else
+			out_put(w, "false", 5);
+		return;
+	case json_type_int:
+	case json_type_double:
+		out_number(w, v);
+		return;
+	case json_type_string:
+		out_string(w, json_object_get_string(v), (size_t)json_object_get_string_len(v));
+		return;
+	case json_type_array:
+		out_put(w, "[", 1);
+		for (size_t i = 0; i < json_object_array_length(v); i++) {
+			if (i > 0)
+				out_put(w, ",", 1);
+			out_value(w, json_object_array_get_idx(v, i));
+		}
+		out_put(w, "]", 1);
+		return;
+	case json_type_object:
+		out_put(w, "{", 1);
+		json_object_object_foreach(v, key, val) {
+			if (!first)
+				out_put(w, ",", 1);
+			first = 0;
+			out_string(w, key, strlen(key));
+			out_put(w, ":", 1);
+			out_value(w, val);
+		}
+		out_put(w, "}", 1);
+		return;
+	}
+	w->failed = 1;
+}
+
+static void
+text_free(struct json_object *o, void *text)
+{
+	(void)o;
+	free(text);
+}
+
 const char *
 json_io_to_string(struct json_object *o, size_t *len)
 {
-	return json_object_to_json_string_length(o,
-	    JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE, len);
+	struct json_out w = { 0 };
+
+	*len = 0;
+	if (o == NULL) {	/* json-c's null: nothing to keep the text on */
+		*len = 4;
+		return "null";
+	}
+	out_value(&w, o);
+	out_put(&w, "", 1);
+	if (w.failed) {
+		free(w.buf);
+		return NULL;
+	}
+	/*
+	 * The text lives as long as o, as userdata. An integer that the
+	 * parser marked out of range keeps its mark: its text, a number, is
+	 * this thread's.
+	 */
+	if (json_object_get_userdata(o) == &int64_out_of_range) {
+		static _Thread_local char number[32];
+
+		snprintf(number, sizeof(number), "%s", w.buf);
+		free(w.buf);
+		*len = strlen(number);
+		return number;
+	}
+	json_object_set_userdata(o, w.buf, text_free);
+	*len = w.len - 1;
+	return w.buf;
+}
+
+int
+json_io_add(struct json_object *obj, const char *key, struct json_object *val)
+{
+	if (val == NULL || json_object_object_add(obj, key, val) != 0) {
+		json_object_put(val);
+		return -1;
+	}
+	return 0;
+}
+
+int
+json_io_append(struct json_object *arr, struct json_object *val)
+{
+	if (val == NULL || json_object_array_add(arr, val) != 0) {
+		json_object_put(val);
+		return -1;
+	}
+	return 0;
 }
 
 enum json_field
@@ -562,29 +764,4 @@ struct json_object *
 json_io_string_new(const char *s, size_t len)
 {
 	return json_object_new_string_len(s, (int)len);
-}
-
-/* Add v (owned) as member key of obj; v NULL is a failed allocation. */
-static int
-member_add(struct json_object *obj, const char *key, struct json_object *v)
-{
-	if (v == NULL)
-		return -1;
-	if (json_object_object_add(obj, key, v) < 0) {
-		json_object_put(v);
-		return -1;
-	}
-	return 0;
-}
-
-int
-json_io_add_string(struct json_object *obj, const char *key, const char *s)
-{
-	return member_add(obj, key, json_object_new_string(s));
-}
-
-int
-json_io_add_int64(struct json_object *obj, const char *key, int64_t v)
-{
-	return member_add(obj, key, json_object_new_int64(v));
 }

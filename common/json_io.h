@@ -21,8 +21,24 @@
 int json_io_parse(const char *buf, size_t len, int max_depth,
     struct json_object **out, const char **err);
 
-/* Compact text of o, borrowed from o (valid until o changes or is freed). */
+/*
+ * Compact text of o, borrowed from o (valid until o changes or is freed,
+ * or the next call for o), or NULL when memory ran out: never a text
+ * with a piece missing. o (even NULL, "null") may not be changed by
+ * another thread meanwhile.
+ */
 const char *json_io_to_string(struct json_object *o, size_t *len);
+
+/*
+ * Add member key = val to obj, which takes val. A NULL val (a constructor
+ * that failed) or an add that fails returns -1, val released: so that a
+ * builder can chain its members and give up on the first that fails,
+ * never answering an object with a member missing or null in its place.
+ */
+int json_io_add(struct json_object *obj, const char *key, struct json_object *val);
+
+/* Append val to the array arr, likewise. */
+int json_io_append(struct json_object *arr, struct json_object *val);
 
 enum json_field {
 	JSON_FIELD_ABSENT,
@@ -66,13 +82,6 @@ int json_io_field_int64(struct json_object *obj, const char *key, const char *fi
  */
 void json_io_check_members(struct json_object *obj, const char *const *allowed,
     const char *const *ignored, struct field_errors *fe);
-
-/*
- * Add member key to obj: a string (copied) or an integer. Returns 0, or -1
- * when memory ran out (obj is then incomplete: answer a 500, never it).
- */
-int json_io_add_string(struct json_object *obj, const char *key, const char *s);
-int json_io_add_int64(struct json_object *obj, const char *key, int64_t v);
 
 /* A new string object from s[0..len); NULL on allocation failure. */
 struct json_object *json_io_string_new(const char *s, size_t len);

@@ -39,6 +39,7 @@ static struct {
 	_Atomic int64_t in_flight;
 	_Atomic uint64_t idempotency_replays;
 	_Atomic uint64_t sqlite_busy_retries;
+	_Atomic uint64_t peers_refused;
 	struct metrics_histogram sqlite_tx;
 	_Atomic uint64_t user_calls[N_OUTCOMES];
 	struct metrics_histogram user_call_latency;
@@ -103,6 +104,12 @@ void
 metrics_sqlite_transaction(int64_t us)
 {
 	metrics_histogram_observe(&m.sqlite_tx, us);
+}
+
+void
+metrics_peer_refused(void)
+{
+	atomic_fetch_add_explicit(&m.peers_refused, 1, memory_order_relaxed);
 }
 
 void
@@ -203,6 +210,9 @@ render_requests(FILE *f)
 	fprintf(f, "microshop_worker_threads{state=\"busy\"} %" PRId64 "\n", busy);
 	fprintf(f, "microshop_worker_threads{state=\"idle\"} %" PRId64 "\n",
 	    m.threads - busy > 0 ? m.threads - busy : 0);
+	head(f, "microshop_fastcgi_peers_refused_total", "counter",
+	    "TCP connections closed unread: their peer is not in --allow-peers.");
+	fprintf(f, "microshop_fastcgi_peers_refused_total %" PRIu64 "\n", load(&m.peers_refused));
 }
 
 static void

@@ -36,6 +36,8 @@ void metrics_histogram_observe(struct metrics_histogram *h, int64_t us);
 void metrics_idempotency_replay(void);
 void metrics_sqlite_busy_retry(void);
 void metrics_sqlite_transaction(int64_t us);
+/* A TCP connection closed at once: its peer is not in --allow-peers. */
+void metrics_peer_refused(void);
 
 /*
  * The order service's calls to the user service: one per lookup, with its

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "json_io.h"
 #include "page.h"
 #include "text.h"
 
@@ -31,21 +32,23 @@ page_read(struct page *p, const struct query *q, long def, long max,
 int
 page_open(struct page *p)
 {
+	p->failed = 0;
 	p->body = json_object_new_object();
 	p->items = json_object_new_array();
-	if (p->body == NULL || p->items == NULL) {
-		json_object_put(p->items);
+	if (p->body == NULL || json_io_add(p->body, "items", p->items) < 0) {
+		if (p->body == NULL)
+			json_object_put(p->items);
 		page_free(p);
 		return -1;
 	}
-	json_object_object_add(p->body, "items", p->items);
 	return 0;
 }
 
 void
 page_add(struct page *p, struct json_object *item, int64_t id)
 {
-	json_object_array_add(p->items, item);
+	if (json_io_append(p->items, item) < 0)
+		p->failed = 1;
 	p->last_id = id;
 }
 
@@ -73,14 +76,20 @@ page_next_link(const struct page *p, const char *path, const struct query *q,
 	return 0;
 }
 
-void
+int
 page_close(struct page *p, int more, const char *path, const struct query *q,
     const char *const *carry)
 {
 	char next[QUERY_MAX_BYTES * 3 + 64];
 
-	if (more && page_next_link(p, path, q, carry, next, sizeof(next)) == 0)
-		json_object_object_add(p->body, "next", json_object_new_string(next));
+	if (p->failed)
+		return -1;
+	if (!more)
+		return 0;
+	if (page_next_link(p, path, q, carry, next, sizeof(next)) < 0 ||
+	    json_io_add(p->body, "next", json_object_new_string(next)) < 0)
+		return -1;
+	return 0;
 }
 
 void

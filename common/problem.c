@@ -8,6 +8,7 @@
 #include <json-c/json.h>
 
 #include "http.h"
+#include "json_io.h"
 #include "problem.h"
 
 #define PROBLEM_TYPE_VALIDATION "urn:microshop:problem:validation"
@@ -36,25 +37,84 @@ field_errors_add(struct field_errors *fe, int status, const char *field,
 	fe->n++;
 }
 
-/* A new problem object, or NULL on allocation failure. Caller owns it. */
-static struct json_object *
+struct json_object *
 problem_new(int status, const char *type, const char *detail)
 {
 	struct json_object *o = json_object_new_object();
 
 	if (o == NULL)
 		return NULL;
-	json_object_object_add(o, "type", json_object_new_string(type));
-	json_object_object_add(o, "title", json_object_new_string(http_status_text(status)));
-	json_object_object_add(o, "status", json_object_new_int(status));
-	json_object_object_add(o, "detail", json_object_new_string(detail));
+	if (json_io_add(o, "type", json_object_new_string(type)) < 0 ||
+	    json_io_add(o, "title", json_object_new_string(http_status_text(status))) < 0 ||
+	    json_io_add(o, "status", json_object_new_int(status)) < 0 ||
+	    json_io_add(o, "detail", json_object_new_string(detail)) < 0) {
+		json_object_put(o);
+		return NULL;
+	}
 	return o;
 }
 
+/* One entry of "errors", or NULL. */
+static struct json_object *
+field_error_new(const struct field_error *e)
+{
+	struct json_object *o = json_object_new_object();
+
+	if (o == NULL)
+		return NULL;
+	if (json_io_add(o, "field", json_object_new_string(e->field)) < 0 ||
+	    json_io_add(o, "reason", json_object_new_string(e->reason)) < 0) {
+		json_object_put(o);
+		return NULL;
+	}
+	return o;
+}
+
+struct json_object *
+problem_fields_new(const struct field_errors *fe)
+{
+	int status = fe->status ? fe->status : 422;
+	struct json_object *o = NULL, *list = json_object_new_array();
+	int added;
+
+	if (list == NULL)
+		goto fail;
+	for (size_t i = 0; i < fe->n; i++)
+		if (json_io_append(list, field_error_new(&fe->e[i])) < 0)
+			goto fail;
+	o = problem_new(status, PROBLEM_TYPE_VALIDATION,
+	    status == 400 ? "a field has the wrong JSON type"
+	    : "the request breaks a rule of the API");
+	if (o == NULL)
+		goto fail;
+	added = json_io_add(o, "errors", list);
+	list = NULL;		/* o's now, or released */
+	if (added < 0)
+		goto fail;
+	return o;
+fail:
+	json_object_put(list);
+	json_object_put(o);
+	return NULL;
+}
+
+void
+http_problem_send_internal(struct http_request *req)
+{
+	static const char body[] = "{\"type\":\"about:blank\",\"title\":\"Internal Server "
+	    "Error\",\"status\":500,\"detail\":\"the answer could not be made\"}";
+
+	http_send_text(req, 500, "application/problem+json", body, sizeof(body) - 1);
+}
+
+/* Answer body (owned; released here), or a 500 when it could not be made. */
 static void
 problem_send(struct http_request *req, int status, struct json_object *body)
 {
-	http_send_body(req, status, "application/problem+json", body);
+	if (body == NULL)
+		http_problem_send_internal(req);
+	else
+		http_send_body(req, status, "application/problem+json", body);
 	json_object_put(body);
 }
 
@@ -73,27 +133,5 @@ http_problem_send(struct http_request *req, int status, const char *fmt, ...)
 void
 http_problem_send_fields(struct http_request *req, const struct field_errors *fe)
 {
-	int status = fe->status ? fe->status : 422;
-	struct json_object *o, *list;
-
-	o = problem_new(status, PROBLEM_TYPE_VALIDATION,
-	    status == 400 ? "a field has the wrong JSON type"
-	    : "the request breaks a rule of the API");
-	list = json_object_new_array();
-	if (o == NULL || list == NULL) {
-		json_object_put(list);
-		problem_send(req, status, o);
-		return;
-	}
-	for (size_t i = 0; i < fe->n; i++) {
-		struct json_object *e = json_object_new_object();
-
-		if (e == NULL)
-			continue;
-		json_object_object_add(e, "field", json_object_new_string(fe->e[i].field));
-		json_object_object_add(e, "reason", json_object_new_string(fe->e[i].reason));
-		json_object_array_add(list, e);
-	}
-	json_object_object_add(o, "errors", list);
-	problem_send(req, status, o);
+	problem_send(req, fe->status ? fe->status : 422, problem_fields_new(fe));
 }

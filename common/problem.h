@@ -9,6 +9,7 @@
 #include <stddef.h>
 
 struct http_request;
+struct json_object;
 
 #define FIELD_ERRORS_MAX 8
 
@@ -32,6 +33,21 @@ void field_errors_init(struct field_errors *fe);
  */
 void field_errors_add(struct field_errors *fe, int status, const char *field,
     const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+
+/*
+ * The problem document of status: type, title, status, detail. NULL when
+ * memory runs out. Caller owns it.
+ */
+struct json_object *problem_new(int status, const char *type, const char *detail);
+
+/* The document of a field errors answer, with "errors"; likewise. */
+struct json_object *problem_fields_new(const struct field_errors *fe);
+
+/*
+ * Answer 500 with a problem that needs no memory: for when an answer could
+ * not be made (memory ran out, a header did not fit). Never a partial one.
+ */
+void http_problem_send_internal(struct http_request *req);
 
 /* Answer status with type "about:blank", its title, and detail. */
 void http_problem_send(struct http_request *req, int status, const char *fmt, ...)

@@ -66,6 +66,52 @@ text_has_control(const char *s, size_t len)
 	return 0;
 }
 
+/*
+ * Unicode 15.0's general category Cf, in order (checked against ICU 72's
+ * data; tests/check_text.c probes both ends of every range).
+ */
+static const uint32_t format_ranges[][2] = {
+	{ 0x00ad, 0x00ad }, { 0x0600, 0x0605 }, { 0x061c, 0x061c }, { 0x06dd, 0x06dd },
+	{ 0x070f, 0x070f }, { 0x0890, 0x0891 }, { 0x08e2, 0x08e2 }, { 0x180e, 0x180e },
+	{ 0x200b, 0x200f }, { 0x202a, 0x202e }, { 0x2060, 0x2064 }, { 0x2066, 0x206f },
+	{ 0xfeff, 0xfeff }, { 0xfff9, 0xfffb }, { 0x110bd, 0x110bd }, { 0x110cd, 0x110cd },
+	{ 0x13430, 0x1343f }, { 0x1bca0, 0x1bca3 }, { 0x1d173, 0x1d17a },
+	{ 0xe0001, 0xe0001 }, { 0xe0020, 0xe007f },
+};
+
+static int
+is_format(uint32_t cp)
+{
+	for (size_t i = 0; i < sizeof(format_ranges) / sizeof(format_ranges[0]); i++) {
+		if (cp < format_ranges[i][0])
+			return 0;
+		if (cp <= format_ranges[i][1])
+			return 1;
+	}
+	return 0;
+}
+
+int
+text_has_format(const char *s, size_t len)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	const unsigned char *end = p + len;
+
+	while (p < end) {
+		size_t n = *p < 0x80 ? 1 : *p < 0xe0 ? 2 : *p < 0xf0 ? 3 : 4;
+		uint32_t cp = n == 1 ? *p : n == 2 ? *p & 0x1fu : n == 3 ? *p & 0x0fu : *p & 0x07u;
+
+		if ((size_t)(end - p) < n)
+			return 0;	/* not valid UTF-8: not ours to judge */
+		for (size_t i = 1; i < n; i++)
+			cp = (cp << 6) | (p[i] & 0x3fu);
+		if (is_format(cp))
+			return 1;
+		p += n;
+	}
+	return 0;
+}
+
 static int
 is_space(char c)
 {

@@ -1,6 +1,7 @@
 /*
  * text.h - pure string rules shared by the services: UTF-8 validation and
- * length in code points, trimming, identifiers from paths, request ids.
+ * length in code points, control and format characters, trimming,
+ * identifiers from paths, request ids.
  * Nothing here allocates or touches I/O; everything is unit-tested.
  */
 #ifndef MICROSHOP_TEXT_H
@@ -20,6 +21,15 @@ long text_utf8_length(const char *s, size_t len);
  * (U+0080..U+009F). s must be valid UTF-8.
  */
 int text_has_control(const char *s, size_t len);
+
+/*
+ * 1 if s[0..len) holds a format character: Unicode's general category Cf
+ * (as of Unicode 15.0), such as the bidi controls (U+202A..U+202E,
+ * U+2066..U+2069), which make text display in another order than it is
+ * stored, and the zero-width characters (U+200B..U+200D, U+2060, U+FEFF),
+ * which make two strings that look alike differ. s must be valid UTF-8.
+ */
+int text_has_format(const char *s, size_t len);
 
 /* Trim ASCII white space from both ends of s[0..*len): returns the new start. */
 const char *text_trim(const char *s, size_t *len);

@@ -70,18 +70,19 @@ claims_json(const struct token_claims *c, const char *audience)
 	if (p == NULL)
 		return NULL;
 	if (c->role == TOKEN_SERVICE) {
-		bad = json_io_add_string(p, "iss", c->service) < 0 ||
-		    json_io_add_string(p, "sub", c->service) < 0 ||
-		    json_io_add_string(p, "aud", audience) < 0;
+		bad = json_io_add(p, "iss", json_object_new_string(c->service)) < 0 ||
+		    json_io_add(p, "sub", json_object_new_string(c->service)) < 0 ||
+		    json_io_add(p, "aud", json_object_new_string(audience)) < 0;
 	} else {
 		snprintf(sub, sizeof(sub), "%" PRId64, c->user_id);
-		bad = json_io_add_string(p, "iss", TOKEN_USER_ISSUER) < 0 ||
-		    json_io_add_string(p, "sub", sub) < 0 ||
-		    json_io_add_string(p, "aud", TOKEN_USER_AUDIENCE) < 0 ||
-		    json_io_add_int64(p, "cv", c->cred_version) < 0;
+		bad = json_io_add(p, "iss", json_object_new_string(TOKEN_USER_ISSUER)) < 0 ||
+		    json_io_add(p, "sub", json_object_new_string(sub)) < 0 ||
+		    json_io_add(p, "aud", json_object_new_string(TOKEN_USER_AUDIENCE)) < 0 ||
+		    json_io_add(p, "cv", json_object_new_int64(c->cred_version)) < 0;
 	}
-	if (bad || json_io_add_string(p, "role", token_role_name(c->role)) < 0 ||
-	    json_io_add_int64(p, "iat", c->iat) < 0 || json_io_add_int64(p, "exp", c->exp) < 0) {
+	if (bad || json_io_add(p, "role", json_object_new_string(token_role_name(c->role))) < 0 ||
+	    json_io_add(p, "iat", json_object_new_int64(c->iat)) < 0 ||
+	    json_io_add(p, "exp", json_object_new_int64(c->exp)) < 0) {
 		json_object_put(p);
 		return NULL;
 	}

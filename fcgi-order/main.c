@@ -16,6 +16,10 @@
 #include "metrics.h"
 #include "order_api.h"
 #include "order_store.h"
+#include "user_watch.h"
+
+/* Readiness asks the user service at most this often (per process). */
+#define USER_READY_PROBE_MS 5000
 
 /* The breaker's state for the metrics: 0 closed, 1 open, 2 half-open. */
 static int
@@ -29,6 +33,7 @@ main(int argc, char **argv)
 {
 	struct svc_config cfg;
 	struct breaker breaker;
+	struct user_watch watch;
 	const char *user_api = "http://127.0.0.1:8080";
 	long timeout_ms = 1000, breaker_failures = 5, breaker_cooldown_ms = 5000;
 	const struct config_option options[] = {
@@ -70,15 +75,18 @@ main(int argc, char **argv)
 		return EXIT_FAILURE;
 	}
 	breaker_init(&breaker, (int)breaker_failures, breaker_cooldown_ms);
+	user_watch_init(&watch, USER_READY_PROBE_MS);
 	order_user_api.base_url = user_api;
 	order_user_api.timeout_ms = timeout_ms;
 	order_user_api.breaker = &breaker;
+	order_user_api.watch = &watch;
 	order_user_api.keys = auth_keyring();
 	metrics_breaker_state_fn(breaker_gauge);
 
 	rc = fcgi_loop_run(&cfg, &order_service);
 	db_stop(&cfg);
 
+	user_watch_destroy(&watch);
 	breaker_destroy(&breaker);
 	curl_global_cleanup();
 	return rc == 0 ? EXIT_SUCCESS : EXIT_FAILURE;

@@ -243,12 +243,12 @@ order_list(struct http_request *req)
 		st = order_store_list(worker(req)->db, page.after, &f, (int)page.limit,
 		    &worker(req)->scratch, page_add_order, &page, &more);
 	}
-	if (st != STORE_OK) {
+	if (st != STORE_OK)
 		store_problem_send(req, st, "listing failed");
-	} else {
-		page_close(&page, more, "/order", &req->q, carry);
+	else if (page_close(&page, more, "/order", &req->q, carry) < 0)
+		http_problem_send(req, 500, "out of memory");
+	else
 		http_send_json(req, 200, page.body);
-	}
 	page_free(&page);
 }
 
@@ -321,9 +321,52 @@ order_delete(struct http_request *req)
 	}
 }
 
+/*
+ * The answer of /order/health: the user service as the last call found it
+ * ({"outcome", "age_ms"} absent before any call), and the breaker. NULL
+ * when memory runs out.
+ */
+static struct json_object *
+health_new(const struct user_service_report *r)
+{
+	struct json_object *o = json_object_new_object(), *last = NULL;
+
+	if (o == NULL)
+		return NULL;
+	if (json_io_add(o, "status", json_object_new_string("ok")) < 0 ||
+	    json_io_add(o, "user_service",
+	    json_object_new_string(user_service_state_name(r->state))) < 0 ||
+	    json_io_add(o, "breaker",
+	    json_object_new_string(breaker_state_name(r->breaker))) < 0)
+		goto fail;
+	if (r->last_call != USER_SEEN_NOTHING) {
+		last = json_object_new_object();
+		if (last == NULL ||
+		    json_io_add(last, "outcome",
+		    json_object_new_string(user_seen_name(r->last_call))) < 0 ||
+		    json_io_add(last, "age_ms", json_object_new_int64(r->last_call_age_ms)) < 0)
+			goto fail;
+		if (json_io_add(o, "last_call", last) < 0) {
+			last = NULL;	/* released */
+			goto fail;
+		}
+	}
+	return o;
+fail:
+	json_object_put(last);
+	json_object_put(o);
+	return NULL;
+}
+
+/*
+ * Alive: the database answers. What it knows of the user service is told,
+ * not asked: health is public and not rate-limited, and must not become
+ * calls to the user service.
+ */
 static void
 order_health(struct http_request *req)
 {
+	struct user_service_report r;
 	struct json_object *body;
 
 	if (db_ping(worker(req)->db) < 0) {
@@ -331,26 +374,38 @@ order_health(struct http_request *req)
 		http_problem_send(req, 503, "the database does not answer");
 		return;
 	}
-	body = json_object_new_object();
-	json_object_object_add(body, "status", json_object_new_string("ok"));
-	json_object_object_add(body, "user_service", json_object_new_string(
-	    user_service_state_name(user_client_health(worker(req)->users))));
-	http_send_json(req, 200, body);
+	user_client_report(worker(req)->users, &r);
+	body = health_new(&r);
+	if (body == NULL)
+		http_problem_send(req, 500, "out of memory");
+	else
+		http_send_json(req, 200, body);
 	json_object_put(body);
 }
 
 /*
  * Ready for requests: the database answers, is migrated and writable, and
- * the user service answers its health check.
+ * the user service answered its last call, or a probe of its health
+ * (user_client_ready: at most one per interval).
  */
 static void
 order_ready(struct http_request *req)
 {
 	const char *why = NULL;
 
-	if (db_ready(worker(req)->db, &why) == 0 &&
-	    user_client_health(worker(req)->users) != USER_SERVICE_UP)
-		why = "the user service does not answer";
+	if (db_ready(worker(req)->db, &why) == 0) {
+		switch (user_client_ready(worker(req)->users)) {
+		case USER_SERVICE_UP:
+			break;
+		case USER_SERVICE_UNKNOWN:
+			why = "the user service has not been reached yet";
+			break;
+		case USER_SERVICE_DOWN:
+		case USER_SERVICE_BREAKER_OPEN:
+			why = "the user service does not answer";
+			break;
+		}
+	}
 	http_ready_send(req, why);
 }
 

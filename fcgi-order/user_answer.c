@@ -43,6 +43,8 @@ user_service_state_name(enum user_service_state s)
 		return "down";
 	case USER_SERVICE_BREAKER_OPEN:
 		return "breaker_open";
+	case USER_SERVICE_UNKNOWN:
+		return "unknown";
 	}
 	return "unknown";
 }

@@ -166,26 +166,52 @@ service_token_header(struct user_client *c)
 	return c->auth;
 }
 
+/* list with line appended, or NULL (list released) when memory ran out. */
+static struct curl_slist *
+header_append(struct curl_slist *list, const char *line)
+{
+	struct curl_slist *l = curl_slist_append(list, line);
+
+	if (l == NULL)
+		curl_slist_free_all(list);
+	return l;
+}
+
+/*
+ * The headers of a lookup: Accept, the service token, the caller's request
+ * id. NULL when one could not be made: a lookup without its token would
+ * be refused, and one without the request id untraceable.
+ */
+static struct curl_slist *
+lookup_headers(struct user_client *c, const char *request_id)
+{
+	struct curl_slist *headers = NULL;
+	const char *auth;
+	char rid[96];
+
+	if ((auth = service_token_header(c)) == NULL ||
+	    (headers = header_append(headers, "Accept: application/json")) == NULL ||
+	    (headers = header_append(headers, auth)) == NULL)
+		return NULL;
+	if (request_id != NULL && strcmp(request_id, "-") != 0) {
+		snprintf(rid, sizeof(rid), "X-Request-Id: %s", request_id);
+		headers = header_append(headers, rid);
+	}
+	return headers;
+}
+
 /* GET path with retries of connection failures inside the deadline. */
 static enum user_lookup
-get_checked(struct user_client *c, const char *path, int64_t id, const char *request_id)
+get_checked(struct user_client *c, const char *path, int64_t id, const char *request_id,
+    struct curl_slist *headers)
 {
-	char url[1024], rid[96];
-	const char *auth;
-	struct curl_slist *headers = NULL;
+	char url[1024];
 	int64_t deadline = clock_ms() + c->cfg->timeout_ms;
 	long status = 0;
 	CURLcode rc = CURLE_OK;
 	enum user_lookup result = USER_UNAVAILABLE;
 
 	snprintf(url, sizeof(url), "%s%s", c->base, path);
-	headers = curl_slist_append(headers, "Accept: application/json");
-	if ((auth = service_token_header(c)) != NULL)
-		headers = curl_slist_append(headers, auth);
-	if (request_id != NULL && strcmp(request_id, "-") != 0) {
-		snprintf(rid, sizeof(rid), "X-Request-Id: %s", request_id);
-		headers = curl_slist_append(headers, rid);
-	}
 	for (int attempt = 0; attempt <= RETRIES_MAX; attempt++) {
 		int64_t left = deadline - clock_ms();
 
@@ -206,7 +232,6 @@ get_checked(struct user_client *c, const char *path, int64_t id, const char *req
 	if (result == USER_UNAVAILABLE)
 		log_msg(LOG_LEVEL_WARN, "event=user_api_failed req_id=%s path=%s curl=%d "
 		    "status=%ld", request_id ? request_id : "-", path, (int)rc, status);
-	curl_slist_free_all(headers);
 	return result;
 }
 
@@ -224,35 +249,69 @@ user_client_lookup(struct user_client *c, int64_t id, const char *request_id,
     long *retry_after_s)
 {
 	char path[64];
+	struct curl_slist *headers;
 	int64_t wait_ms = 0, began;
 	enum user_lookup l;
 
 	*retry_after_s = 1;
+	snprintf(path, sizeof(path), "/user/%" PRId64, id);
+	/* Made before the breaker is asked: a call it lets through is made. */
+	if ((headers = lookup_headers(c, request_id)) == NULL) {
+		log_msg(LOG_LEVEL_ERROR, "event=user_api_failed req_id=%s path=%s "
+		    "msg=\"the call's headers could not be made\"",
+		    request_id ? request_id : "-", path);
+		metrics_user_call(lookup_names[USER_UNAVAILABLE], 0);
+		return USER_UNAVAILABLE;
+	}
 	if (!breaker_allow(c->cfg->breaker, clock_ms(), &wait_ms)) {
+		curl_slist_free_all(headers);
 		*retry_after_s = (long)((wait_ms + 999) / 1000);
 		if (*retry_after_s < 1)
 			*retry_after_s = 1;
 		metrics_user_call(lookup_names[USER_BREAKER_OPEN], 0);
 		return USER_BREAKER_OPEN;
 	}
-	snprintf(path, sizeof(path), "/user/%" PRId64, id);
 	began = clock_us();
-	l = get_checked(c, path, id, request_id);
+	l = get_checked(c, path, id, request_id, headers);
+	curl_slist_free_all(headers);
 	breaker_record(c->cfg->breaker, l != USER_UNAVAILABLE, clock_ms());
+	user_watch_record(c->cfg->watch, l != USER_UNAVAILABLE, clock_ms());
 	metrics_user_call(lookup_names[l], clock_us() - began);
 	return l;
 }
 
-enum user_service_state
-user_client_health(struct user_client *c)
+void
+user_client_report(struct user_client *c, struct user_service_report *r)
 {
+	int64_t now = clock_ms();
+
+	r->breaker = breaker_state(c->cfg->breaker, now);
+	r->last_call = user_watch_last(c->cfg->watch, now, &r->last_call_age_ms);
+	if (r->breaker == BREAKER_OPEN)
+		r->state = USER_SERVICE_BREAKER_OPEN;
+	else if (r->last_call == USER_SEEN_UP)
+		r->state = USER_SERVICE_UP;
+	else if (r->last_call == USER_SEEN_DOWN)
+		r->state = USER_SERVICE_DOWN;
+	else
+		r->state = USER_SERVICE_UNKNOWN;
+}
+
+enum user_service_state
+user_client_ready(struct user_client *c)
+{
+	struct user_service_report r;
 	char url[1024];
 	long status = 0;
+	int up;
 
-	if (breaker_state(c->cfg->breaker, clock_ms()) == BREAKER_OPEN)
-		return USER_SERVICE_BREAKER_OPEN;
-	snprintf(url, sizeof(url), "%s/user/health", c->base);
-	if (get_once(c, url, NULL, c->cfg->timeout_ms, &status) == CURLE_OK && status == 200)
-		return USER_SERVICE_UP;
-	return USER_SERVICE_DOWN;
+	if (breaker_state(c->cfg->breaker, clock_ms()) != BREAKER_OPEN &&
+	    user_watch_probe_due(c->cfg->watch, clock_ms())) {
+		snprintf(url, sizeof(url), "%s/user/health", c->base);
+		up = get_once(c, url, NULL, c->cfg->timeout_ms, &status) == CURLE_OK &&
+		    status == 200;
+		user_watch_record(c->cfg->watch, up, clock_ms());
+	}
+	user_client_report(c, &r);
+	return r.state;
 }

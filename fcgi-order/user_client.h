@@ -19,11 +19,13 @@
 #include "breaker.h"
 #include "keyring.h"
 #include "token.h"
+#include "user_watch.h"
 
 struct user_client_config {
 	const char *base_url;	/* http://127.0.0.1:8080, or unix:/path/to.sock */
 	long timeout_ms;	/* the total deadline of one lookup */
 	struct breaker *breaker;
+	struct user_watch *watch;	/* what the calls last found */
 	const struct keyring *keys;	/* signs the service token of each call */
 };
 
@@ -57,12 +59,31 @@ enum user_lookup user_client_lookup(struct user_client *c, int64_t id,
 enum user_service_state {
 	USER_SERVICE_UP,
 	USER_SERVICE_DOWN,
-	USER_SERVICE_BREAKER_OPEN
+	USER_SERVICE_BREAKER_OPEN,
+	USER_SERVICE_UNKNOWN	/* no call has reached a verdict yet */
 };
 
-/* The user service's state for a health report: the breaker's, or a probe
- * of its health endpoint (the probe does not count for the breaker). */
-enum user_service_state user_client_health(struct user_client *c);
+/* What this process knows of the user service, without asking it. */
+struct user_service_report {
+	/* breaker_open while the breaker fails calls fast, else the last
+	 * call's verdict (unknown before any) */
+	enum user_service_state state;
+	enum breaker_state breaker;
+	enum user_seen last_call;	/* a lookup's or a readiness probe's */
+	int64_t last_call_age_ms;	/* 0 when there was none */
+};
+
+/* Fill r from the breaker and the watch; calls nobody (for /health). */
+void user_client_report(struct user_client *c, struct user_service_report *r);
+
+/*
+ * The user service's state for a readiness check: the report's, unless
+ * its last verdict is older than the watch's interval: then a probe of
+ * its health endpoint, within the lookup deadline, at most one per
+ * interval per process (user_watch_probe_due). A probe does not count for
+ * the breaker; its verdict counts for the next report.
+ */
+enum user_service_state user_client_ready(struct user_client *c);
 
 const char *user_service_state_name(enum user_service_state s);
 

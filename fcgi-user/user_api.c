@@ -257,12 +257,12 @@ user_list(struct http_request *req)
 	}
 	st = user_store_list(req_db(req), page.after, query_get(&req->q, "email"),
 	    (int)page.limit, page_add_user, &page, &more);
-	if (st != STORE_OK) {
+	if (st != STORE_OK)
 		store_problem_send(req, st, "listing failed");
-	} else {
-		page_close(&page, more, "/user", &req->q, carry);
+	else if (page_close(&page, more, "/user", &req->q, carry) < 0)
+		http_problem_send(req, 500, "out of memory");
+	else
 		http_send_json(req, 200, page.body);
-	}
 	page_free(&page);
 }
 
@@ -411,11 +411,11 @@ login_token_send(struct http_request *req, const struct user_credentials *c)
 	claims.exp = claims.iat + req->cfg->token_ttl;
 	token = token_make(auth_keyring(), &claims, NULL);
 	if (token == NULL || (body = json_object_new_object()) == NULL ||
-	    json_io_add_string(body, "access_token", token) < 0 ||
-	    json_io_add_string(body, "token_type", "Bearer") < 0 ||
-	    json_io_add_int64(body, "expires_in", req->cfg->token_ttl) < 0 ||
-	    json_io_add_int64(body, "user_id", c->id) < 0 ||
-	    json_io_add_string(body, "role", c->role) < 0 ||
+	    json_io_add(body, "access_token", json_object_new_string(token)) < 0 ||
+	    json_io_add(body, "token_type", json_object_new_string("Bearer")) < 0 ||
+	    json_io_add(body, "expires_in", json_object_new_int64(req->cfg->token_ttl)) < 0 ||
+	    json_io_add(body, "user_id", json_object_new_int64(c->id)) < 0 ||
+	    json_io_add(body, "role", json_object_new_string(c->role)) < 0 ||
 	    /* RFC 6749, 5.1: a token is never kept by a cache. */
 	    http_header_add(req, "Cache-Control", "no-store") < 0)
 		http_problem_send(req, 500, "out of memory");
@@ -509,17 +509,12 @@ user_session_check(struct http_request *req)
 static void
 user_health(struct http_request *req)
 {
-	struct json_object *body;
-
 	if (db_ping(req_db(req)) < 0) {
 		http_header_add(req, "Retry-After", "5");
 		http_problem_send(req, 503, "the database does not answer");
 		return;
 	}
-	body = json_object_new_object();
-	json_object_object_add(body, "status", json_object_new_string("ok"));
-	http_send_json(req, 200, body);
-	json_object_put(body);
+	http_send_status(req, "ok");
 }
 
 /* Ready for requests: the database answers, is migrated and writable. */

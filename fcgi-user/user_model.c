@@ -30,6 +30,11 @@ user_name_check(const char *s, size_t len, char *out, const char **why)
 		*why = "must not contain control characters";
 		return -1;
 	}
+	if (text_has_format(s, len)) {
+		*why = "must not contain invisible format characters (bidi controls, "
+		    "zero-width characters)";
+		return -1;
+	}
 	memcpy(out, s, len);
 	out[len] = '\0';
 	return 0;
@@ -239,12 +244,15 @@ user_to_json(const struct user *u)
 
 	if (o == NULL)
 		return NULL;
-	json_object_object_add(o, "id", json_object_new_int64(u->id));
-	json_object_object_add(o, "name", json_object_new_string(u->name));
-	json_object_object_add(o, "email", json_object_new_string(u->email));
-	json_object_object_add(o, "created_at", json_object_new_string(u->created_at));
-	json_object_object_add(o, "updated_at", json_object_new_string(u->updated_at));
-	json_object_object_add(o, "version", json_object_new_int64(u->version));
-	json_object_object_add(o, "role", json_object_new_string(u->role));
+	if (json_io_add(o, "id", json_object_new_int64(u->id)) < 0 ||
+	    json_io_add(o, "name", json_object_new_string(u->name)) < 0 ||
+	    json_io_add(o, "email", json_object_new_string(u->email)) < 0 ||
+	    json_io_add(o, "created_at", json_object_new_string(u->created_at)) < 0 ||
+	    json_io_add(o, "updated_at", json_object_new_string(u->updated_at)) < 0 ||
+	    json_io_add(o, "version", json_object_new_int64(u->version)) < 0 ||
+	    json_io_add(o, "role", json_object_new_string(u->role)) < 0) {
+		json_object_put(o);
+		return NULL;
+	}
 	return o;
 }

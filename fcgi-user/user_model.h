@@ -65,9 +65,10 @@ struct user_login {
 
 /*
  * Check a name: trimmed of surrounding white space, then 1..100 characters
- * of valid UTF-8 with no control character. On success copies the trimmed
- * name into out (USER_NAME_MAX_BYTES + 1) and returns 0; else returns -1
- * with *why a static reason.
+ * of valid UTF-8 with no control character and no format character
+ * (Unicode's Cf: bidi controls, zero-width characters). On success copies
+ * the trimmed name into out (USER_NAME_MAX_BYTES + 1) and returns 0; else
+ * returns -1 with *why a static reason.
  */
 int user_name_check(const char *s, size_t len, char *out, const char **why);
 

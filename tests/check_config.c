@@ -6,6 +6,8 @@
  * extra options, and --db's engines. What config_parse prints is captured, both to
  * keep the test output clean and to check that a message names the option.
  */
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,7 +22,7 @@
 static const char *const option_env[] = {
 	"MICROSHOP_LISTEN", "MICROSHOP_THREADS", "MICROSHOP_DB", "MICROSHOP_MAX_BODY",
 	"MICROSHOP_JSON_MAX_DEPTH", "MICROSHOP_LOG_LEVEL", "MICROSHOP_USER_URL",
-	"MICROSHOP_RETRIES", "MICROSHOP_DRY_RUN",
+	"MICROSHOP_RETRIES", "MICROSHOP_DRY_RUN", "MICROSHOP_ALLOW_PEERS",
 };
 
 static void
@@ -235,7 +237,41 @@ static const struct value_case value_cases[] = {
 	{ "--log-level=", CONFIG_EXIT_FAILURE },
 	{ "--listen=", CONFIG_EXIT_FAILURE },
 	{ "--db=", CONFIG_EXIT_FAILURE },
+	{ "--allow-peers=10.0.0.2", CONFIG_OK },
+	{ "--allow-peers=10.0.0.0/8,fd00::/8", CONFIG_OK },
+	{ "--allow-peers=", CONFIG_EXIT_FAILURE },
+	{ "--allow-peers=10.0.0.5/8", CONFIG_EXIT_FAILURE },
+	{ "--allow-peers=10.0.0.2, 10.0.0.3", CONFIG_EXIT_FAILURE },
+	{ "--allow-peers=nginx.example.com", CONFIG_EXIT_FAILURE },
 };
+
+/* --allow-peers and MICROSHOP_ALLOW_PEERS: a list; loopback when unset. */
+START_TEST(test_allow_peers)
+{
+	struct sockaddr_in peer = { .sin_family = AF_INET };
+
+	/* The default: loopback only. */
+	peer.sin_addr.s_addr = htonl(0x7f000002);	/* 127.0.0.2 */
+	ck_assert_int_eq(peers_allow(&cfg.allow_peers, (struct sockaddr *)&peer, sizeof(peer)), 1);
+	peer.sin_addr.s_addr = htonl(0x0a000002);	/* 10.0.0.2 */
+	ck_assert_int_eq(peers_allow(&cfg.allow_peers, (struct sockaddr *)&peer, sizeof(peer)), 0);
+
+	setenv("MICROSHOP_ALLOW_PEERS", "10.0.0.0/24", 1);
+	ck_assert_int_eq(parse(0, (const char *const[]){ NULL }), CONFIG_OK);
+	ck_assert_int_eq(peers_allow(&cfg.allow_peers, (struct sockaddr *)&peer, sizeof(peer)), 1);
+	peer.sin_addr.s_addr = htonl(0x7f000001);	/* 127.0.0.1: not in the list */
+	ck_assert_int_eq(peers_allow(&cfg.allow_peers, (struct sockaddr *)&peer, sizeof(peer)), 0);
+
+	/* The flag wins. */
+	ck_assert_int_eq(parse(0, ARGS("--allow-peers", "127.0.0.1")), CONFIG_OK);
+	ck_assert_int_eq(peers_allow(&cfg.allow_peers, (struct sockaddr *)&peer, sizeof(peer)), 1);
+
+	setenv("MICROSHOP_ALLOW_PEERS", "10.0.0.0/33", 1);
+	ck_assert_int_eq(parse(0, (const char *const[]){ NULL }), CONFIG_EXIT_FAILURE);
+	ck_assert_msg(strstr(output, "MICROSHOP_ALLOW_PEERS") != NULL &&
+	    strstr(output, "prefix") != NULL, "message: %s", output);
+}
+END_TEST
 
 START_TEST(test_values)
 {
@@ -458,6 +494,7 @@ config_suite(void)
 	tcase_add_test(tc, test_flags);
 	tcase_add_test(tc, test_env_and_precedence);
 	tcase_add_test(tc, test_values);
+	tcase_add_test(tc, test_allow_peers);
 	tcase_add_test(tc, test_sizes);
 	tcase_add_test(tc, test_log_levels);
 	tcase_add_test(tc, test_bad_arguments);

@@ -1,7 +1,8 @@
 /*
  * check_http.c - the pure parts of common/http.c: If-Match parsing and its
  * strong comparison against the integer versions in a service's ETags
- * ("3"), and the reason phrases of status codes.
+ * ("3"), the media type and charset of a Content-Type, and the reason
+ * phrases of status codes.
  */
 #include <stdint.h>
 #include <string.h>
@@ -167,6 +168,80 @@ START_TEST(test_if_match_many_tags)
 END_TEST
 
 /* ------------------------------------------------------------------ */
+/* http_content_type_check                                             */
+/* ------------------------------------------------------------------ */
+
+struct content_type_case {
+	const char *value;
+	enum content_type_check want;
+};
+
+static const struct content_type_case content_type_cases[] = {
+	{ "application/json", CONTENT_TYPE_OK },
+	{ "APPLICATION/Json", CONTENT_TYPE_OK },
+	{ "application/json; charset=utf-8", CONTENT_TYPE_OK },
+	{ "application/json;charset=UTF-8", CONTENT_TYPE_OK },
+	{ "application/json; charset=\"utf-8\"", CONTENT_TYPE_OK },
+	{ "application/json; CharSet=\"UTF-8\"", CONTENT_TYPE_OK },
+	{ "application/json; charset=\"utf\\-8\"", CONTENT_TYPE_OK },	/* a quoted-pair */
+	{ "application/json ; charset=utf-8", CONTENT_TYPE_OK },
+	{ "application/json\t;\tcharset=utf-8\t", CONTENT_TYPE_OK },
+	{ "application/json; charset=utf-8; profile=x", CONTENT_TYPE_OK },
+	{ "application/json; profile=\"a;b, charset=utf-16\"", CONTENT_TYPE_OK },
+	{ "application/json;", CONTENT_TYPE_OK },		/* empty parameters */
+	{ "application/json; ; charset=utf-8", CONTENT_TYPE_OK },
+	{ "application/merge-patch+json; charset=utf-8", CONTENT_TYPE_OK },
+	/* Another charset: the body would be read as UTF-8 all the same. */
+	{ "application/json; charset=utf-16", CONTENT_TYPE_WRONG_CHARSET },
+	{ "application/json; charset=UTF-16LE", CONTENT_TYPE_WRONG_CHARSET },
+	{ "application/json; charset=\"utf-16\"", CONTENT_TYPE_WRONG_CHARSET },
+	{ "application/json;CHARSET=\"UTF-32\"", CONTENT_TYPE_WRONG_CHARSET },
+	{ "application/json; charset=iso-8859-1", CONTENT_TYPE_WRONG_CHARSET },
+	{ "application/json; charset=utf8", CONTENT_TYPE_WRONG_CHARSET },
+	{ "application/json; charset=us-ascii", CONTENT_TYPE_WRONG_CHARSET },
+	{ "application/json; charset=\"\"", CONTENT_TYPE_WRONG_CHARSET },
+	{ "application/json; charset=\"utf-8 \"", CONTENT_TYPE_WRONG_CHARSET },
+	{ "application/json; charset=utf-8; charset=utf-16", CONTENT_TYPE_WRONG_CHARSET },
+	{ "application/json; charset=utf-16; charset=utf-8", CONTENT_TYPE_WRONG_CHARSET },
+	/* Another media type. */
+	{ NULL, CONTENT_TYPE_WRONG_TYPE },
+	{ "", CONTENT_TYPE_WRONG_TYPE },
+	{ "text/json", CONTENT_TYPE_WRONG_TYPE },
+	{ "application/jsonx", CONTENT_TYPE_WRONG_TYPE },
+	{ "application/json-seq", CONTENT_TYPE_WRONG_TYPE },
+	{ "; charset=utf-8", CONTENT_TYPE_WRONG_TYPE },
+	{ "text/plain; charset=utf-8", CONTENT_TYPE_WRONG_TYPE },
+	/* Not a Content-Type. */
+	{ "application/json x", CONTENT_TYPE_MALFORMED },
+	{ "application/json charset=utf-8", CONTENT_TYPE_MALFORMED },
+	{ "application/json; charset", CONTENT_TYPE_MALFORMED },
+	{ "application/json; charset=", CONTENT_TYPE_MALFORMED },
+	{ "application/json; =utf-8", CONTENT_TYPE_MALFORMED },
+	{ "application/json; charset=utf 8", CONTENT_TYPE_MALFORMED },
+	{ "application/json; charset=\"utf-8", CONTENT_TYPE_MALFORMED },
+	{ "application/json; charset=\"utf-8\\\"", CONTENT_TYPE_MALFORMED },
+	{ "application/json; charset=utf-8\"", CONTENT_TYPE_MALFORMED },
+	{ "application/json; char set=utf-8", CONTENT_TYPE_MALFORMED },
+	{ "application/json; charset=\"a\x01\"", CONTENT_TYPE_MALFORMED },
+};
+
+START_TEST(test_content_type)
+{
+	static const char *const types[] = {
+		"application/merge-patch+json", "application/json", NULL
+	};
+
+	for (size_t i = 0; i < N_ELEMS(content_type_cases); i++) {
+		const struct content_type_case *c = &content_type_cases[i];
+		enum content_type_check got = http_content_type_check(c->value, types);
+
+		ck_assert_msg(got == c->want, "http_content_type_check(\"%s\") = %d, want %d",
+		    c->value ? c->value : "(null)", (int)got, (int)c->want);
+	}
+}
+END_TEST
+
+/* ------------------------------------------------------------------ */
 /* http_status_text                                                    */
 /* ------------------------------------------------------------------ */
 
@@ -214,6 +289,10 @@ http_suite(void)
 	tcase_add_test(tc, test_if_match);
 	tcase_add_test(tc, test_if_match_malformed);
 	tcase_add_test(tc, test_if_match_many_tags);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("content_type");
+	tcase_add_test(tc, test_content_type);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("status");

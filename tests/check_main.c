@@ -36,11 +36,13 @@ main(void)
 	srunner_add_suite(sr, json_io_suite());
 	srunner_add_suite(sr, http_suite());
 	srunner_add_suite(sr, config_suite());
+	srunner_add_suite(sr, peers_suite());
 	srunner_add_suite(sr, user_model_suite());
 	srunner_add_suite(sr, order_model_suite());
 	srunner_add_suite(sr, breaker_suite());
 	srunner_add_suite(sr, idempotency_suite());
 	srunner_add_suite(sr, user_client_suite());
+	srunner_add_suite(sr, user_watch_suite());
 	srunner_add_suite(sr, token_suite());
 	srunner_add_suite(sr, login_throttle_suite());
 	srunner_add_suite(sr, hash_slots_suite());

@@ -17,12 +17,14 @@ Suite *idempotency_suite(void);
 Suite *json_io_suite(void);
 Suite *login_throttle_suite(void);
 Suite *order_model_suite(void);
+Suite *peers_suite(void);
 Suite *query_suite(void);
 Suite *router_suite(void);
 Suite *text_suite(void);
 Suite *token_suite(void);
 Suite *user_client_suite(void);
 Suite *user_model_suite(void);
+Suite *user_watch_suite(void);
 
 /*
  * Render s[0..len) printably into buf (n bytes) for failure messages:

@@ -1,8 +1,9 @@
 /*
  * check_text.c - common/text.c: UTF-8 validation and length in code points
  * (overlong forms, surrogates, values past U+10FFFF, truncated sequences),
- * control characters (C0, DEL, C1), trimming, resource ids parsed from a
- * path segment, and request ids.
+ * control characters (C0, DEL, C1), format characters (Unicode's Cf:
+ * bidi controls, zero-width characters), trimming, resource ids parsed
+ * from a path segment, and request ids.
  */
 #include <stdint.h>
 #include <string.h>
@@ -140,6 +141,102 @@ START_TEST(test_has_control)
 		int got = text_has_control(c->s, c->len);
 
 		ck_assert_msg(got == c->want, "text_has_control(\"%s\") = %d, want %d",
+		    test_show(c->s, c->len, buf, sizeof(buf)), got, c->want);
+	}
+}
+END_TEST
+
+/* ------------------------------------------------------------------ */
+/* text_has_format                                                     */
+/* ------------------------------------------------------------------ */
+
+/*
+ * Unicode 15.0's general category Cf, written out from its data (ICU 72's
+ * u_charType), independently of text.c's table: every range's first and
+ * last code point must be found, and the code points next to each range
+ * must not (none of them is Cf).
+ */
+static const uint32_t format_ranges[][2] = {
+	{ 0x00ad, 0x00ad }, { 0x0600, 0x0605 }, { 0x061c, 0x061c }, { 0x06dd, 0x06dd },
+	{ 0x070f, 0x070f }, { 0x0890, 0x0891 }, { 0x08e2, 0x08e2 }, { 0x180e, 0x180e },
+	{ 0x200b, 0x200f }, { 0x202a, 0x202e }, { 0x2060, 0x2064 }, { 0x2066, 0x206f },
+	{ 0xfeff, 0xfeff }, { 0xfff9, 0xfffb }, { 0x110bd, 0x110bd }, { 0x110cd, 0x110cd },
+	{ 0x13430, 0x1343f }, { 0x1bca0, 0x1bca3 }, { 0x1d173, 0x1d17a }, { 0xe0001, 0xe0001 },
+	{ 0xe0020, 0xe007f },
+};
+
+/* cp as UTF-8 between "a" and "b"; returns the length. */
+static size_t
+utf8_between(uint32_t cp, char *buf)
+{
+	size_t n = 0;
+
+	buf[n++] = 'a';
+	if (cp < 0x80) {
+		buf[n++] = (char)cp;
+	} else if (cp < 0x800) {
+		buf[n++] = (char)(0xc0 | cp >> 6);
+		buf[n++] = (char)(0x80 | (cp & 0x3f));
+	} else if (cp < 0x10000) {
+		buf[n++] = (char)(0xe0 | cp >> 12);
+		buf[n++] = (char)(0x80 | ((cp >> 6) & 0x3f));
+		buf[n++] = (char)(0x80 | (cp & 0x3f));
+	} else {
+		buf[n++] = (char)(0xf0 | cp >> 18);
+		buf[n++] = (char)(0x80 | ((cp >> 12) & 0x3f));
+		buf[n++] = (char)(0x80 | ((cp >> 6) & 0x3f));
+		buf[n++] = (char)(0x80 | (cp & 0x3f));
+	}
+	buf[n++] = 'b';
+	return n;
+}
+
+START_TEST(test_has_format_ranges)
+{
+	char buf[8];
+
+	for (size_t i = 0; i < N_ELEMS(format_ranges); i++) {
+		uint32_t first = format_ranges[i][0], last = format_ranges[i][1];
+		uint32_t in[] = { first, last, first + (last - first) / 2 };
+		uint32_t out[] = { first - 1, last + 1 };
+
+		for (size_t j = 0; j < N_ELEMS(in); j++)
+			ck_assert_msg(text_has_format(buf, utf8_between(in[j], buf)) == 1,
+			    "U+%04X is a format character", (unsigned)in[j]);
+		for (size_t j = 0; j < N_ELEMS(out); j++)
+			ck_assert_msg(text_has_format(buf, utf8_between(out[j], buf)) == 0,
+			    "U+%04X is not a format character", (unsigned)out[j]);
+	}
+}
+END_TEST
+
+static const struct control_case format_cases[] = {
+	{ BYTES(""), 0 },
+	{ BYTES("Ada Lovelace"), 0 },
+	{ BYTES("Zo\xc3\xab"), 0 },
+	{ BYTES("\xc2\xa0"), 0 },			/* U+00A0: a space, not Cf */
+	{ BYTES("\xe2\x80\xa8"), 0 },			/* U+2028: Zl */
+	{ BYTES("\xef\xbf\xbd"), 0 },			/* U+FFFD: So */
+	{ BYTES("\xf0\x9f\x98\x80"), 0 },
+	{ BYTES("\xf4\x8f\xbf\xbf"), 0 },		/* U+10FFFF */
+	{ BYTES("\0"), 0 },				/* controls are Cc */
+	{ BYTES("\xe2\x80\xae" "evil"), 1 },		/* U+202E RLO, first */
+	{ BYTES("Ada\xe2\x80\x8b"), 1 },		/* U+200B ZWSP, last */
+	{ BYTES("A\xe2\x80\x8d" "da"), 1 },		/* U+200D ZWJ */
+	{ BYTES("\xef\xbb\xbf" "Ada"), 1 },		/* U+FEFF BOM */
+	{ BYTES("Ada\xc2\xad"), 1 },			/* U+00AD soft hyphen */
+	{ BYTES("\xf3\xa0\x80\x81"), 1 },		/* U+E0001 language tag */
+};
+
+START_TEST(test_has_format)
+{
+	char buf[128];
+
+	for (size_t i = 0; i < N_ELEMS(format_cases); i++) {
+		const struct control_case *c = &format_cases[i];
+		int got = text_has_format(c->s, c->len);
+
+		ck_assert_msg(got == c->want, "text_has_format(\"%s\") = %d, want %d",
 		    test_show(c->s, c->len, buf, sizeof(buf)), got, c->want);
 	}
 }
@@ -335,6 +432,8 @@ text_suite(void)
 	tcase_add_test(tc, test_utf8_length);
 	tcase_add_test(tc, test_utf8_length_stops_at_len);
 	tcase_add_test(tc, test_has_control);
+	tcase_add_test(tc, test_has_format_ranges);
+	tcase_add_test(tc, test_has_format);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("trim");

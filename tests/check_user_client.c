@@ -55,6 +55,7 @@ START_TEST(test_state_names)
 	ck_assert_str_eq(user_service_state_name(USER_SERVICE_UP), "up");
 	ck_assert_str_eq(user_service_state_name(USER_SERVICE_DOWN), "down");
 	ck_assert_str_eq(user_service_state_name(USER_SERVICE_BREAKER_OPEN), "breaker_open");
+	ck_assert_str_eq(user_service_state_name(USER_SERVICE_UNKNOWN), "unknown");
 }
 END_TEST
 

@@ -51,6 +51,9 @@ static const struct name_case name_cases[] = {
 	{ BYTES("A\xc2\x85" "da"), NULL, "control" },		/* U+0085 NEL */
 	{ BYTES("A\xc2\x9f"), NULL, "control" },
 	{ BYTES("A\0da"), NULL, "control" },
+	{ BYTES("\xe2\x80\xae" "Ada"), NULL, "format" },		/* U+202E RLO */
+	{ BYTES("A\xe2\x80\x8b" "da"), NULL, "format" },		/* U+200B ZWSP */
+	{ BYTES("Ada\xef\xbb\xbf"), NULL, "format" },		/* U+FEFF */
 	{ BYTES("Ada\xc0\xaf"), NULL, "UTF-8" },
 	{ BYTES("Ada\xed\xa0\x80"), NULL, "UTF-8" },
 	{ BYTES("Ada\xff"), NULL, "UTF-8" },

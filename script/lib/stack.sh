@@ -24,6 +24,8 @@
 #   WRITE_RATE, WRITE_BURST, CONN_LIMIT, MAX_BODY, LOGIN_RATE, LOGIN_BURST,
 #   PASSWORD_RATE, PASSWORD_BURST
 #                        the site's limits (nginx_site_render)
+#   TRUSTED_PROXY        addresses or CIDR prefixes of the proxies in front of
+#                        nginx (nginx_site_render); default: none
 #   STACK_SITE_INCLUDE   a file of nginx directives included in the site's
 #                        server block (bench/run's ceiling and peers)
 #   STACK_PG_URL         a PostgreSQL server (postgresql://USER@HOST:PORT): the
@@ -31,6 +33,13 @@
 #                        STACK_PG_PREFIX_user and _order (created when
 #                        missing; prefix default microshop), the password in
 #                        PGPASSFILE; default: an SQLite file per service
+#
+# What a stack keeps (databases, logs, the token key, sockets) is its
+# owner's alone: stack_start and stack_instance make and start everything
+# with umask 077 (files 0600, folders 0700), and stack_start takes group and
+# others' access away from a state folder made before. nginx reaches the
+# sockets all the same: as the caller, or as root (stack_render).
+#
 #   STACK_SUPERVISE      1: supervise the services as systemd's Restart=
 #                        would: one that exits while the stack is not
 #                        stopping (a crash, SIGKILL, or a SIGTERM from
@@ -72,6 +81,23 @@ nginx_servers() {
 	printf '%s' "${out%\\n    }"
 }
 
+# nginx_real_ip "ADDR...": the realip lines for the trusted proxies ADDR
+# (IPv4 or IPv6 addresses or CIDR prefixes, separated by spaces or commas),
+# as sed replacement text; "" for none. Fails on anything else: the value
+# lands in nginx's configuration.
+nginx_real_ip() {
+	local a out=""
+	for a in ${1//,/ }; do
+		if ! [[ $a =~ ^[0-9A-Fa-f.:]+(/[0-9]{1,3})?$ ]]; then
+			echo "TRUSTED_PROXY: '$a' is not an address or a CIDR prefix" >&2
+			return 1
+		fi
+		out+="    set_real_ip_from $a;\\n"
+	done
+	[ -n "$out" ] || return 0
+	printf '%s' "${out}    real_ip_header X-Forwarded-For;\\n    real_ip_recursive on;"
+}
+
 # nginx_site_render OUT LISTEN USER_UPSTREAM ORDER_UPSTREAM CONF_DIR: the
 # site from nginx/microshop.conf.in with its settings: the instances of
 # each service (USER_UPSTREAM, ORDER_UPSTREAM: addresses separated by
@@ -80,18 +106,23 @@ nginx_servers() {
 # per address (CONN_LIMIT), the body limit (MAX_BODY, the services' default
 # --max-body), logins per address (LOGIN_RATE, LOGIN_BURST answered at once),
 # signups and PATCH /user/{id} per address (PASSWORD_RATE, PASSWORD_BURST);
-# RATE_LIMIT=off comments the limit_req/limit_conn lines out.
+# RATE_LIMIT=off comments the limit_req/limit_conn lines out. TRUSTED_PROXY
+# (addresses or prefixes) renders set_real_ip_from for each, with
+# real_ip_header X-Forwarded-For and real_ip_recursive on: the client's
+# address, for the limits and the metrics' allow, is then the one the
+# proxy passes on.
 nginx_site_render() {
-	local rate_limit=""
+	local rate_limit="" real_ip
 	case ${RATE_LIMIT:-on} in
 	on) ;;
 	off) rate_limit="# RATE_LIMIT=off: " ;;
 	*) echo "RATE_LIMIT must be on or off, not '$RATE_LIMIT'" >&2; return 1 ;;
 	esac
+	real_ip=$(nginx_real_ip "${TRUSTED_PROXY:-}") || return 1
 	nginx_render "$stack_srcdir/nginx/microshop.conf.in" "$1" \
 		"LISTEN=$2" "USER_SERVERS=$(nginx_servers "$3")" \
 		"ORDER_SERVERS=$(nginx_servers "$4")" "CONF_DIR=$5" \
-		"RATE_LIMIT=$rate_limit" \
+		"RATE_LIMIT=$rate_limit" "REAL_IP=$real_ip" \
 		"WRITE_RATE=${WRITE_RATE:-20r/s}" "WRITE_BURST=${WRITE_BURST:-40}" \
 		"CONN_LIMIT=${CONN_LIMIT:-64}" "MAX_BODY=${MAX_BODY:-64k}" \
 		"LOGIN_RATE=${LOGIN_RATE:-30r/m}" "LOGIN_BURST=${LOGIN_BURST:-10}" \
@@ -208,12 +239,18 @@ stack_instance() {
 	[ -n "${MAX_BODY:-}" ] && args+=(--max-body "$MAX_BODY")
 	# shellcheck disable=SC2086
 	set -- ${MICROSHOP_WRAP:-} "$bin" "${args[@]}" "$@"
+	# The service makes its database and its log private (umask 077),
+	# whoever started it; the caller's umask is back right after.
+	local umask_was
+	umask_was=$(umask)
+	umask 077
 	if [ "${STACK_SUPERVISE:-0}" = 1 ]; then
 		stack_supervise "$label" "$dir" "$@" &
 	else
 		stack_spawn "$dir/log/$label.log" "$@"
 	fi
 	stack_pids+=($!)
+	umask "$umask_was"
 	if [ "$i" = 1 ]; then
 		eval "stack_${name}_pid=$!"
 	else
@@ -446,8 +483,29 @@ stack_admin() {
 }
 
 # stack_start STATE_DIR PORT: render, start every service and nginx, and
-# wait until each answers its health check through nginx.
+# wait until each answers its health check through nginx. What it makes
+# and starts has umask 077; the caller's umask is kept.
 stack_start() {
+	local umask_was rc=0
+	umask_was=$(umask)
+	umask 077
+	stack_start_private "$@" || rc=$?
+	umask "$umask_was"
+	return "$rc"
+}
+
+# stack_private DIR: take group and others' access away from the folder a
+# stack keeps its state in, and from what an older stack left there (files
+# made before the umask above was set). PostgreSQL's cluster (postgresql/)
+# sees to its own.
+stack_private() {
+	local dir=$1
+	chmod go= "$dir" &&
+		find "$dir" -mindepth 1 -path "$dir/postgresql" -prune -o \
+			\( -perm /077 -type d -o -perm /077 -type f \) -exec chmod go= {} +
+}
+
+stack_start_private() {
 	local dir=$1 port=$2 i a
 	stack_dir=$dir
 	stack_port=$port
@@ -456,6 +514,7 @@ stack_start() {
 	stack_order_addresses=$(stack_addresses order "$dir")
 	stack_render "$dir" "$port" || return 1
 	stack_keys "$dir" || return 1
+	stack_private "$dir" || return 1
 	stack_pg_databases || return 1
 	if [ "${STACK_NO_SERVICES:-0}" != 1 ]; then
 		rm -f "$dir/run/"*.sock "$dir/run/"*.pid

@@ -55,9 +55,23 @@ user_client_lookup(struct user_client *c, int64_t id, const char *request_id,
 	return user_client_parse_answer(answer_status(), body, strlen(body), id);
 }
 
-enum user_service_state
-user_client_health(struct user_client *c)
+void
+user_client_report(struct user_client *c, struct user_service_report *r)
 {
+	int up = answer_status() == 200;
+
 	(void)c;
-	return answer_status() == 200 ? USER_SERVICE_UP : USER_SERVICE_DOWN;
+	r->state = up ? USER_SERVICE_UP : USER_SERVICE_DOWN;
+	r->breaker = BREAKER_CLOSED;
+	r->last_call = up ? USER_SEEN_UP : USER_SEEN_DOWN;
+	r->last_call_age_ms = 0;
+}
+
+enum user_service_state
+user_client_ready(struct user_client *c)
+{
+	struct user_service_report r;
+
+	user_client_report(c, &r);
+	return r.state;
 }

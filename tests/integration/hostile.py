@@ -274,6 +274,10 @@ def table():
     post_user("an escaped NUL in the email", 422, user_body(email='"m\\u0000@example.com"'))
     post_user("an escaped bell in the name", 422, user_body(name='"Mal\\u0007lory"'))
     post_user("a C1 control in the name", 422, user_body(name='"Mal\\u0085lory"'))
+    post_user("a right-to-left override (U+202E) in the name", 422,
+              user_body(name='"Mal\\u202elory"'))
+    post_user("a zero-width space (U+200B) in the name, as UTF-8", 422,
+              user_body(name='"Mal\u200blory"'))
     post_user("a bad escape", 400, user_body(name='"Mal\\qlory"'))
     post_user("a name of 101 characters", 422, user_body(name='"%s"' % ("x" * 101)))
     post_user("a name of 60000 bytes", 422, user_body(name='"%s"' % ("x" * 60000)))
@@ -393,6 +397,13 @@ def table():
     post_user("as a form", 415, user_body(), ctype="application/x-www-form-urlencoded")
     post_user("as text/json", 415, user_body(), ctype="text/json")
     post_user("as application/jsonx", 415, user_body(), ctype="application/jsonx")
+    post_user("as JSON in UTF-16 (charset=utf-16)", 415, user_body().decode().encode("utf-16"),
+              ctype="application/json; charset=utf-16")
+    post_user("with charset=\"UTF-16\", quoted, on a UTF-8 body", 415, user_body(),
+              ctype='application/json; Charset="UTF-16"')
+    row("PATCH /user/U merge patch with charset=iso-8859-1", 415,
+        R("PATCH", u, body=b'{"name":"Eve"}',
+          ctype="application/merge-patch+json; charset=iso-8859-1"))
     post_user("without Content-Length", 400, user_body(), length=False)
     row("POST /user Content-Length shorter than the body", 400,
         R("POST", "/user", body=user_body(), length=False,
