@@ -252,6 +252,23 @@ order_list(struct http_request *req)
 	page_free(&page);
 }
 
+/*
+ * Answer a move the store refused, as the state machine says why: 409
+ * when nobody may make it from the order's status, 403 when only an admin
+ * may.
+ */
+static void
+move_refused_send(struct http_request *req, enum order_status from,
+    enum order_status to, enum order_actor who)
+{
+	if (order_move_check(from, to, who) == ORDER_MOVE_FORBIDDEN)
+		http_problem_send(req, 403, "only an admin may move an order from %s to %s",
+		    order_status_name(from), order_status_name(to));
+	else
+		http_problem_send(req, 409, "an order that is %s cannot become %s",
+		    order_status_name(from), order_status_name(to));
+}
+
 static void
 order_patch(struct http_request *req)
 {
@@ -260,6 +277,7 @@ order_patch(struct http_request *req)
 	struct field_errors fe;
 	struct if_match im;
 	enum order_status to = ORDER_PENDING;
+	enum order_actor who;
 	enum store_status st;
 	int64_t id;
 
@@ -274,21 +292,16 @@ order_patch(struct http_request *req)
 		http_problem_send_fields(req, &fe);
 		return;
 	}
-	/* A customer may cancel their order; the rest of its life is the
-	 * shop's. */
-	if (to != ORDER_CANCELLED && !auth_is_admin(req)) {
-		http_problem_send(req, 403, "only an admin may mark an order %s",
-		    order_status_name(to));
-		return;
-	}
-	st = order_store_set_status(worker(req)->db, id, &im, to, o);
+	/* Who may make the move is the state machine's to say, from the
+	 * status the store read under its lock. */
+	who = auth_is_admin(req) ? ORDER_ACTOR_ADMIN : ORDER_ACTOR_CUSTOMER;
+	st = order_store_set_status(worker(req)->db, id, &im, to, who, o);
 	switch (st) {
 	case STORE_OK:
 		order_send(req, 200, o);
 		return;
 	case STORE_CONFLICT:
-		http_problem_send(req, 409, "an order that is %s cannot become %s",
-		    order_status_name(o->status), order_status_name(to));
+		move_refused_send(req, o->status, to, who);
 		return;
 	default:
 		order_problem_send(req, st);

@@ -16,13 +16,27 @@ static const char *const status_names[ORDER_STATUS_COUNT] = {
 	[ORDER_CANCELLED] = "cancelled",
 };
 
-/* allowed[from] is the set of statuses `from` may move to, as bits. */
-static const unsigned transitions[ORDER_STATUS_COUNT] = {
-	[ORDER_PENDING] = 1u << ORDER_PAID | 1u << ORDER_CANCELLED,
-	[ORDER_PAID] = 1u << ORDER_SHIPPED | 1u << ORDER_CANCELLED,
-	[ORDER_SHIPPED] = 1u << ORDER_DELIVERED,
-	[ORDER_DELIVERED] = 0,
-	[ORDER_CANCELLED] = 0,
+#define BY_CUSTOMER (1u << ORDER_ACTOR_CUSTOMER)
+#define BY_ADMIN (1u << ORDER_ACTOR_ADMIN)
+
+/*
+ * The state machine: moves[from][to] is the set of actors (as bits) who
+ * may move an order from `from` to `to`; an empty set is a move it does
+ * not allow. A customer may take back an order not yet paid for; the rest
+ * of an order's life is the shop's.
+ */
+static const unsigned char moves[ORDER_STATUS_COUNT][ORDER_STATUS_COUNT] = {
+	[ORDER_PENDING] = {
+		[ORDER_PAID] = BY_ADMIN,
+		[ORDER_CANCELLED] = BY_ADMIN | BY_CUSTOMER,
+	},
+	[ORDER_PAID] = {
+		[ORDER_SHIPPED] = BY_ADMIN,
+		[ORDER_CANCELLED] = BY_ADMIN,
+	},
+	[ORDER_SHIPPED] = {
+		[ORDER_DELIVERED] = BY_ADMIN,
+	},
 };
 
 const char *
@@ -43,12 +57,31 @@ order_status_parse(const char *s, enum order_status *out)
 	return -1;
 }
 
-int
-order_transition_allowed(enum order_status from, enum order_status to)
+/* Who may make the move: a set of actors as bits; 0 for none. */
+static unsigned
+movers(enum order_status from, enum order_status to)
 {
 	if ((unsigned)from >= ORDER_STATUS_COUNT || (unsigned)to >= ORDER_STATUS_COUNT)
 		return 0;
-	return (transitions[from] >> to) & 1u;
+	return moves[from][to];
+}
+
+int
+order_transition_allowed(enum order_status from, enum order_status to)
+{
+	return movers(from, to) != 0;
+}
+
+enum order_move
+order_move_check(enum order_status from, enum order_status to, enum order_actor who)
+{
+	unsigned may = movers(from, to);
+
+	if (may == 0)
+		return ORDER_MOVE_REFUSED;
+	if ((unsigned)who >= ORDER_ACTOR_COUNT || !((may >> who) & 1u))
+		return ORDER_MOVE_FORBIDDEN;
+	return ORDER_MOVE_OK;
 }
 
 int

@@ -55,12 +55,36 @@ const char *order_status_name(enum order_status s);
 /* Parse a status name. Returns 0, or -1 if unknown. */
 int order_status_parse(const char *s, enum order_status *out);
 
+/* Who asks for a move: the state machine says who may make each. */
+enum order_actor {
+	ORDER_ACTOR_CUSTOMER,
+	ORDER_ACTOR_ADMIN,
+	ORDER_ACTOR_COUNT
+};
+
+/* What the state machine says of a move asked for by an actor. */
+enum order_move {
+	ORDER_MOVE_OK,
+	ORDER_MOVE_REFUSED,	/* nobody may make it from this status (409) */
+	ORDER_MOVE_FORBIDDEN	/* allowed, but not to this actor (403) */
+};
+
 /*
- * 1 if an order may move from one status to another: pending -> paid |
- * cancelled, paid -> shipped | cancelled, shipped -> delivered. Nothing
- * else, and never to the same status.
+ * 1 if an order may move from one status to another, by someone: pending
+ * -> paid | cancelled, paid -> shipped | cancelled, shipped -> delivered.
+ * Nothing else, and never to the same status.
  */
 int order_transition_allowed(enum order_status from, enum order_status to);
+
+/*
+ * May `who` move an order from `from` to `to`? A customer cancels a
+ * pending order and makes no other move; an admin makes every move the
+ * state machine allows. A move nobody may make is ORDER_MOVE_REFUSED for
+ * anyone, whoever asks; one that only others may make is
+ * ORDER_MOVE_FORBIDDEN.
+ */
+enum order_move order_move_check(enum order_status from, enum order_status to,
+    enum order_actor who);
 
 /* 1 if an order in this status may be deleted (pending or cancelled). */
 int order_deletable(enum order_status s);

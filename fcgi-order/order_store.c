@@ -274,7 +274,7 @@ current_checked(struct db *db, int64_t id, const struct if_match *im, struct ord
 
 enum store_status
 order_store_set_status(struct db *db, int64_t id, const struct if_match *im,
-    enum order_status to, struct order *out)
+    enum order_status to, enum order_actor who, struct order *out)
 {
 	char now[DB_TIME_LEN];
 	struct db_stmt *st;
@@ -285,7 +285,7 @@ order_store_set_status(struct db *db, int64_t id, const struct if_match *im,
 	s = current_checked(db, id, im, out);
 	if (s != STORE_OK)
 		return db_end_write(db, s);
-	if (!order_transition_allowed(out->status, to))
+	if (order_move_check(out->status, to, who) != ORDER_MOVE_OK)
 		return db_end_write(db, STORE_CONFLICT);
 	if ((st = stmt(db, SQL_SET_STATUS)) == NULL)
 		return db_end_write(db, db_failure(db));

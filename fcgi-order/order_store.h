@@ -42,11 +42,14 @@ enum store_status order_store_list(struct db *db, int64_t after,
 
 /*
  * Move order id to status `to` if im allows its version and the state
- * machine allows the move. STORE_CONFLICT: a refused move (out->status
- * holds the current status); STORE_STALE: If-Match failed.
+ * machine lets `who` make the move from the status the order has inside
+ * the transaction. STORE_CONFLICT: a refused move (out->status holds the
+ * current status; order_move_check says why); STORE_STALE: If-Match
+ * failed.
  */
 enum store_status order_store_set_status(struct db *db, int64_t id,
-    const struct if_match *im, enum order_status to, struct order *out);
+    const struct if_match *im, enum order_status to, enum order_actor who,
+    struct order *out);
 
 /*
  * Delete order id if im allows and its status allows. STORE_CONFLICT: the

@@ -12,49 +12,70 @@
 #include "json_io.h"
 #include "order_model.h"
 
+#define OK ORDER_MOVE_OK
+#define NO ORDER_MOVE_REFUSED
+#define ADMIN_ONLY ORDER_MOVE_FORBIDDEN
+
+/*
+ * The state machine with who may make each move: what a customer and what
+ * an admin asking for it get. NO is the state machine's refusal for
+ * anyone; ADMIN_ONLY a move a customer may not make.
+ */
 static const struct {
 	enum order_status from, to;
-	int allowed;
-} transitions[] = {
-	{ ORDER_PENDING, ORDER_PAID, 1 },
-	{ ORDER_PENDING, ORDER_CANCELLED, 1 },
-	{ ORDER_PENDING, ORDER_PENDING, 0 },
-	{ ORDER_PENDING, ORDER_SHIPPED, 0 },
-	{ ORDER_PENDING, ORDER_DELIVERED, 0 },
-	{ ORDER_PAID, ORDER_SHIPPED, 1 },
-	{ ORDER_PAID, ORDER_CANCELLED, 1 },
-	{ ORDER_PAID, ORDER_PENDING, 0 },
-	{ ORDER_PAID, ORDER_PAID, 0 },
-	{ ORDER_PAID, ORDER_DELIVERED, 0 },
-	{ ORDER_SHIPPED, ORDER_DELIVERED, 1 },
-	{ ORDER_SHIPPED, ORDER_PENDING, 0 },
-	{ ORDER_SHIPPED, ORDER_PAID, 0 },
-	{ ORDER_SHIPPED, ORDER_SHIPPED, 0 },
-	{ ORDER_SHIPPED, ORDER_CANCELLED, 0 },
-	{ ORDER_DELIVERED, ORDER_PENDING, 0 },
-	{ ORDER_DELIVERED, ORDER_PAID, 0 },
-	{ ORDER_DELIVERED, ORDER_SHIPPED, 0 },
-	{ ORDER_DELIVERED, ORDER_DELIVERED, 0 },
-	{ ORDER_DELIVERED, ORDER_CANCELLED, 0 },
-	{ ORDER_CANCELLED, ORDER_PENDING, 0 },
-	{ ORDER_CANCELLED, ORDER_PAID, 0 },
-	{ ORDER_CANCELLED, ORDER_SHIPPED, 0 },
-	{ ORDER_CANCELLED, ORDER_DELIVERED, 0 },
-	{ ORDER_CANCELLED, ORDER_CANCELLED, 0 },
+	enum order_move customer, admin;
+} moves[] = {
+	{ ORDER_PENDING, ORDER_PAID, ADMIN_ONLY, OK },
+	{ ORDER_PENDING, ORDER_CANCELLED, OK, OK },
+	{ ORDER_PENDING, ORDER_PENDING, NO, NO },
+	{ ORDER_PENDING, ORDER_SHIPPED, NO, NO },
+	{ ORDER_PENDING, ORDER_DELIVERED, NO, NO },
+	{ ORDER_PAID, ORDER_SHIPPED, ADMIN_ONLY, OK },
+	{ ORDER_PAID, ORDER_CANCELLED, ADMIN_ONLY, OK },
+	{ ORDER_PAID, ORDER_PENDING, NO, NO },
+	{ ORDER_PAID, ORDER_PAID, NO, NO },
+	{ ORDER_PAID, ORDER_DELIVERED, NO, NO },
+	{ ORDER_SHIPPED, ORDER_DELIVERED, ADMIN_ONLY, OK },
+	{ ORDER_SHIPPED, ORDER_PENDING, NO, NO },
+	{ ORDER_SHIPPED, ORDER_PAID, NO, NO },
+	{ ORDER_SHIPPED, ORDER_SHIPPED, NO, NO },
+	{ ORDER_SHIPPED, ORDER_CANCELLED, NO, NO },
+	{ ORDER_DELIVERED, ORDER_PENDING, NO, NO },
+	{ ORDER_DELIVERED, ORDER_PAID, NO, NO },
+	{ ORDER_DELIVERED, ORDER_SHIPPED, NO, NO },
+	{ ORDER_DELIVERED, ORDER_DELIVERED, NO, NO },
+	{ ORDER_DELIVERED, ORDER_CANCELLED, NO, NO },
+	{ ORDER_CANCELLED, ORDER_PENDING, NO, NO },
+	{ ORDER_CANCELLED, ORDER_PAID, NO, NO },
+	{ ORDER_CANCELLED, ORDER_SHIPPED, NO, NO },
+	{ ORDER_CANCELLED, ORDER_DELIVERED, NO, NO },
+	{ ORDER_CANCELLED, ORDER_CANCELLED, NO, NO },
 };
 
 START_TEST(test_transitions)
 {
-	size_t n = sizeof(transitions) / sizeof(transitions[0]);
+	size_t n = sizeof(moves) / sizeof(moves[0]);
 
 	/* Every pair of the 5 statuses is listed exactly once. */
 	ck_assert_uint_eq(n, (size_t)ORDER_STATUS_COUNT * ORDER_STATUS_COUNT);
-	for (size_t i = 0; i < n; i++)
-		ck_assert_msg(order_transition_allowed(transitions[i].from, transitions[i].to) ==
-		    transitions[i].allowed, "%s -> %s: expected %d",
-		    order_status_name(transitions[i].from), order_status_name(transitions[i].to),
-		    transitions[i].allowed);
+	for (size_t i = 0; i < n; i++) {
+		const char *from = order_status_name(moves[i].from);
+		const char *to = order_status_name(moves[i].to);
+
+		ck_assert_msg(order_move_check(moves[i].from, moves[i].to,
+		    ORDER_ACTOR_CUSTOMER) == moves[i].customer,
+		    "a customer's %s -> %s: expected %d", from, to, moves[i].customer);
+		ck_assert_msg(order_move_check(moves[i].from, moves[i].to,
+		    ORDER_ACTOR_ADMIN) == moves[i].admin,
+		    "an admin's %s -> %s: expected %d", from, to, moves[i].admin);
+		ck_assert_msg(order_transition_allowed(moves[i].from, moves[i].to) ==
+		    (moves[i].admin == OK), "%s -> %s allowed for someone", from, to);
+	}
 	ck_assert_int_eq(order_transition_allowed(ORDER_STATUS_COUNT, ORDER_PAID), 0);
+	ck_assert_int_eq(order_move_check(ORDER_PENDING, ORDER_STATUS_COUNT,
+	    ORDER_ACTOR_ADMIN), ORDER_MOVE_REFUSED);
+	ck_assert_int_eq(order_move_check(ORDER_PENDING, ORDER_CANCELLED,
+	    ORDER_ACTOR_COUNT), ORDER_MOVE_FORBIDDEN);
 }
 END_TEST
 
