@@ -42,11 +42,17 @@ page_open(struct page *p)
 	return 0;
 }
 
-void
+int
 page_add(struct page *p, struct json_object *item, int64_t id)
 {
-	json_object_array_add(p->items, item);
+	if (item == NULL)
+		return -1;
+	if (json_object_array_add(p->items, item) < 0) {
+		json_object_put(item);
+		return -1;
+	}
 	p->last_id = id;
+	return 0;
 }
 
 int
@@ -73,14 +79,22 @@ page_next_link(const struct page *p, const char *path, const struct query *q,
 	return 0;
 }
 
-void
+int
 page_close(struct page *p, int more, const char *path, const struct query *q,
     const char *const *carry)
 {
 	char next[QUERY_MAX_BYTES * 3 + 64];
+	struct json_object *link;
 
-	if (more && page_next_link(p, path, q, carry, next, sizeof(next)) == 0)
-		json_object_object_add(p->body, "next", json_object_new_string(next));
+	if (!more || page_next_link(p, path, q, carry, next, sizeof(next)) < 0)
+		return 0;
+	if ((link = json_object_new_string(next)) == NULL)
+		return -1;
+	if (json_object_object_add(p->body, "next", link) < 0) {
+		json_object_put(link);
+		return -1;
+	}
+	return 0;
 }
 
 void

@@ -32,8 +32,12 @@ void page_read(struct page *p, const struct query *q, long def, long max,
 /* Make the body and its items array. Returns 0, or -1 out of memory. */
 int page_open(struct page *p);
 
-/* Append item (ownership passes to the page) with its id. */
-void page_add(struct page *p, struct json_object *item, int64_t id);
+/*
+ * Append item (ownership passes to the page, which releases it when it
+ * cannot be added) with its id. Returns 0, or -1 when item is NULL (its
+ * allocation failed) or could not be added: the page is then incomplete.
+ */
+int page_add(struct page *p, struct json_object *item, int64_t id);
 
 /*
  * Write the link to the page after this one into buf: path, limit, after
@@ -43,8 +47,11 @@ void page_add(struct page *p, struct json_object *item, int64_t id);
 int page_next_link(const struct page *p, const char *path, const struct query *q,
     const char *const *carry, char *buf, size_t n);
 
-/* Add "next" to the body when more items follow. */
-void page_close(struct page *p, int more, const char *path, const struct query *q,
+/*
+ * Add "next" to the body when more items follow. Returns 0, or -1 when it
+ * could not be added (out of memory): the page would seem the last.
+ */
+int page_close(struct page *p, int more, const char *path, const struct query *q,
     const char *const *carry);
 
 /* Release the body. Accepts a page never opened. */
