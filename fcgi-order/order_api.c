@@ -90,6 +90,25 @@ listing_add(struct listing *l, struct json_object *item, int64_t id)
 }
 
 /*
+ * Start a listing whose query was read into l->page and fe. Returns 0, or
+ * -1 after answering the query's problems or a 500.
+ */
+static int
+listing_open_or_reply(struct http_request *req, struct listing *l,
+    const struct field_errors *fe)
+{
+	if (fe->n > 0) {
+		http_problem_send_fields(req, fe);
+		return -1;
+	}
+	if (page_open(&l->page) < 0) {
+		http_problem_send(req, 500, "out of memory");
+		return -1;
+	}
+	return 0;
+}
+
+/*
  * Answer a filled listing: 200 with the page and its next link, or 500
  * when any of it could not be rendered, never a partial page.
  */
@@ -270,14 +289,8 @@ order_list(struct http_request *req)
 	field_errors_init(&fe);
 	page_read(&l.page, &req->q, ORDER_PAGE_DEFAULT, ORDER_PAGE_MAX, &fe);
 	filter_read(&req->q, &f, &fe);
-	if (fe.n > 0) {
-		http_problem_send_fields(req, &fe);
+	if (listing_open_or_reply(req, &l, &fe) < 0)
 		return;
-	}
-	if (page_open(&l.page) < 0) {
-		http_problem_send(req, 500, "out of memory");
-		return;
-	}
 	/* A customer lists only their own orders: another user's are an
 	 * empty page, as for a user who has none. */
 	if (req->auth.role == TOKEN_CUSTOMER && f.user_id == 0)
@@ -521,14 +534,8 @@ product_list(struct http_request *req)
 		if (!f.active && strcmp(v, "false") != 0)
 			field_errors_add(&fe, 422, "active", "must be true or false");
 	}
-	if (fe.n > 0) {
-		http_problem_send_fields(req, &fe);
+	if (listing_open_or_reply(req, &l, &fe) < 0)
 		return;
-	}
-	if (page_open(&l.page) < 0) {
-		http_problem_send(req, 500, "out of memory");
-		return;
-	}
 	st = product_store_list(worker(req)->db, l.page.after, &f, (int)l.page.limit,
 	    &worker(req)->product, page_add_product, &l, &more);
 	if (st != STORE_OK)

@@ -8,7 +8,6 @@
 
 #include "json_io.h"
 #include "order_model.h"
-#include "text.h"
 
 static const char *const status_names[ORDER_STATUS_COUNT] = {
 	[ORDER_PENDING] = "pending",
@@ -115,34 +114,6 @@ order_sku_ok(const char *s, size_t len)
 			return 0;
 	}
 	return 1;
-}
-
-int
-product_name_check(const char *s, size_t len, char *out, const char **why)
-{
-	long chars;
-
-	s = text_trim(s, &len);
-	chars = text_utf8_length(s, len);
-	if (chars < 0) {
-		*why = "must be valid UTF-8";
-		return -1;
-	}
-	if (chars == 0) {
-		*why = "must not be empty";
-		return -1;
-	}
-	if (chars > PRODUCT_NAME_MAX_CHARS) {
-		*why = "must be at most 100 characters";
-		return -1;
-	}
-	if (text_has_control(s, len)) {
-		*why = "must not contain control characters";
-		return -1;
-	}
-	memcpy(out, s, len);
-	out[len] = '\0';
-	return 0;
 }
 
 int
@@ -475,7 +446,7 @@ product_put_read(struct json_object *body, struct product *p, struct field_error
 	    (len != strlen(p->sku) || memcmp(s, p->sku, len) != 0))
 		field_errors_add(fe, 422, "sku", "must be the sku of the path, %s", p->sku);
 	if (json_io_field_string(body, "name", "name", 1, &s, &len, fe) &&
-	    product_name_check(s, len, p->name, &why) < 0)
+	    text_name_check(s, len, p->name, &why) < 0)
 		field_errors_add(fe, 422, "name", "%s", why);
 	json_io_field_int64(body, "unit_price_cents", "unit_price_cents", 0,
 	    ORDER_UNIT_PRICE_MAX, &p->unit_price_cents, fe);

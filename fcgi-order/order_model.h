@@ -16,14 +16,14 @@
 #include <json-c/json.h>
 
 #include "problem.h"
+#include "text.h"
 
 #define ORDER_ITEMS_MAX 100
 #define ORDER_SKU_MAX 64
 #define ORDER_QUANTITY_MAX 10000
 #define ORDER_UNIT_PRICE_MAX 1000000000LL
 #define ORDER_TIME_MAX 32
-#define PRODUCT_NAME_MAX_CHARS 100
-#define PRODUCT_NAME_MAX_BYTES (PRODUCT_NAME_MAX_CHARS * 4)
+#define PRODUCT_NAME_MAX_BYTES TEXT_NAME_MAX_BYTES	/* a name as text_name_check's */
 
 enum order_status {
 	ORDER_PENDING,
@@ -119,15 +119,6 @@ int order_currency_ok(const char *s, size_t len);
 int order_sku_ok(const char *s, size_t len);
 
 /*
- * Check a product's name as a user's name is checked: trimmed of
- * surrounding white space, then 1..100 characters of valid UTF-8 with no
- * control character. On success copies the trimmed name into out
- * (PRODUCT_NAME_MAX_BYTES + 1) and returns 0; else returns -1 with *why a
- * static reason.
- */
-int product_name_check(const char *s, size_t len, char *out, const char **why);
-
-/*
  * Compute each line total and the order total in 64-bit integers.
  * Returns 0, or -1 if any product or sum would overflow int64_t.
  */
@@ -178,7 +169,8 @@ struct json_object *order_to_json(const struct order *o);
 
 /*
  * Read a PUT /order/products/{sku} body into p, whose sku the path set:
- * name, unit_price_cents, currency and active, all required. A sku member
+ * name (text_name_check's rule, as a user's), unit_price_cents, currency
+ * and active, all required. A sku member
  * must be the path's; other server-owned members (id, times, version) are
  * ignored; unknown ones are refused. Problems go to fe.
  */

@@ -330,11 +330,11 @@ START_TEST(test_product_name)
 		{ "", NULL }, { "   ", NULL }, { "a\x01" "b", NULL }, { "\xc3", NULL },
 		{ "a\xc2\x85" "b", NULL },
 	};
-	char out[PRODUCT_NAME_MAX_BYTES + 1], long_name[4 * (PRODUCT_NAME_MAX_CHARS + 1)];
+	char out[PRODUCT_NAME_MAX_BYTES + 1], long_name[4 * (TEXT_NAME_MAX_CHARS + 1)];
 	const char *why;
 
 	for (size_t i = 0; i < N_ELEMS(cases); i++) {
-		int rc = product_name_check(cases[i].s, strlen(cases[i].s), out, &why);
+		int rc = text_name_check(cases[i].s, strlen(cases[i].s), out, &why);
 
 		if (cases[i].want == NULL) {
 			ck_assert_msg(rc == -1, "'%s' accepted", cases[i].s);
@@ -344,11 +344,11 @@ START_TEST(test_product_name)
 		}
 	}
 	/* 100 characters of 4 bytes each fit; 101 do not. */
-	for (size_t i = 0; i <= PRODUCT_NAME_MAX_CHARS; i++)
+	for (size_t i = 0; i <= TEXT_NAME_MAX_CHARS; i++)
 		memcpy(long_name + 4 * i, "\xf0\x9f\x93\x9a", 4);
-	ck_assert_int_eq(product_name_check(long_name, 4 * PRODUCT_NAME_MAX_CHARS, out, &why), 0);
+	ck_assert_int_eq(text_name_check(long_name, 4 * TEXT_NAME_MAX_CHARS, out, &why), 0);
 	ck_assert_uint_eq(strlen(out), PRODUCT_NAME_MAX_BYTES);
-	ck_assert_int_eq(product_name_check(long_name, sizeof(long_name), out, &why), -1);
+	ck_assert_int_eq(text_name_check(long_name, sizeof(long_name), out, &why), -1);
 }
 END_TEST
 

@@ -114,7 +114,7 @@ product_check(struct json_object *body)
 	if (strcmp(p.sku, "BOOK-1") != 0 || p.unit_price_cents < 0 ||
 	    p.unit_price_cents > ORDER_UNIT_PRICE_MAX || (p.active != 0 && p.active != 1) ||
 	    !order_currency_ok(p.currency, strlen(p.currency)) ||
-	    product_name_check(p.name, strlen(p.name), name, &why) < 0 ||
+	    text_name_check(p.name, strlen(p.name), name, &why) < 0 ||
 	    strcmp(name, p.name) != 0)
 		abort();
 }
