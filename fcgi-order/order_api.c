@@ -215,6 +215,9 @@ order_create(struct http_request *req)
 		http_problem_send(req, 404, "no such user");
 		return;
 	}
+	/* Only the pricing fills it; a failure before it must not find the
+	 * last order's refusals there. */
+	field_errors_init(&worker(req)->refused);
 	idempotent_create(req, worker(req)->db, &order_create_ops, worker(req),
 	    order_user_checked);
 }
@@ -412,7 +415,10 @@ product_send(struct http_request *req, int status, const struct product *p)
 	json_object_put(body);
 }
 
-/* Copy the path's sku into out (ORDER_SKU_MAX + 1). Returns 0, or -1 if no product can have it. */
+/*
+ * Copy the path's sku into out (ORDER_SKU_MAX + 1). Returns 0, or -1 when
+ * it breaks the sku rule: no product can have it.
+ */
 static int
 path_sku(const struct http_request *req, char *out)
 {

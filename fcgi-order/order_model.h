@@ -147,7 +147,7 @@ typedef int order_product_lookup(void *arg, const char *sku, struct product *p);
  * takes its product's name and unit price, the order its products'
  * currency, and the totals are computed. p is scratch space for lookup.
  * Refusals go to fe: an unknown or inactive sku, or a line priced in
- * another currency than the order's first line, names items[i].sku; a
+ * another currency than the lines before it, names items[i].sku; a
  * currency the client sent that is not the products' names currency.
  * Returns 0 (see fe), or -1 when lookup failed.
  */
