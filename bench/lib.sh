@@ -20,10 +20,11 @@ bench_result_read() {
 	res_failed=$((res[non2xx] + res[socket_errors] + res[timeouts] + res[errors]))
 }
 
-# bench_seed STATE_DIR USERS ORDERS: users 1..USERS and orders 1..ORDERS,
-# through SQL, not the API: 20 000 rows in well under a second, so that a
-# quick run has its time for the measurements. On the engine the stack
-# runs on (STACK_PG_URL: PostgreSQL).
+# bench_seed STATE_DIR USERS ORDERS: users 1..USERS, the products
+# BOOK-1..BOOK-100 at 1250 EUR (bench/wrk.lua's BENCH_PRODUCTS) and orders
+# 1..ORDERS of them, through SQL, not the API: 20 000 rows in well under a
+# second, so that a quick run has its time for the measurements. On the
+# engine the stack runs on (STACK_PG_URL: PostgreSQL).
 bench_seed() {
 	local dir=$1 users=$2 orders=$3 now="strftime('%Y-%m-%dT%H:%M:%SZ', 'now')"
 	if [ -n "${STACK_PG_URL:-}" ]; then
@@ -34,11 +35,15 @@ bench_seed() {
 	sqlite3 -bail "$dir/db/order.db" <<SQL
 .timeout 5000
 BEGIN;
+WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 100)
+INSERT INTO products (sku, name, unit_price_cents, currency, active, created_at,
+    updated_at, version)
+SELECT 'BOOK-' || i, 'Book ' || i, 1250, 'EUR', 1, $now, $now, 1 FROM n;
 WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < $orders)
 INSERT INTO orders (user_id, currency, total_cents, status, created_at, updated_at, version)
 SELECT 1 + (i * 7919) % $users, 'EUR', 2500, 'pending', $now, $now, 1 FROM n;
-INSERT INTO order_items (order_id, line, sku, quantity, unit_price_cents, line_total_cents)
-SELECT id, 1, 'BOOK-' || (id % 100), 2, 1250, 2500 FROM orders;
+INSERT INTO order_items (order_id, line, sku, name, quantity, unit_price_cents, line_total_cents)
+SELECT id, 1, 'BOOK-' || (1 + id % 100), 'Book ' || (1 + id % 100), 2, 1250, 2500 FROM orders;
 COMMIT;
 SQL
 }
@@ -67,12 +72,17 @@ ANALYZE users;
 SQL
 	psql "$(stack_db_of order "$dir")" -Xq -v ON_ERROR_STOP=1 <<SQL
 BEGIN;
+INSERT INTO products (sku, name, unit_price_cents, currency, active, created_at,
+    updated_at, version)
+SELECT 'BOOK-' || i, 'Book ' || i, 1250, 'EUR', 1, $now, $now, 1
+FROM generate_series(1, 100) i;
 INSERT INTO orders (user_id, currency, total_cents, status, created_at, updated_at, version)
 SELECT 1 + (i * 7919) % $users, 'EUR', 2500, 'pending', $now, $now, 1
 FROM generate_series(1, $orders) i;
-INSERT INTO order_items (order_id, line, sku, quantity, unit_price_cents, line_total_cents)
-SELECT id, 1, 'BOOK-' || (id % 100), 2, 1250, 2500 FROM orders;
+INSERT INTO order_items (order_id, line, sku, name, quantity, unit_price_cents, line_total_cents)
+SELECT id, 1, 'BOOK-' || (1 + id % 100), 'Book ' || (1 + id % 100), 2, 1250, 2500 FROM orders;
 COMMIT;
+ANALYZE products;
 ANALYZE orders;
 ANALYZE order_items;
 SQL

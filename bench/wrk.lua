@@ -5,6 +5,8 @@
 --   BENCH_PREFIX    path prefix of the user API (a peer's, e.g. /peer/php);
 --                   default: microshop's own /user
 --   BENCH_USERS, BENCH_ORDERS  ids 1..N exist (seeded); default 10000
+--   BENCH_PRODUCTS  products BOOK-1..BOOK-N are on the order service's price
+--                   list (seeded); default 100
 --   BENCH_RUN       a word unique to this run, so that POST /user emails never
 --                   collide with an earlier run's or another thread's
 --   BENCH_TOKEN     an access token sent with every request (Authorization:
@@ -15,6 +17,7 @@ local workload = os.getenv("BENCH_WORKLOAD") or "get-user"
 local prefix = os.getenv("BENCH_PREFIX") or ""
 local users = tonumber(os.getenv("BENCH_USERS") or "10000")
 local orders = tonumber(os.getenv("BENCH_ORDERS") or "10000")
+local products = tonumber(os.getenv("BENCH_PRODUCTS") or "100")
 local run = os.getenv("BENCH_RUN") or tostring(os.time())
 local token = os.getenv("BENCH_TOKEN")
 local login_email = os.getenv("BENCH_EMAIL") or "bench@example.com"
@@ -65,10 +68,11 @@ sends["post-user"] = function()
 		thread_id, counter, run, thread_id, counter))
 end
 
+-- An order names skus and quantities; the service prices it from its list.
 sends["post-order"] = function()
 	return wrk.format("POST", "/order", json, string.format(
-		'{"user_id":%d,"currency":"EUR","items":[{"sku":"BOOK-%d","quantity":%d,"unit_price_cents":1250}]}',
-		math.random(users), math.random(100), math.random(5)))
+		'{"user_id":%d,"items":[{"sku":"BOOK-%d","quantity":%d}]}',
+		math.random(users), math.random(products), math.random(5)))
 end
 
 sends["login"] = function()

@@ -170,3 +170,36 @@ text_request_id_ok(const char *s)
 	}
 	return n > 0;
 }
+
+int
+text_name_check(const char *s, size_t len, char *out, const char **why)
+{
+	long chars;
+
+	s = text_trim(s, &len);
+	chars = text_utf8_length(s, len);
+	if (chars < 0) {
+		*why = "must be valid UTF-8";
+		return -1;
+	}
+	if (chars == 0) {
+		*why = "must not be empty";
+		return -1;
+	}
+	if (chars > TEXT_NAME_MAX_CHARS) {
+		*why = "must be at most 100 characters";
+		return -1;
+	}
+	if (text_has_control(s, len)) {
+		*why = "must not contain control characters";
+		return -1;
+	}
+	if (text_has_format(s, len)) {
+		*why = "must not contain invisible format characters (bidi controls, "
+		    "zero-width characters)";
+		return -1;
+	}
+	memcpy(out, s, len);
+	out[len] = '\0';
+	return 0;
+}

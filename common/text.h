@@ -43,4 +43,16 @@ int text_parse_id(const char *s, size_t len, int64_t *out);
 /* 1 if s is a well-formed request id: 1..64 of [A-Za-z0-9._-]. */
 int text_request_id_ok(const char *s);
 
+#define TEXT_NAME_MAX_CHARS 100
+#define TEXT_NAME_MAX_BYTES (TEXT_NAME_MAX_CHARS * 4)
+
+/*
+ * Check a name, as users and products are named: trimmed of surrounding
+ * ASCII white space, then 1..100 characters of valid UTF-8 with no control
+ * character. On success copies the trimmed name into out
+ * (TEXT_NAME_MAX_BYTES + 1 bytes) and returns 0; else returns -1 with *why
+ * a static reason.
+ */
+int text_name_check(const char *s, size_t len, char *out, const char **why);
+
 #endif

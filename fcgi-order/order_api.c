@@ -1,6 +1,8 @@
 /*
- * order_api.c - handlers for /order. An order is written only after the
- * user service said, through its HTTP API, that its user exists.
+ * order_api.c - handlers for /order and its price list, /order/products.
+ * An order is written only after the user service said, through its HTTP
+ * API, that its user exists, and it is priced from the price list in the
+ * transaction that writes it.
  */
 #include <inttypes.h>
 #include <stdio.h>
@@ -20,12 +22,15 @@
 #include "order_store.h"
 #include "page.h"
 #include "problem.h"
+#include "product_store.h"
 #include "query.h"
 #include "text.h"
 #include "user_client.h"
 
 #define ORDER_PAGE_DEFAULT 50
 #define ORDER_PAGE_MAX 200
+#define PRODUCT_PAGE_DEFAULT 50
+#define PRODUCT_PAGE_MAX 200
 
 struct user_client_config order_user_api;
 
@@ -34,6 +39,8 @@ struct order_worker {
 	struct db *db;
 	struct user_client *users;
 	struct order scratch;	/* one order's worth of space, reused */
+	struct product product;	/* one product's, reused */
+	struct field_errors refused;	/* why the pricing refused an order */
 };
 
 static struct order_worker *
@@ -70,13 +77,46 @@ user_service_unavailable(struct http_request *req, enum user_lookup l, long retr
 }
 
 /*
+ * Start a listing whose query was read into page and fe. Returns 0, or
+ * -1 after answering the query's problems or a 500.
+ */
+static int
+listing_open_or_reply(struct http_request *req, struct page *page,
+    const struct field_errors *fe)
+{
+	if (fe->n > 0) {
+		http_problem_send_fields(req, fe);
+		return -1;
+	}
+	if (page_open(page) < 0) {
+		http_problem_send(req, 500, "out of memory");
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * Answer a filled listing: 200 with the page and its next link, or 500
+ * when any of it could not be rendered, never a partial page.
+ */
+static void
+listing_send(struct http_request *req, struct page *page, int more, const char *path,
+    const char *const *carry)
+{
+	if (page_close(page, more, path, &req->q, carry) < 0)
+		http_problem_send(req, 500, "out of memory");
+	else
+		http_send_json(req, 200, page->body);
+}
+
+/*
  * Before an order is written: does its user exist? Asked after the
  * Idempotency-Key checks, so that a replay needs no user service.
  */
 static int
 order_user_checked(struct http_request *req, void *arg)
 {
-	const struct order *o = arg;
+	const struct order *o = &((struct order_worker *)arg)->scratch;
 	struct field_errors fe;
 	enum user_lookup l;
 	long retry_after;
@@ -95,26 +135,36 @@ order_user_checked(struct http_request *req, void *arg)
 	return -1;
 }
 
+/* Inside the write transaction: price the worker's order and insert it. */
 static enum store_status
 order_create_insert(struct db *db, void *arg)
 {
-	return order_store_insert(db, arg);
+	struct order_worker *w = arg;
+
+	field_errors_init(&w->refused);
+	return order_store_insert(db, &w->scratch, &w->product, &w->refused);
 }
 
 static struct json_object *
 order_create_to_json(const void *arg, int64_t *id, int64_t *version)
 {
-	const struct order *o = arg;
+	const struct order *o = &((const struct order_worker *)arg)->scratch;
 
 	*id = o->id;
 	*version = o->version;
 	return order_to_json(o);
 }
 
+/* A 422 naming the lines the price list refused, or the store's failure. */
 static void
 order_create_problem(struct http_request *req, enum store_status st)
 {
-	store_problem_send(req, st, "the order could not be stored");
+	const struct field_errors *refused = &worker(req)->refused;
+
+	if (st == STORE_CONFLICT && refused->n > 0)
+		http_problem_send_fields(req, refused);
+	else
+		store_problem_send(req, st, "the order could not be stored");
 }
 
 static const struct create_ops order_create_ops = {
@@ -127,7 +177,8 @@ static const struct create_ops order_create_ops = {
 /*
  * POST /order. A customer orders for themselves: user_id may be left out
  * (the token's is taken), and any other user's id is a 404, the same
- * whether that user exists or not.
+ * whether that user exists or not. The lines name skus and quantities;
+ * prices, names and the currency come from the price list.
  */
 static void
 order_create(struct http_request *req)
@@ -151,7 +202,11 @@ order_create(struct http_request *req)
 		http_problem_send(req, 404, "no such user");
 		return;
 	}
-	idempotent_create(req, worker(req)->db, &order_create_ops, o, order_user_checked);
+	/* Only the pricing fills it; a failure before it must not find the
+	 * last order's refusals there. */
+	field_errors_init(&worker(req)->refused);
+	idempotent_create(req, worker(req)->db, &order_create_ops, worker(req),
+	    order_user_checked);
 }
 
 /*
@@ -224,14 +279,8 @@ order_list(struct http_request *req)
 	field_errors_init(&fe);
 	page_read(&page, &req->q, ORDER_PAGE_DEFAULT, ORDER_PAGE_MAX, &fe);
 	filter_read(&req->q, &f, &fe);
-	if (fe.n > 0) {
-		http_problem_send_fields(req, &fe);
+	if (listing_open_or_reply(req, &page, &fe) < 0)
 		return;
-	}
-	if (page_open(&page) < 0) {
-		http_problem_send(req, 500, "out of memory");
-		return;
-	}
 	/* A customer lists only their own orders: another user's are an
 	 * empty page, as for a user who has none. */
 	if (req->auth.role == TOKEN_CUSTOMER && f.user_id == 0)
@@ -245,11 +294,26 @@ order_list(struct http_request *req)
 	}
 	if (st != STORE_OK)
 		store_problem_send(req, st, "listing failed");
-	else if (page_close(&page, more, "/order", &req->q, carry) < 0)
-		http_problem_send(req, 500, "out of memory");
 	else
-		http_send_json(req, 200, page.body);
+		listing_send(req, &page, more, "/order", carry);
 	page_free(&page);
+}
+
+/*
+ * Answer a move the store refused, as the state machine says why: 409
+ * when nobody may make it from the order's status, 403 when only an admin
+ * may.
+ */
+static void
+move_refused_send(struct http_request *req, enum order_status from,
+    enum order_status to, enum order_actor who)
+{
+	if (order_move_check(from, to, who) == ORDER_MOVE_FORBIDDEN)
+		http_problem_send(req, 403, "only an admin may move an order from %s to %s",
+		    order_status_name(from), order_status_name(to));
+	else
+		http_problem_send(req, 409, "an order that is %s cannot become %s",
+		    order_status_name(from), order_status_name(to));
 }
 
 static void
@@ -260,6 +324,7 @@ order_patch(struct http_request *req)
 	struct field_errors fe;
 	struct if_match im;
 	enum order_status to = ORDER_PENDING;
+	enum order_actor who;
 	enum store_status st;
 	int64_t id;
 
@@ -274,21 +339,16 @@ order_patch(struct http_request *req)
 		http_problem_send_fields(req, &fe);
 		return;
 	}
-	/* A customer may cancel their order; the rest of its life is the
-	 * shop's. */
-	if (to != ORDER_CANCELLED && !auth_is_admin(req)) {
-		http_problem_send(req, 403, "only an admin may mark an order %s",
-		    order_status_name(to));
-		return;
-	}
-	st = order_store_set_status(worker(req)->db, id, &im, to, o);
+	/* Who may make the move is the state machine's to say, from the
+	 * status the store read under its lock. */
+	who = auth_is_admin(req) ? ORDER_ACTOR_ADMIN : ORDER_ACTOR_CUSTOMER;
+	st = order_store_set_status(worker(req)->db, id, &im, to, who, o);
 	switch (st) {
 	case STORE_OK:
 		order_send(req, 200, o);
 		return;
 	case STORE_CONFLICT:
-		http_problem_send(req, 409, "an order that is %s cannot become %s",
-		    order_status_name(o->status), order_status_name(to));
+		move_refused_send(req, o->status, to, who);
 		return;
 	default:
 		order_problem_send(req, st);
@@ -319,6 +379,163 @@ order_delete(struct http_request *req)
 		order_problem_send(req, st);
 		return;
 	}
+}
+
+/* ---------------------------------------------------------------- */
+/* The price list: /order/products                                   */
+/* ---------------------------------------------------------------- */
+
+/* Answer status with p, its ETag, and for 201 its Location. */
+static void
+product_send(struct http_request *req, int status, const struct product *p)
+{
+	struct json_object *body = product_to_json(p);
+
+	if (body == NULL) {
+		http_problem_send(req, 500, "out of memory");
+		return;
+	}
+	if (status == 201)
+		http_header_add(req, "Location", "/order/products/%s", p->sku);
+	http_header_add(req, "ETag", "\"%" PRId64 "\"", p->version);
+	http_send_json(req, status, body);
+	json_object_put(body);
+}
+
+/*
+ * Copy the path's sku into out (ORDER_SKU_MAX + 1). Returns 0, or -1 when
+ * it breaks the sku rule: no product can have it.
+ */
+static int
+path_sku(const struct http_request *req, char *out)
+{
+	const struct route_param *p = &req->match.params[0];
+
+	if (req->match.n_params < 1 || !order_sku_ok(p->s, p->len))
+		return -1;
+	memcpy(out, p->s, p->len);
+	out[p->len] = '\0';
+	return 0;
+}
+
+/*
+ * Read a PUT's preconditions: If-Match, and If-None-Match, which takes
+ * only "*" here (create, never replace). Returns 0, or -1 after a 400
+ * (malformed) or a 428 (neither sent while --require-if-match is set).
+ */
+static int
+put_preconditions_or_reply(struct http_request *req, struct if_match *im, int *none_match)
+{
+	const char *inm = http_param(req, "HTTP_IF_NONE_MATCH");
+	struct if_match star;
+
+	if (http_if_match_parse(http_param(req, "HTTP_IF_MATCH"), im) < 0) {
+		http_problem_send(req, 400, "malformed If-Match header");
+		return -1;
+	}
+	if (inm != NULL && (http_if_match_parse(inm, &star) < 0 || !star.any)) {
+		http_problem_send(req, 400, "If-None-Match takes only * here: create the "
+		    "product, never replace it");
+		return -1;
+	}
+	*none_match = inm != NULL;
+	if (!im->present && !*none_match && req->cfg->require_if_match) {
+		http_problem_send(req, 428, "this service requires If-Match with the "
+		    "product's ETag, or If-None-Match: * to create one, on PUT");
+		return -1;
+	}
+	return 0;
+}
+
+/* PUT /order/products/{sku}: create (201) or replace (200) a product; admins only. */
+static void
+product_put(struct http_request *req)
+{
+	struct product *p = &worker(req)->product;
+	struct json_object *body;
+	struct field_errors fe;
+	struct if_match im;
+	enum store_status st;
+	int none_match, created;
+
+	memset(p, 0, sizeof(*p));
+	field_errors_init(&fe);
+	if (path_sku(req, p->sku) < 0) {
+		field_errors_add(&fe, 422, "sku", "must be 1 to 64 of A-Z a-z 0-9 . _ -");
+		http_problem_send_fields(req, &fe);
+		return;
+	}
+	if (put_preconditions_or_reply(req, &im, &none_match) < 0 ||
+	    http_read_json_object(req, http_json_types, &body) < 0)
+		return;
+	product_put_read(body, p, &fe);
+	json_object_put(body);
+	if (fe.n > 0) {
+		http_problem_send_fields(req, &fe);
+		return;
+	}
+	st = product_store_put(worker(req)->db, p, &im, none_match, &created);
+	if (st == STORE_OK)
+		product_send(req, created ? 201 : 200, p);
+	else
+		store_problem_send(req, st, !none_match ? "the product is not at a version "
+		    "If-Match names" : "a product with this sku exists (If-None-Match: *)");
+}
+
+/* GET /order/products/{sku} */
+static void
+product_get(struct http_request *req)
+{
+	struct product *p = &worker(req)->product;
+	char sku[ORDER_SKU_MAX + 1];
+	enum store_status st;
+
+	if (path_sku(req, sku) < 0) {
+		http_problem_send(req, 404, "no such product");
+		return;
+	}
+	st = product_store_get(worker(req)->db, sku, p);
+	if (st == STORE_OK)
+		product_send(req, 200, p);
+	else
+		store_problem_send(req, st, "no such product");
+}
+
+static void
+page_add_product(const struct product *p, void *arg)
+{
+	page_add(arg, product_to_json(p), p->id);
+}
+
+/* GET /order/products?active=&limit=&after= */
+static void
+product_list(struct http_request *req)
+{
+	static const char *const carry[] = { "active", NULL };
+	struct product_filter f = { .has_active = 0 };
+	struct page page;
+	struct field_errors fe;
+	enum store_status st;
+	const char *v;
+	int more;
+
+	field_errors_init(&fe);
+	page_read(&page, &req->q, PRODUCT_PAGE_DEFAULT, PRODUCT_PAGE_MAX, &fe);
+	if ((v = query_get(&req->q, "active")) != NULL) {
+		f.has_active = 1;
+		f.active = strcmp(v, "true") == 0;
+		if (!f.active && strcmp(v, "false") != 0)
+			field_errors_add(&fe, 422, "active", "must be true or false");
+	}
+	if (listing_open_or_reply(req, &page, &fe) < 0)
+		return;
+	st = product_store_list(worker(req)->db, page.after, &f, (int)page.limit,
+	    &worker(req)->product, page_add_product, &page, &more);
+	if (st != STORE_OK)
+		store_problem_send(req, st, "listing failed");
+	else
+		listing_send(req, &page, more, "/order/products", carry);
+	page_free(&page);
 }
 
 /*
@@ -412,6 +629,7 @@ order_ready(struct http_request *req)
 static const char *const order_list_query[] = {
 	"user_id", "status", "limit", "after", NULL
 };
+static const char *const product_list_query[] = { "active", "limit", "after", NULL };
 
 static const struct route order_routes[] = {
 	{ .method = "GET",    .pattern = "/order/health", .handler = order_health,
@@ -424,6 +642,12 @@ static const struct route order_routes[] = {
 	{ .method = "POST",   .pattern = "/order",        .handler = order_create },
 	{ .method = "GET",    .pattern = "/order",        .handler = order_list,
 	  .query = order_list_query },
+	/* The price list: above /order/{id}, which "/order/products" would match. */
+	{ .method = "GET",    .pattern = "/order/products", .handler = product_list,
+	  .query = product_list_query },
+	{ .method = "GET",    .pattern = "/order/products/{sku}", .handler = product_get },
+	{ .method = "PUT",    .pattern = "/order/products/{sku}", .handler = product_put,
+	  .access = ROUTE_ADMIN },
 	{ .method = "GET",    .pattern = "/order/{id}",   .handler = order_get },
 	{ .method = "PATCH",  .pattern = "/order/{id}",   .handler = order_patch },
 	/* Customers cancel; deleting an order is the shop's. */

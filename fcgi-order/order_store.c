@@ -7,6 +7,7 @@
 #include "idempotency.h"
 #include "log.h"
 #include "order_store.h"
+#include "product_store.h"
 
 static const char *const migrations_sqlite[] = {
 	/* 1: orders and their lines. Lines are written once, with the order. */
@@ -34,7 +35,24 @@ static const char *const migrations_sqlite[] = {
 	") STRICT, WITHOUT ROWID;",
 	/* 2: Idempotency-Key answers of POST /order. */
 	IDEMPOTENCY_MIGRATION,
-	/* 3: Idempotency-Keys belong to their caller and route. */
+	/* 3: the price list, and the name of its product in each line. The
+	 * lines written before keep the prices their clients sent, and no
+	 * name. */
+	"CREATE TABLE products ("
+	"  id INTEGER PRIMARY KEY AUTOINCREMENT,"
+	"  sku TEXT NOT NULL UNIQUE CHECK (length(sku) BETWEEN 1 AND 64),"
+	"  name TEXT NOT NULL,"
+	"  unit_price_cents INTEGER NOT NULL"
+	"    CHECK (unit_price_cents BETWEEN 0 AND 1000000000),"
+	"  currency TEXT NOT NULL CHECK (length(currency) = 3),"
+	"  active INTEGER NOT NULL CHECK (active IN (0, 1)),"
+	"  created_at TEXT NOT NULL,"
+	"  updated_at TEXT NOT NULL,"
+	"  version INTEGER NOT NULL"
+	") STRICT;"
+	"CREATE INDEX products_by_active ON products (active, id);"
+	"ALTER TABLE order_items ADD COLUMN name TEXT;",
+	/* 4: Idempotency-Keys belong to their caller and route. */
 	IDEMPOTENCY_MIGRATION_OWNED("POST /order"),
 };
 
@@ -63,6 +81,20 @@ static const char *const migrations_postgresql[] = {
 	"  PRIMARY KEY (order_id, line)"
 	");",
 	IDEMPOTENCY_MIGRATION_PG,
+	"CREATE TABLE products ("
+	"  id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,"
+	"  sku text NOT NULL UNIQUE CHECK (length(sku) BETWEEN 1 AND 64),"
+	"  name text NOT NULL,"
+	"  unit_price_cents bigint NOT NULL"
+	"    CHECK (unit_price_cents BETWEEN 0 AND 1000000000),"
+	"  currency text NOT NULL CHECK (length(currency) = 3),"
+	"  active integer NOT NULL CHECK (active IN (0, 1)),"
+	"  created_at text NOT NULL,"
+	"  updated_at text NOT NULL,"
+	"  version bigint NOT NULL"
+	");"
+	"CREATE INDEX products_by_active ON products (active, id);"
+	"ALTER TABLE order_items ADD COLUMN name text;",
 	IDEMPOTENCY_MIGRATION_OWNED_PG("POST /order"),
 };
 
@@ -84,21 +116,23 @@ enum order_sql {
 	SQL_ITEMS,
 	SQL_LIST,
 	SQL_SET_STATUS,
-	SQL_DELETE
+	SQL_DELETE,
+	SQL_END
 };
+_Static_assert(SQL_END <= PRODUCT_STMT_FIRST, "product_store.c's statements follow");
 
 static const struct db_sql order_sql[] = {
 	[SQL_INSERT] = { "INSERT INTO orders (user_id, currency, total_cents, status,"
 	    " created_at, updated_at, version)"
 	    " VALUES (?1, ?2, ?3, 'pending', ?4, ?4, 1) RETURNING " ORDER_COLUMNS, NULL },
-	[SQL_INSERT_ITEM] = { "INSERT INTO order_items (order_id, line, sku, quantity,"
-	    " unit_price_cents, line_total_cents) VALUES (?1, ?2, ?3, ?4, ?5, ?6)", NULL },
+	[SQL_INSERT_ITEM] = { "INSERT INTO order_items (order_id, line, sku, name, quantity,"
+	    " unit_price_cents, line_total_cents) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)", NULL },
 	[SQL_GET] = { "SELECT " ORDER_COLUMNS " FROM orders WHERE id = ?1", NULL },
 	/* A write reads the row it changes under a lock: SQLite's writer holds
 	 * the whole file, PostgreSQL locks the row until COMMIT. */
 	[SQL_GET_LOCKED] = { "SELECT " ORDER_COLUMNS " FROM orders WHERE id = ?1",
 	    "SELECT " ORDER_COLUMNS " FROM orders WHERE id = $1 FOR UPDATE" },
-	[SQL_ITEMS] = { "SELECT sku, quantity, unit_price_cents, line_total_cents"
+	[SQL_ITEMS] = { "SELECT sku, name, quantity, unit_price_cents, line_total_cents"
 	    " FROM order_items WHERE order_id = ?1 ORDER BY line", NULL },
 	[SQL_LIST] = { "SELECT " ORDER_COLUMNS " FROM orders WHERE id > ?1"
 	    " AND (?2 IS NULL OR user_id = ?2) AND (?3 IS NULL OR status = ?3)"
@@ -150,9 +184,10 @@ items_read(struct db *db, struct order *o)
 		struct order_item *it = &o->items[o->n_items++];
 
 		db_column_copy(st, 0, it->sku, sizeof(it->sku));
-		it->quantity = db_column_int64(st, 1);
-		it->unit_price_cents = db_column_int64(st, 2);
-		it->line_total_cents = db_column_int64(st, 3);
+		db_column_copy(st, 1, it->name, sizeof(it->name));	/* NULL: "" */
+		it->quantity = db_column_int64(st, 2);
+		it->unit_price_cents = db_column_int64(st, 3);
+		it->line_total_cents = db_column_int64(st, 4);
 	}
 	db_reset(st);
 	return rc >= 0 ? STORE_OK : db_failure(db);
@@ -171,39 +206,63 @@ items_insert(struct db *db, const struct order *o)
 		db_bind_int64(st, 1, o->id);
 		db_bind_int64(st, 2, (int64_t)i + 1);
 		db_bind_text(st, 3, it->sku);
-		db_bind_int64(st, 4, it->quantity);
-		db_bind_int64(st, 5, it->unit_price_cents);
-		db_bind_int64(st, 6, it->line_total_cents);
+		db_bind_text(st, 4, it->name);
+		db_bind_int64(st, 5, it->quantity);
+		db_bind_int64(st, 6, it->unit_price_cents);
+		db_bind_int64(st, 7, it->line_total_cents);
 		if ((s = db_exec_stmt(st)) != STORE_OK)
 			return s;
 	}
 	return STORE_OK;
 }
 
-enum store_status
-order_store_insert(struct db *db, struct order *o)
+/* order_price's lookup: the product of sku, in the write transaction. */
+static int
+price_lookup(void *arg, const char *sku, struct product *p)
 {
-	struct order row;
-	struct db_stmt *st = stmt(db, SQL_INSERT);
+	switch (product_store_price(arg, sku, p)) {
+	case STORE_OK:
+		return 1;
+	case STORE_NOT_FOUND:
+		return 0;
+	default:
+		return -1;
+	}
+}
+
+/* Read the inserted row into the order being written; its lines stay. */
+static void
+inserted_read(struct db_stmt *st, void *row)
+{
+	struct order *o = row;
+	size_t n = o->n_items;
+
+	row_read(st, o);
+	o->n_items = n;
+}
+
+enum store_status
+order_store_insert(struct db *db, struct order *o, struct product *p,
+    struct field_errors *fe)
+{
+	struct db_stmt *st;
 	char now[DB_TIME_LEN];
 	enum store_status s;
 
-	if (st == NULL)
+	if (order_price(o, price_lookup, db, p, fe) < 0)
+		return db_failure(db);
+	if (fe->n > 0)
+		return STORE_CONFLICT;
+	if ((st = stmt(db, SQL_INSERT)) == NULL)
 		return db_failure(db);
 	db_now(now);
 	db_bind_int64(st, 1, o->user_id);
 	db_bind_text(st, 2, o->currency);
 	db_bind_int64(st, 3, o->total_cents);
 	db_bind_text(st, 4, now);
-	s = db_step_one(st, row_read, &row);
-	if (s == STORE_OK) {
-		o->id = row.id;
-		o->status = row.status;
-		o->version = row.version;
-		memcpy(o->created_at, row.created_at, sizeof(o->created_at));
-		memcpy(o->updated_at, row.updated_at, sizeof(o->updated_at));
+	s = db_step_one(st, inserted_read, o);
+	if (s == STORE_OK)
 		s = items_insert(db, o);
-	}
 	return s;
 }
 
@@ -277,7 +336,7 @@ current_checked(struct db *db, int64_t id, const struct if_match *im, struct ord
 
 enum store_status
 order_store_set_status(struct db *db, int64_t id, const struct if_match *im,
-    enum order_status to, struct order *out)
+    enum order_status to, enum order_actor who, struct order *out)
 {
 	char now[DB_TIME_LEN];
 	struct db_stmt *st;
@@ -288,7 +347,7 @@ order_store_set_status(struct db *db, int64_t id, const struct if_match *im,
 	s = current_checked(db, id, im, out);
 	if (s != STORE_OK)
 		return db_end_write(db, s);
-	if (!order_transition_allowed(out->status, to))
+	if (order_move_check(out->status, to, who) != ORDER_MOVE_OK)
 		return db_end_write(db, STORE_CONFLICT);
 	if ((st = stmt(db, SQL_SET_STATUS)) == NULL)
 		return db_end_write(db, db_failure(db));

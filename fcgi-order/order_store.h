@@ -1,8 +1,9 @@
 /*
- * order_store.h - orders in the order service's own database. All SQL
- * about orders lives in order_store.c, behind these functions, on either
- * engine (db.h). Every write is one transaction, answered only after
- * COMMIT returned.
+ * order_store.h - orders in the order service's own database, and that
+ * database's schema (orders and the price list of product_store.h). All
+ * SQL about orders lives in order_store.c, behind these functions, on
+ * either engine (db.h). Every write is one transaction, answered only
+ * after COMMIT returned.
  */
 #ifndef MICROSHOP_ORDER_STORE_H
 #define MICROSHOP_ORDER_STORE_H
@@ -18,10 +19,21 @@
 extern const struct db_schema order_store_schema;
 
 /*
- * Insert o (lines and totals computed) inside the caller's write
- * transaction; fills in id, times and version.
+ * The cached statements of a connection (db_stmt) are numbered:
+ * order_store.c's from 0, product_store.c's from PRODUCT_STMT_FIRST, and
+ * common/'s from DB_STMT_COMMON.
  */
-enum store_status order_store_insert(struct db *db, struct order *o);
+#define PRODUCT_STMT_FIRST 12
+
+/*
+ * Inside the caller's write transaction: price o (as order_create_read
+ * left it) from the price list as it is in this transaction
+ * (order_price), then insert it; fills in id, times and version. p is
+ * scratch space. STORE_CONFLICT when the pricing refused the order: fe
+ * says why, and nothing was written.
+ */
+enum store_status order_store_insert(struct db *db, struct order *o,
+    struct product *p, struct field_errors *fe);
 
 enum store_status order_store_get(struct db *db, int64_t id, struct order *out);
 
@@ -42,11 +54,14 @@ enum store_status order_store_list(struct db *db, int64_t after,
 
 /*
  * Move order id to status `to` if im allows its version and the state
- * machine allows the move. STORE_CONFLICT: a refused move (out->status
- * holds the current status); STORE_STALE: If-Match failed.
+ * machine lets `who` make the move from the status the order has inside
+ * the transaction. STORE_CONFLICT: a refused move (out->status holds the
+ * current status; order_move_check says why); STORE_STALE: If-Match
+ * failed.
  */
 enum store_status order_store_set_status(struct db *db, int64_t id,
-    const struct if_match *im, enum order_status to, struct order *out);
+    const struct if_match *im, enum order_status to, enum order_actor who,
+    struct order *out);
 
 /*
  * Delete order id if im allows and its status allows. STORE_CONFLICT: the

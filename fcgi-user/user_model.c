@@ -7,37 +7,13 @@
 #include "text.h"
 #include "user_model.h"
 
+/* A user's name is named as the services name things (common/text.c). */
+_Static_assert(USER_NAME_MAX_BYTES == TEXT_NAME_MAX_BYTES, "out holds the longest name");
+
 int
 user_name_check(const char *s, size_t len, char *out, const char **why)
 {
-	long chars;
-
-	s = text_trim(s, &len);
-	chars = text_utf8_length(s, len);
-	if (chars < 0) {
-		*why = "must be valid UTF-8";
-		return -1;
-	}
-	if (chars == 0) {
-		*why = "must not be empty";
-		return -1;
-	}
-	if (chars > USER_NAME_MAX_CHARS) {
-		*why = "must be at most 100 characters";
-		return -1;
-	}
-	if (text_has_control(s, len)) {
-		*why = "must not contain control characters";
-		return -1;
-	}
-	if (text_has_format(s, len)) {
-		*why = "must not contain invisible format characters (bidi controls, "
-		    "zero-width characters)";
-		return -1;
-	}
-	memcpy(out, s, len);
-	out[len] = '\0';
-	return 0;
+	return text_name_check(s, len, out, why);
 }
 
 static int

@@ -4,7 +4,9 @@
  * with every one after it, and each builder must give either the whole
  * answer or a clean failure (NULL, -1), and each answer sent must be
  * either the whole answer or a 500 problem, never one with a member, an
- * item, a header or a body missing; and nothing may leak.
+ * item, a header or a body missing; and nothing may leak. The builders:
+ * the user's, the order's and the product's JSON forms, problems, pages,
+ * the JSON text itself.
  *
  * Its own runner: the binary is linked with --wrap of the allocator and
  * with json-c's static archive (tests/Makefile.am), which check_unit is not.
@@ -21,6 +23,7 @@
 #include "alloc_fail.h"
 #include "http.h"
 #include "json_io.h"
+#include "order_model.h"
 #include "page.h"
 #include "problem.h"
 #include "query.h"
@@ -101,6 +104,55 @@ build_user(void *arg)
 START_TEST(test_user_to_json)
 {
 	each_failure(build_user, (void *)&ada, "user_to_json");
+}
+END_TEST
+
+static struct json_object *
+build_order(void *arg)
+{
+	return order_to_json(arg);
+}
+
+/* An order of three lines, one from before the price list (no name). */
+START_TEST(test_order_to_json)
+{
+	static struct order o;
+
+	o.id = 5;
+	o.user_id = 7;
+	memcpy(o.currency, "EUR", 4);
+	o.status = ORDER_PAID;
+	o.n_items = 3;
+	o.items[0] = (struct order_item){ .sku = "BOOK-1", .name = "A book", .quantity = 2,
+	    .unit_price_cents = 1250, .line_total_cents = 2500 };
+	o.items[1] = (struct order_item){ .sku = "PEN", .name = "A pen with a name long "
+	    "enough to be kept apart from its object", .quantity = 3,
+	    .unit_price_cents = 99, .line_total_cents = 297 };
+	o.items[2] = (struct order_item){ .sku = "OLD", .quantity = 1,
+	    .unit_price_cents = 5, .line_total_cents = 5 };
+	o.total_cents = 2802;
+	o.version = 2;
+	memcpy(o.created_at, "2026-01-02T03:04:05Z", 21);
+	memcpy(o.updated_at, "2026-01-02T03:04:06Z", 21);
+	each_failure(build_order, &o, "order_to_json");
+}
+END_TEST
+
+static struct json_object *
+build_product(void *arg)
+{
+	return product_to_json(arg);
+}
+
+START_TEST(test_product_to_json)
+{
+	static const struct product p = {
+		.id = 4, .sku = "BOOK-1", .name = "A book", .unit_price_cents = 1250,
+		.currency = "EUR", .active = 1, .created_at = "2026-01-02T03:04:05Z",
+		.updated_at = "2026-01-02T03:04:06Z", .version = 2,
+	};
+
+	each_failure(build_product, (void *)&p, "product_to_json");
 }
 END_TEST
 
@@ -381,6 +433,8 @@ answers_suite(void)
 
 	tc = tcase_create("builders");
 	tcase_add_test(tc, test_user_to_json);
+	tcase_add_test(tc, test_order_to_json);
+	tcase_add_test(tc, test_product_to_json);
 	tcase_add_test(tc, test_problem_new);
 	tcase_add_test(tc, test_page);
 	tcase_add_test(tc, test_to_string);

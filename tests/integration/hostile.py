@@ -193,10 +193,12 @@ def user_body(name='"Mallory"', email='"mallory@example.com"', extra="",
     return ('{"name":%s,"email":%s,"password":%s%s}' % (name, email, password, extra)).encode()
 
 
-def order_body(user_id=None, currency='"EUR"', sku='"BOOK-1"', quantity="1", price="1250",
+def order_body(user_id=None, currency='"EUR"', sku='"BOOK-1"', quantity="1", price=None,
                items=None, extra=""):
+    """An order body; price, when given, is a client-sent unit price (refused)."""
     if items is None:
-        items = '[{"sku":%s,"quantity":%s,"unit_price_cents":%s}]' % (sku, quantity, price)
+        items = '[{"sku":%s,"quantity":%s%s}]' % (
+            sku, quantity, "" if price is None else ',"unit_price_cents":%s' % price)
     uid = str(U) if user_id is None else user_id
     return ('{"user_id":%s,"currency":%s,"items":%s%s}' % (uid, currency, items, extra)).encode()
 
@@ -342,9 +344,10 @@ def table():
     post_order("quantity NaN", 400, order_body(quantity="NaN"))
     post_order("quantity null", 400, order_body(quantity="null"))
     post_order("quantity \"1\"", 400, order_body(quantity='"1"'))
-    post_order("a negative price", 422, order_body(price="-5"))
-    post_order("a price over 10^9", 422, order_body(price="1000000001"))
-    post_order("a price of 2^63", 422, order_body(price="9223372036854775808"))
+    post_order("a client-sent price of 0 for 10000 books", 422,
+               order_body(quantity="10000", price="0"))
+    post_order("a negative client-sent price", 422, order_body(price="-5"))
+    post_order("a client-sent price of 2^63", 422, order_body(price="9223372036854775808"))
     post_order("user_id 0", 422, order_body(user_id="0"))
     post_order("user_id -1", 422, order_body(user_id="-1"))
     post_order("user_id 99999999999999999999", 422, order_body(user_id="99999999999999999999"))
@@ -354,7 +357,7 @@ def table():
     post_order("items as an object", 400, order_body(items="{}"))
     post_order("an item that is a number", 400, order_body(items="[1]"))
     post_order("101 items", 422, order_body(
-        items="[" + ",".join(['{"sku":"S","quantity":1,"unit_price_cents":1}'] * 101) + "]"))
+        items="[" + ",".join(['{"sku":"BOOK-1","quantity":1}'] * 101) + "]"))
     post_order("a lower-case currency", 422, order_body(currency='"eur"'))
     post_order("a null currency", 400, order_body(currency="null"))
     post_order("SQL in the sku", 422, order_body(sku='"\'; DROP TABLE orders;--"'))
@@ -364,8 +367,33 @@ def table():
                order_body(quantity="0", extra=',"id":1,"status":"delivered","total_cents":0,'
                                                '"version":7,"created_at":"1970-01-01T00:00:00Z"'))
     post_order("line_total_cents on a bad line", 422,
-               order_body(items='[{"sku":"S","quantity":0,"unit_price_cents":1,'
-                                '"line_total_cents":1}]'))
+               order_body(items='[{"sku":"S","quantity":0,"line_total_cents":1}]'))
+    post_order("a sku no product has", 422, order_body(sku='"NO-SUCH-SKU"'))
+    # The price list.
+    book = b'{"name":"A book","unit_price_cents":1250,"currency":"EUR","active":true}'
+
+    def put_product(desc, status, body=book, target="/order/products/BOOK-1", **kw):
+        row("PUT /order/products/{sku} " + desc, status, R("PUT", target, body=body, **kw))
+
+    put_product("SQL in the sku", 422, target="/order/products/x';DROP%20TABLE%20products;--")
+    put_product("a sku of 65 characters", 422, target="/order/products/" + "S" * 65)
+    put_product("a price of 2^63", 422,
+                body=b'{"name":"A book","unit_price_cents":9223372036854775808,'
+                     b'"currency":"EUR","active":true}')
+    put_product("a price of 1e400", 400,
+                body=b'{"name":"A book","unit_price_cents":1e400,"currency":"EUR","active":true}')
+    put_product("a name of 101 characters", 422,
+                body=b'{"name":"' + b"n" * 101 + b'","unit_price_cents":1,"currency":"EUR",'
+                     b'"active":true}')
+    put_product("active as a string", 400,
+                body=b'{"name":"A book","unit_price_cents":1,"currency":"EUR","active":"true"}')
+    put_product("an unknown field", 422, body=book[:-1] + b',"stock":1}')
+    put_product("If-None-Match: * on a product that exists", 412,
+                headers=[("If-None-Match", "*")])
+    put_product("a stale If-Match", 412, headers=[("If-Match", '"999"')])
+    put_product("as text/plain", 415, ctype="text/plain")
+    put_product("without a token", 401, auth=False)
+    row("GET /order/products?active=maybe", 422, R("GET", "/order/products?active=maybe"))
     # Changes.
     row("PATCH /user/U null name", 422,
         R("PATCH", u, body=b'{"name":null}', ctype="application/merge-patch+json"))

@@ -118,7 +118,22 @@ t_auth() {
 	ADMIN_ID=$stack_admin_id
 	TOKEN=$(t_token admin "$stack_admin_id" "$stack_admin_cv" 900)
 	AUTH="Authorization: Bearer $TOKEN"
+	t_admin_auth=$AUTH
 	export MICROSHOP_TOKEN=$TOKEN BENCH_TOKEN=$TOKEN
+}
+
+# t_product SKU PRICE [CURRENCY] [ACTIVE]: put SKU on the order service's
+# price list as the admin of t_start (PUT /order/products/SKU, whatever AUTH
+# is now): named "Product SKU", PRICE cents in CURRENCY (default EUR),
+# for sale unless ACTIVE is false. Sets STATUS and BODY; returns 1 unless
+# it was created (201) or replaced (200).
+t_product() {
+	local body
+	body=$(jq -cn --arg n "Product $1" --argjson p "$2" --arg c "${3:-EUR}" \
+		--argjson a "${4:-true}" '{name: $n, unit_price_cents: $p, currency: $c, active: $a}') ||
+		return 1
+	AUTH=$t_admin_auth req_json PUT "/order/products/$1" "$body"
+	[ "$STATUS" = 201 ] || [ "$STATUS" = 200 ]
 }
 
 # t_customer NAME EMAIL PASSWORD: sign up a customer through nginx and log

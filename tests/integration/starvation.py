@@ -480,9 +480,8 @@ class GoodClient:
                                    "password": "correct horse battery"})
             else:
                 kind, path = "POST /order", "/order"
-                body = json.dumps({"user_id": self.user_id, "currency": "EUR",
-                                   "items": [{"sku": "BOOK-1", "quantity": 1,
-                                              "unit_price_cents": 1250}]})
+                body = json.dumps({"user_id": self.user_id,
+                                   "items": [{"sku": "BOOK-1", "quantity": 1}]})
             conn = self.connection()
             if self.exchange(conn, kind, "POST", path, body) == 201:
                 self.created[path[1:]] += 1
