@@ -468,8 +468,11 @@ stack_token() {
 # version.
 stack_admin() {
 	local dir=$1 row
+	# (A database no service has migrated yet has no users table: the
+	# admin is made, and the database migrated, below.)
 	row=$(stack_sql user "$dir" \
-		"SELECT id, credential_version FROM users WHERE email = 'admin@microshop.test'") || return 1
+		"SELECT id, credential_version FROM users WHERE email = 'admin@microshop.test'" \
+		2>/dev/null) || row=
 	if [ -z "$row" ]; then
 		printf '%s\n' 'the stack admin passphrase' |
 			"$stack_builddir/fcgi-user/microshop-user" --db "$(stack_db_of user "$dir")" \
