@@ -39,8 +39,8 @@ static const char *const migrations_sqlite[] = {
 	/* 6: the credential version, carried by every token as "cv": a
 	 * password, email or role change and a logout raise it, and a token
 	 * with an older one is refused (docs/security.md). */
-	"ALTER TABLE users ADD COLUMN credential_version INTEGER NOT NULL DEFAULT 1"
-	"  CHECK (credential_version >= 1);",
+	("ALTER TABLE users ADD COLUMN credential_version INTEGER NOT NULL DEFAULT 1"
+	 "  CHECK (credential_version >= 1);"),
 };
 
 /*
@@ -68,8 +68,8 @@ static const char *const migrations_postgresql[] = {
 	"ALTER TABLE users ADD COLUMN role text NOT NULL DEFAULT 'customer'"
 	"  CHECK (role IN ('customer', 'admin'));",
 	IDEMPOTENCY_MIGRATION_OWNED_PG("POST /user"),
-	"ALTER TABLE users ADD COLUMN credential_version bigint NOT NULL DEFAULT 1"
-	"  CHECK (credential_version >= 1);",
+	("ALTER TABLE users ADD COLUMN credential_version bigint NOT NULL DEFAULT 1"
+	 "  CHECK (credential_version >= 1);"),
 };
 
 const struct db_schema user_store_schema = {
