@@ -43,6 +43,9 @@ http_status_text(int status)
 	case 422: return "Unprocessable Content";
 	case 428: return "Precondition Required";
 	case 429: return "Too Many Requests";
+	/* The services never send it; nginx's problem for a header too large
+	 * names it so (tests/check_http.c compares them). */
+	case 431: return "Request Header Fields Too Large";
 	case 500: return "Internal Server Error";
 	case 502: return "Bad Gateway";
 	case 503: return "Service Unavailable";
