@@ -197,17 +197,28 @@ absent_or_gone(struct db *db, int64_t id)
 	return found ? STORE_GONE : STORE_NOT_FOUND;
 }
 
-/* Read user id with statement idx (SQL_GET or SQL_GET_LOCKED). */
+/*
+ * Run statement idx, which takes the id as ?1 and returns at most one
+ * row, read into out by read. STORE_NOT_FOUND when there is none.
+ */
 static enum store_status
-get_with(struct db *db, enum user_sql idx, int64_t id, struct user *out)
+one_by_id(struct db *db, enum user_sql idx, int64_t id,
+    void (*read)(struct db_stmt *st, void *out), void *out)
 {
 	struct db_stmt *st = stmt(db, idx);
-	enum store_status s;
 
 	if (st == NULL)
 		return db_failure(db);
 	db_bind_int64(st, 1, id);
-	s = db_step_one(st, row_read, out);
+	return db_step_one(st, read, out);
+}
+
+/* Read user id with statement idx (SQL_GET or SQL_GET_LOCKED). */
+static enum store_status
+get_with(struct db *db, enum user_sql idx, int64_t id, struct user *out)
+{
+	enum store_status s = one_by_id(db, idx, id, row_read, out);
+
 	return s == STORE_NOT_FOUND ? absent_or_gone(db, id) : s;
 }
 
@@ -358,12 +369,7 @@ user_store_credentials(struct db *db, const char *email, struct user_credentials
 enum store_status
 user_store_credentials_by_id(struct db *db, int64_t id, struct user_credentials *out)
 {
-	struct db_stmt *st = stmt(db, SQL_CREDENTIALS_BY_ID);
-
-	if (st == NULL)
-		return db_failure(db);
-	db_bind_int64(st, 1, id);
-	return db_step_one(st, credentials_read, out);
+	return one_by_id(db, SQL_CREDENTIALS_BY_ID, id, credentials_read, out);
 }
 
 /* Read a row of SQL_SESSION. */
@@ -379,12 +385,7 @@ session_read(struct db_stmt *st, void *row)
 enum store_status
 user_store_session(struct db *db, int64_t id, struct user_session *out)
 {
-	struct db_stmt *st = stmt(db, SQL_SESSION);
-
-	if (st == NULL)
-		return db_failure(db);
-	db_bind_int64(st, 1, id);
-	return db_step_one(st, session_read, out);
+	return one_by_id(db, SQL_SESSION, id, session_read, out);
 }
 
 enum store_status

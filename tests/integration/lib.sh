@@ -91,6 +91,7 @@ t_start() {
 	done
 	echo "Bail out! the stack did not start"
 	tail -n 20 "$t_dir"/state/log/*.log
+	t_fail=$((t_fail + 1))	# keeps the state for a look
 	exit 99
 }
 
