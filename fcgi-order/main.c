@@ -9,7 +9,7 @@
 #include "auth.h"
 #include "breaker.h"
 #include "clock.h"
-#include "config.h"
+#include "settings.h"
 #include "db.h"
 #include "fcgi_loop.h"
 #include "log.h"
@@ -22,11 +22,13 @@
 #define USER_READY_PROBE_MS 5000
 
 /* The breaker's state for the metrics: 0 closed, 1 open, 2 half-open. */
-static int
+static int64_t
 breaker_gauge(void)
 {
-	return (int)breaker_state(order_user_api.breaker, clock_ms());
+	return (int64_t)breaker_state(order_user_api.breaker, clock_ms());
 }
+
+static struct metrics_gauge breaker_metric;
 
 int
 main(int argc, char **argv)
@@ -39,19 +41,19 @@ main(int argc, char **argv)
 	const struct config_option options[] = {
 		{ "user-api", CONFIG_STRING, &user_api, 0, 0, "URL",
 		  "the user service's HTTP API: http://HOST:PORT, or unix:/path for "
-		  "HTTP over a unix socket (default http://127.0.0.1:8080)" },
+		  "HTTP over a unix socket (default http://127.0.0.1:8080)", NULL },
 		{ "user-api-timeout", CONFIG_INT, &timeout_ms, 10, 60000, "MS",
 		  "total deadline of one call to the user service, retries included "
-		  "(default 1000)" },
+		  "(default 1000)", NULL },
 		{ "breaker-failures", CONFIG_INT, &breaker_failures, 1, 1000, "N",
-		  "consecutive failed calls that open the circuit breaker (default 5)" },
+		  "consecutive failed calls that open the circuit breaker (default 5)", NULL },
 		{ "breaker-cooldown", CONFIG_INT, &breaker_cooldown_ms, 100, 600000, "MS",
-		  "how long an open breaker fails fast before one probe call (default 5000)" },
+		  "how long an open breaker fails fast before one probe call (default 5000)", NULL },
 	};
 	int rc;
 
-	config_defaults(&cfg, "order", "/var/lib/microshop-order/order.db");
-	switch (config_parse(&cfg, options, sizeof(options) / sizeof(options[0]), argc, argv)) {
+	settings_defaults(&cfg, "order", "/var/lib/microshop-order/order.db");
+	switch (settings_parse(&cfg, options, sizeof(options) / sizeof(options[0]), argc, argv)) {
 	case CONFIG_OK:
 		break;
 	case CONFIG_EXIT_SUCCESS:
@@ -61,7 +63,7 @@ main(int argc, char **argv)
 	}
 	log_init("order", cfg.log_level);
 
-	if (db_migrate(&cfg, &order_store_schema) < 0)
+	if (db_migrate(&cfg.db, &order_store_schema) < 0)
 		return EXIT_FAILURE;
 	if (cfg.migrate_only)
 		return EXIT_SUCCESS;
@@ -81,10 +83,14 @@ main(int argc, char **argv)
 	order_user_api.breaker = &breaker;
 	order_user_api.watch = &watch;
 	order_user_api.keys = auth_keyring();
-	metrics_breaker_state_fn(breaker_gauge);
+	metrics_gauge_register(&breaker_metric, "microshop_user_service_breaker_state",
+	    "The circuit breaker on the user service: 0 closed, 1 open, 2 half-open.",
+	    breaker_gauge);
+	if (user_client_metrics_register() < 0)
+		return EXIT_FAILURE;
 
 	rc = fcgi_loop_run(&cfg, &order_service);
-	db_stop(&cfg);
+	db_stop(&cfg.db);
 
 	user_watch_destroy(&watch);
 	breaker_destroy(&breaker);

@@ -16,7 +16,7 @@
 #include "http.h"
 #include "idempotency.h"
 #include "json_io.h"
-#include "metrics.h"
+#include "request_metrics.h"
 #include "order_api.h"
 #include "order_model.h"
 #include "order_store.h"
@@ -24,6 +24,7 @@
 #include "problem.h"
 #include "product_store.h"
 #include "query.h"
+#include "request.h"
 #include "text.h"
 #include "user_client.h"
 
@@ -429,11 +430,11 @@ put_preconditions_or_reply(struct http_request *req, struct if_match *im, int *n
 	const char *inm = http_param(req, "HTTP_IF_NONE_MATCH");
 	struct if_match star;
 
-	if (http_if_match_parse(http_param(req, "HTTP_IF_MATCH"), im) < 0) {
+	if (if_match_parse(http_param(req, "HTTP_IF_MATCH"), im) < 0) {
 		http_problem_send(req, 400, "malformed If-Match header");
 		return -1;
 	}
-	if (inm != NULL && (http_if_match_parse(inm, &star) < 0 || !star.any)) {
+	if (inm != NULL && (if_match_parse(inm, &star) < 0 || !star.any)) {
 		http_problem_send(req, 400, "If-None-Match takes only * here: create the "
 		    "product, never replace it");
 		return -1;
@@ -637,7 +638,7 @@ static const struct route order_routes[] = {
 	{ .method = "GET",    .pattern = "/order/ready",  .handler = order_ready,
 	  .access = ROUTE_PUBLIC },
 	/* Open here; nginx lets only this machine reach it. */
-	{ .method = "GET",    .pattern = "/order/metrics", .handler = metrics_send,
+	{ .method = "GET",    .pattern = "/order/metrics", .handler = request_metrics_send,
 	  .access = ROUTE_PUBLIC },
 	{ .method = "POST",   .pattern = "/order",        .handler = order_create },
 	{ .method = "GET",    .pattern = "/order",        .handler = order_list,
@@ -674,7 +675,7 @@ order_thread_init(const struct svc_config *cfg)
 
 	if (w == NULL)
 		return NULL;
-	w->db = db_open(cfg, &order_store_schema, 0);
+	w->db = db_open(&cfg->db, &order_store_schema, 0);
 	w->users = user_client_new(&order_user_api);
 	if (w->db == NULL || w->users == NULL) {
 		order_thread_fini(w);

@@ -5,7 +5,7 @@
 #ifndef MICROSHOP_ORDER_API_H
 #define MICROSHOP_ORDER_API_H
 
-#include "fcgi_loop.h"
+#include "service.h"
 #include "user_client.h"
 
 extern const struct fcgi_service order_service;

@@ -15,7 +15,7 @@
 
 #include <json-c/json.h>
 
-#include "problem.h"
+#include "field_errors.h"
 #include "text.h"
 
 #define ORDER_ITEMS_MAX 100

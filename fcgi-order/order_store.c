@@ -4,7 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "idempotency.h"
+#include "idempotency_store.h"
 #include "log.h"
 #include "order_store.h"
 #include "product_store.h"
@@ -329,7 +329,7 @@ current_checked(struct db *db, int64_t id, const struct if_match *im, struct ord
 {
 	enum store_status s = get_with(db, SQL_GET_LOCKED, id, cur);
 
-	if (s == STORE_OK && !http_if_match_allows(im, cur->version))
+	if (s == STORE_OK && !if_match_allows(im, cur->version))
 		return STORE_STALE;
 	return s;
 }

@@ -11,19 +11,12 @@
 #include <stdint.h>
 
 #include "db.h"
-#include "http.h"
+#include "if_match.h"
 #include "order_model.h"
 #include "store.h"
 
 /* The tables, as numbered migrations for each engine. */
 extern const struct db_schema order_store_schema;
-
-/*
- * The cached statements of a connection (db_stmt) are numbered:
- * order_store.c's from 0, product_store.c's from PRODUCT_STMT_FIRST, and
- * common/'s from DB_STMT_COMMON.
- */
-#define PRODUCT_STMT_FIRST 12
 
 /*
  * Inside the caller's write transaction: price o (as order_create_read

@@ -3,7 +3,6 @@
  */
 #include <string.h>
 
-#include "order_store.h"
 #include "product_store.h"
 
 #define PRODUCT_COLUMNS "id, sku, name, unit_price_cents, currency, active, created_at," \
@@ -127,7 +126,7 @@ product_store_put(struct db *db, struct product *p, const struct if_match *im,
 		return s;
 	s = get_with(db, SQL_GET_LOCKED, p->sku, &cur);
 	if (s == STORE_OK) {
-		if (none_match || !http_if_match_allows(im, cur.version))
+		if (none_match || !if_match_allows(im, cur.version))
 			s = STORE_STALE;
 		else
 			s = write_with(db, SQL_UPDATE, p, &cur);

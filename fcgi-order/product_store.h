@@ -10,9 +10,16 @@
 #include <stdint.h>
 
 #include "db.h"
-#include "http.h"
+#include "if_match.h"
 #include "order_model.h"
 #include "store.h"
+
+/*
+ * The cached statements of a connection (db_stmt) are numbered:
+ * order_store.c's from 0, product_store.c's from PRODUCT_STMT_FIRST, and
+ * common/'s from DB_STMT_COMMON (each file asserts that its own fit).
+ */
+#define PRODUCT_STMT_FIRST 12
 
 /*
  * Create or replace product p->sku with p's name, price, currency and

@@ -242,7 +242,29 @@ static const char *const lookup_names[] = {
 	[USER_DELETED] = "deleted",
 	[USER_UNAVAILABLE] = "unavailable",
 	[USER_BREAKER_OPEN] = "breaker_open",
+	NULL
 };
+
+/* The lookups, by outcome, and their times. */
+static struct metrics_counter_vec calls;
+static struct metrics_histogram call_times;
+
+int
+user_client_metrics_register(void)
+{
+	metrics_histogram_register(&call_times, "microshop_user_service_call_duration_seconds",
+	    "Lookups in the user service, retries included.");
+	return metrics_counter_vec_register(&calls, "microshop_user_service_calls_total",
+	    "Lookups of a user in the user service, by outcome.", "outcome", lookup_names);
+}
+
+/* Count a lookup that took us microseconds. */
+static void
+call_count(enum user_lookup l, int64_t us)
+{
+	metrics_counter_vec_add(&calls, lookup_names[l], 1);
+	metrics_histogram_observe(&call_times, us);
+}
 
 enum user_lookup
 user_client_lookup(struct user_client *c, int64_t id, const char *request_id,
@@ -260,7 +282,7 @@ user_client_lookup(struct user_client *c, int64_t id, const char *request_id,
 		log_msg(LOG_LEVEL_ERROR, "event=user_api_failed req_id=%s path=%s "
 		    "msg=\"the call's headers could not be made\"",
 		    request_id ? request_id : "-", path);
-		metrics_user_call(lookup_names[USER_UNAVAILABLE], 0);
+		call_count(USER_UNAVAILABLE, 0);
 		return USER_UNAVAILABLE;
 	}
 	if (!breaker_allow(c->cfg->breaker, clock_ms(), &wait_ms)) {
@@ -268,7 +290,7 @@ user_client_lookup(struct user_client *c, int64_t id, const char *request_id,
 		*retry_after_s = (long)((wait_ms + 999) / 1000);
 		if (*retry_after_s < 1)
 			*retry_after_s = 1;
-		metrics_user_call(lookup_names[USER_BREAKER_OPEN], 0);
+		call_count(USER_BREAKER_OPEN, 0);
 		return USER_BREAKER_OPEN;
 	}
 	began = clock_us();
@@ -276,7 +298,7 @@ user_client_lookup(struct user_client *c, int64_t id, const char *request_id,
 	curl_slist_free_all(headers);
 	breaker_record(c->cfg->breaker, l != USER_UNAVAILABLE, clock_ms());
 	user_watch_record(c->cfg->watch, l != USER_UNAVAILABLE, clock_ms());
-	metrics_user_call(lookup_names[l], clock_us() - began);
+	call_count(l, clock_us() - began);
 	return l;
 }
 

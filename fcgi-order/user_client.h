@@ -94,4 +94,10 @@ const char *user_service_state_name(enum user_service_state s);
 enum user_lookup user_client_parse_answer(long status, const char *body, size_t len,
     int64_t id);
 
+/*
+ * Register the lookups' metrics (metrics.h): their count by outcome and
+ * their times. Once, before the workers start. 0, or -1 (memory).
+ */
+int user_client_metrics_register(void);
+
 #endif

@@ -64,9 +64,9 @@ admin_create(const struct svc_config *cfg, const char *email, FILE *f)
 		fprintf(stderr, "--create-admin: the password could not be hashed\n");
 		goto out;
 	}
-	db = db_open(cfg, &user_store_schema, 0);
+	db = db_open(&cfg->db, &user_store_schema, 0);
 	if (db == NULL || db_begin_write(db) != STORE_OK) {
-		fprintf(stderr, "--create-admin: cannot write %s\n", cfg->db_path);
+		fprintf(stderr, "--create-admin: cannot write %s\n", cfg->db.path);
 		goto out;
 	}
 	st = db_end_write(db, user_store_insert(db, &in, "admin", &u));

@@ -7,7 +7,7 @@
 
 #include <stdio.h>
 
-#include "config.h"
+#include "settings.h"
 
 /*
  * Read a password (12..256 bytes, one line) from in, hash it, and insert

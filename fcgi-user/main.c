@@ -11,7 +11,7 @@
 
 #include "admin.h"
 #include "auth.h"
-#include "config.h"
+#include "settings.h"
 #include "db.h"
 #include "fcgi_loop.h"
 #include "hash_slots.h"
@@ -32,25 +32,25 @@ main(int argc, char **argv)
 	const char *create_admin = NULL;
 	const struct config_option options[] = {
 		{ "pwhash-ops", CONFIG_INT, &pwhash_ops, 1, 100, "N",
-		  "Argon2id passes over memory (default 2, libsodium's INTERACTIVE)" },
+		  "Argon2id passes over memory (default 2, libsodium's INTERACTIVE)", NULL },
 		{ "pwhash-mem", CONFIG_SIZE, &pwhash_mem, 8 * 1024, 1024L * 1024 * 1024, "BYTES",
-		  "Argon2id memory per hash, k/m suffixes allowed (default 64m)" },
+		  "Argon2id memory per hash, k/m suffixes allowed (default 64m)", NULL },
 		{ "hash-slots", CONFIG_INT, &hash_slots, 1, 1024, "N",
 		  "password hashes computed at once (default: number of CPUs); at most "
-		  "twice as many threads hash or wait, and never all of them" },
+		  "twice as many threads hash or wait, and never all of them", NULL },
 		{ "hash-wait", CONFIG_INT, &hash_wait_ms, 0, 60000, "MS",
 		  "how long a signup or login waits for a hash slot before 503 "
-		  "(default 2000)" },
+		  "(default 2000)", NULL },
 		{ "create-admin", CONFIG_STRING, &create_admin, 0, 0, "EMAIL",
 		  "create an admin with this email, the password read from standard "
-		  "input, and exit" },
+		  "input, and exit", NULL },
 	};
 	struct password_config pc;
 	int rc;
 
-	config_defaults(&cfg, "user", "/var/lib/microshop-user/user.db");
+	settings_defaults(&cfg, "user", "/var/lib/microshop-user/user.db");
 	cfg.threads = 0;	/* chosen below, once --hash-slots is known */
-	switch (config_parse(&cfg, options, sizeof(options) / sizeof(options[0]), argc, argv)) {
+	switch (settings_parse(&cfg, options, sizeof(options) / sizeof(options[0]), argc, argv)) {
 	case CONFIG_OK:
 		break;
 	case CONFIG_EXIT_SUCCESS:
@@ -81,7 +81,7 @@ main(int argc, char **argv)
 	pc.memlimit = pwhash_mem;
 	if (password_init(&pc) < 0 || login_throttle_init() < 0)
 		return EXIT_FAILURE;
-	if (db_migrate(&cfg, &user_store_schema) < 0)
+	if (db_migrate(&cfg.db, &user_store_schema) < 0)
 		return EXIT_FAILURE;
 	if (cfg.migrate_only)
 		return EXIT_SUCCESS;
@@ -93,6 +93,6 @@ main(int argc, char **argv)
 		return EXIT_FAILURE;
 
 	rc = fcgi_loop_run(&cfg, &user_service);
-	db_stop(&cfg);
+	db_stop(&cfg.db);
 	return rc == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
 }

@@ -19,11 +19,12 @@
 #include "idempotency.h"
 #include "json_io.h"
 #include "login_throttle.h"
-#include "metrics.h"
+#include "request_metrics.h"
 #include "page.h"
 #include "password.h"
 #include "problem.h"
 #include "query.h"
+#include "request.h"
 #include "text.h"
 #include "user_api.h"
 #include "user_model.h"
@@ -535,7 +536,7 @@ static const struct route user_routes[] = {
 	{ .method = "GET",    .pattern = "/user/ready",  .handler = user_ready,
 	  .access = ROUTE_PUBLIC },
 	/* Open here; nginx lets only this machine reach it. */
-	{ .method = "GET",    .pattern = "/user/metrics", .handler = metrics_send,
+	{ .method = "GET",    .pattern = "/user/metrics", .handler = request_metrics_send,
 	  .access = ROUTE_PUBLIC },
 	{ .method = "POST",   .pattern = "/user/login",  .handler = user_login,
 	  .access = ROUTE_PUBLIC },
@@ -555,7 +556,7 @@ static const struct route user_routes[] = {
 static void *
 user_thread_init(const struct svc_config *cfg)
 {
-	return db_open(cfg, &user_store_schema, 0);
+	return db_open(&cfg->db, &user_store_schema, 0);
 }
 
 static void

@@ -7,7 +7,7 @@
 #include "text.h"
 #include "user_model.h"
 
-/* A user's name is named as the services name things (common/text.c). */
+/* A user's name is named as the services name things (common/core/text.c). */
 _Static_assert(USER_NAME_MAX_BYTES == TEXT_NAME_MAX_BYTES, "out holds the longest name");
 
 int

@@ -11,7 +11,7 @@
 
 #include <json-c/json.h>
 
-#include "problem.h"
+#include "field_errors.h"
 
 #define USER_NAME_MAX_CHARS 100
 #define USER_NAME_MAX_BYTES (USER_NAME_MAX_CHARS * 4)

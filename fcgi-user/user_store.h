@@ -11,7 +11,7 @@
 #include <stdint.h>
 
 #include "db.h"
-#include "http.h"
+#include "if_match.h"
 #include "store.h"
 #include "user_model.h"
 

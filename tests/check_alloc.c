@@ -27,6 +27,7 @@
 #include "page.h"
 #include "problem.h"
 #include "query.h"
+#include "request.h"
 #include "user_model.h"
 
 #define N_ELEMS(a) (sizeof(a) / sizeof((a)[0]))

@@ -1,5 +1,5 @@
 /*
- * check_idempotency.c - common/idempotency.c: which Idempotency-Key values
+ * check_idempotency.c - common/serve/idempotency.c: which Idempotency-Key values
  * are well formed (1..255 visible ASCII characters). What a key does is
  * tested through nginx in integration/writes.test and crash.test.
  */

@@ -1,5 +1,5 @@
 /*
- * check_peers.c - common/peers.c: the --allow-peers list (addresses and
+ * check_peers.c - common/core/peers.c: the --allow-peers list (addresses and
  * CIDR prefixes, IPv4 and IPv6, and what is refused as a value), which
  * peers it lets connect (IPv4-mapped IPv6 as IPv4, unix peers always), and
  * logging a refused peer once per interval.

@@ -1,5 +1,5 @@
 /*
- * check_query.c - common/query.c: strict parsing of a query string
+ * check_query.c - common/core/query.c: strict parsing of a query string
  * (percent and '+' decoding, malformed escapes and decoded NUL refused,
  * empty pairs skipped, the parameter and byte limits), the check of keys
  * against an allowed list, lookup, and the percent-encoding of the links a

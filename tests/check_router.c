@@ -1,5 +1,5 @@
 /*
- * check_router.c - common/router.c: method + path-pattern matching against
+ * check_router.c - common/core/router.c: method + path-pattern matching against
  * a table like the user service's: found routes and their "{name}"
  * parameters, paths no pattern matches (404), and methods a matching
  * pattern does not have (405, with the Allow list of the first pattern that

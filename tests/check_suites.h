@@ -10,9 +10,12 @@
 #include <check.h>
 
 Suite *breaker_suite(void);
-Suite *config_suite(void);
+Suite *settings_suite(void);
+Suite *field_errors_suite(void);
 Suite *hash_slots_suite(void);
-Suite *http_suite(void);
+Suite *http_status_suite(void);
+Suite *if_match_suite(void);
+Suite *media_type_suite(void);
 Suite *idempotency_suite(void);
 Suite *json_io_suite(void);
 Suite *login_throttle_suite(void);

@@ -1,5 +1,5 @@
 /*
- * check_text.c - common/text.c: UTF-8 validation and length in code points
+ * check_text.c - common/core/text.c: UTF-8 validation and length in code points
  * (overlong forms, surrogates, values past U+10FFFF, truncated sequences),
  * control characters (C0, DEL, C1), format characters (Unicode's Cf:
  * bidi controls, zero-width characters), trimming, resource ids parsed

@@ -1,5 +1,5 @@
 /*
- * check_token.c - common/token.c and common/keyring.c: ES256 access tokens
+ * check_token.c - common/serve/token.c and common/serve/keyring.c: ES256 access tokens
  * made and checked under keyrings, and every way a token must be refused:
  * an unknown key, a key of the other kind, another alg (none, HS256 keyed
  * with the public key, es256), a header member not ours, a changed byte,

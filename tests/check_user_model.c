@@ -13,7 +13,7 @@
 
 #include "check_suites.h"
 #include "json_io.h"
-#include "problem.h"
+#include "field_errors.h"
 #include "user_model.h"
 
 /* ------------------------------------------------------------------ */

@@ -1,6 +1,6 @@
 /*
  * mint_token.c - tests/mint-token: an access token made with a private key
- * file, as the services make them (common/token.c), for the tests and the
+ * file, as the services make them (common/serve/token.c), for the tests and the
  * benchmarks that act as a user without logging in:
  *
  *     mint-token KEY-FILE customer|admin USER-ID CRED-VERSION TTL-SECONDS

@@ -21,7 +21,7 @@
 #include <sqlite3.h>
 
 #include "auth.h"
-#include "config.h"
+#include "settings.h"
 #include "db.h"
 #include "fuzz_http.h"
 #include "http.h"
@@ -353,7 +353,7 @@ serve(char *text, size_t len)
 	fcgi.listen_sock = -1;
 	fcgi.ipcFd = -1;
 
-	http_serve(&fz.req, &fcgi, &fz.cfg, fz.t->svc, fz.ctx);
+	dispatch_serve(&fz.req, &fcgi, &fz.cfg, fz.t->svc, fz.ctx);
 	answer_check((const char *)fz.answer, (size_t)(out.wrNext - fz.answer));
 	return fz.req.status;
 }
@@ -463,11 +463,11 @@ fuzz_http_init(const struct fuzz_http_target *t)
 	fz.t = t;
 	sqlite3_config(SQLITE_CONFIG_URI, 1);
 	log_init("fuzz", LOG_LEVEL_ERROR);
-	config_defaults(&fz.cfg, "fuzz", "");
+	settings_defaults(&fz.cfg, "fuzz", "");
 	keys_make();
 	snprintf(path, sizeof(path), "file:fuzz-%p?mode=memory&cache=shared", (void *)t);
-	fz.cfg.db_path = path;
-	fz.keeper = db_open(&fz.cfg, t->schema, 1);
+	fz.cfg.db.path = path;
+	fz.keeper = db_open(&fz.cfg.db, t->schema, 1);
 	/* A plain connection beside it empties the tables: its foreign keys
 	 * are off, so that rows go in any order. */
 	if (fz.keeper == NULL || sqlite3_open_v2(path, &fz.raw, SQLITE_OPEN_READWRITE |

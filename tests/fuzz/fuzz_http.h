@@ -1,7 +1,7 @@
 /*
  * fuzz_http.h - a service's request handling without a socket, for the
  * libFuzzer targets: a fuzz input read as a few HTTP requests, each served
- * by http_serve() over in-memory libfcgi streams against an in-memory
+ * by dispatch_serve() over in-memory libfcgi streams against an in-memory
  * SQLite database, and each answer checked to be well-formed.
  *
  * An input is up to FUZZ_HTTP_MAX_REQUESTS requests separated by a line
@@ -22,7 +22,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "fcgi_loop.h"
+#include "service.h"
 
 struct db_schema;
 

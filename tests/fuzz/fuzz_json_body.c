@@ -14,7 +14,7 @@
 
 #include "json_io.h"
 #include "order_model.h"
-#include "problem.h"
+#include "field_errors.h"
 #include "user_model.h"
 
 #define MAX_DEPTH 32
