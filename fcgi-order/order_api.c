@@ -33,8 +33,6 @@
 #define PRODUCT_PAGE_DEFAULT 50
 #define PRODUCT_PAGE_MAX 200
 
-struct user_client_config order_user_api;
-
 /* What each worker thread owns. */
 struct order_worker {
 	struct db *db;
@@ -587,11 +585,8 @@ order_health(struct http_request *req)
 	struct user_service_report r;
 	struct json_object *body;
 
-	if (db_ping(worker(req)->db) < 0) {
-		http_header_add(req, "Retry-After", "5");
-		http_problem_send(req, 503, "the database does not answer");
+	if (http_db_alive_or_503(req, worker(req)->db) < 0)
 		return;
-	}
 	user_client_report(worker(req)->users, &r);
 	body = health_new(&r);
 	if (body == NULL)
@@ -671,12 +666,13 @@ order_thread_fini(void *ctx)
 static void *
 order_thread_init(const struct svc_config *cfg)
 {
+	const struct order_settings *os = cfg->own;
 	struct order_worker *w = calloc(1, sizeof(*w));
 
 	if (w == NULL)
 		return NULL;
 	w->db = db_open(&cfg->db, &order_store_schema, 0);
-	w->users = user_client_new(&order_user_api);
+	w->users = user_client_new(&os->user_api);
 	if (w->db == NULL || w->users == NULL) {
 		order_thread_fini(w);
 		return NULL;

@@ -1,16 +1,30 @@
 /*
- * order_api.h - the HTTP API of the order service: its route table and the
- * settings its handlers need beyond the common ones.
+ * order_api.h - the HTTP API of the order service: its route table, and
+ * its own settings (cfg->own, service.h): how its workers call the user
+ * service, and the breaker and watch their calls share.
  */
 #ifndef MICROSHOP_ORDER_API_H
 #define MICROSHOP_ORDER_API_H
 
-#include "service.h"
+#include "breaker.h"
+#include "metrics.h"
+#include "fcgi_service.h"
 #include "user_client.h"
+#include "user_watch.h"
 
 extern const struct fcgi_service order_service;
 
-/* Set once in main, before the workers start; read-only after. */
-extern struct user_client_config order_user_api;
+/*
+ * Filled by the options and the start step (main.c) before the workers
+ * start; only the breaker and the watch change after, under their locks.
+ */
+struct order_settings {
+	struct user_client_config user_api;	/* each worker's client's */
+	long breaker_failures;
+	long breaker_cooldown_ms;
+	struct breaker breaker;
+	struct user_watch watch;
+	struct metrics_gauge breaker_gauge;
+};
 
 #endif

@@ -510,12 +510,8 @@ user_session_check(struct http_request *req)
 static void
 user_health(struct http_request *req)
 {
-	if (db_ping(req_db(req)) < 0) {
-		http_header_add(req, "Retry-After", "5");
-		http_problem_send(req, 503, "the database does not answer");
-		return;
-	}
-	http_send_status(req, "ok");
+	if (http_db_alive_or_503(req, req_db(req)) == 0)
+		http_send_status(req, "ok");
 }
 
 /* Ready for requests: the database answers, is migrated and writable. */

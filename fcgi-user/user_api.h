@@ -5,7 +5,7 @@
 #ifndef MICROSHOP_USER_API_H
 #define MICROSHOP_USER_API_H
 
-#include "service.h"
+#include "fcgi_service.h"
 
 extern const struct fcgi_service user_service;
 

@@ -180,15 +180,16 @@ gauge_render(FILE *f, const struct metrics_family *fam)
 {
 	const struct metrics_gauge *g = (const struct metrics_gauge *)fam;
 
-	fprintf(f, "%s %" PRId64 "\n", fam->name, g->read());
+	fprintf(f, "%s %" PRId64 "\n", fam->name, g->read(g->arg));
 }
 
 void
 metrics_gauge_register(struct metrics_gauge *g, const char *name, const char *help,
-    int64_t (*read)(void))
+    int64_t (*read)(void *arg), void *arg)
 {
 	g->fam = (struct metrics_family){ name, help, "gauge", gauge_render, NULL };
 	g->read = read;
+	g->arg = arg;
 	metrics_register(&g->fam);
 }
 

@@ -53,10 +53,11 @@ struct metrics_histogram {
 	_Atomic uint64_t sum_us;
 };
 
-/* A value read when the metrics are rendered. */
+/* A value read when the metrics are rendered: read(arg). */
 struct metrics_gauge {
 	struct metrics_family fam;
-	int64_t (*read)(void);
+	int64_t (*read)(void *arg);
+	void *arg;
 };
 
 /*
@@ -71,7 +72,7 @@ int metrics_counter_vec_register(struct metrics_counter_vec *v, const char *name
 void metrics_histogram_register(struct metrics_histogram *h, const char *name,
     const char *help);
 void metrics_gauge_register(struct metrics_gauge *g, const char *name, const char *help,
-    int64_t (*read)(void));
+    int64_t (*read)(void *arg), void *arg);
 
 /* Count, from any thread. A value a vec does not know is not counted. */
 void metrics_counter_add(struct metrics_counter *c, uint64_t n);

@@ -12,7 +12,7 @@
 #include "http.h"
 #include "log.h"
 #include "request_metrics.h"
-#include "service.h"
+#include "fcgi_service.h"
 #include "problem.h"
 #include "query.h"
 #include "text.h"

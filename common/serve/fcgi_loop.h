@@ -12,7 +12,7 @@
 
 #include <stddef.h>
 
-#include "service.h"
+#include "fcgi_service.h"
 #include "settings.h"
 
 

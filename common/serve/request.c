@@ -11,6 +11,7 @@
 
 #include <json-c/json.h>
 
+#include "db.h"
 #include "http.h"
 #include "json_io.h"
 #include "media_type.h"
@@ -111,6 +112,16 @@ http_ready_send(struct http_request *req, const char *why)
 		return;
 	}
 	http_send_status(req, "ready");
+}
+
+int
+http_db_alive_or_503(struct http_request *req, struct db *db)
+{
+	if (db_ping(db) == 0)
+		return 0;
+	http_header_add(req, "Retry-After", "5");
+	http_problem_send(req, 503, "the database does not answer");
+	return -1;
 }
 
 int

@@ -14,6 +14,7 @@
 #include "http.h"
 #include "if_match.h"
 
+struct db;
 struct json_object;
 
 /*
@@ -35,12 +36,17 @@ extern const char *const http_patch_types[];
 void http_send_resource(struct http_request *req, int status, struct json_object *body,
     const char *collection, int64_t id, int64_t version);
 
-
 /*
  * Answer a readiness check: 200 {"status":"ready"} when why is NULL, else
  * 503 "not ready: <why>" with Retry-After: 5.
  */
 void http_ready_send(struct http_request *req, const char *why);
+
+/*
+ * The liveness part of a health check: 0 when db answers a trivial query,
+ * else -1 after a 503 "the database does not answer" with Retry-After: 5.
+ */
+int http_db_alive_or_503(struct http_request *req, struct db *db);
 
 /* Path parameter idx as a resource id. Returns 0, or -1 after a 404. */
 int http_path_id_or_404(struct http_request *req, size_t idx, int64_t *id);

@@ -44,6 +44,7 @@ struct svc_config {
 	const char *service_token_keys_file;
 	long token_ttl;		/* seconds a user token lives, at most */
 	const struct token_rules *token_rules; /* loaded by auth_keys_load */
+	void *own;		/* the service's own settings (service.h) */
 };
 
 /* Fill in the defaults; db_path is the service's production default. */

@@ -21,12 +21,13 @@
 #include <sqlite3.h>
 
 #include "auth.h"
-#include "settings.h"
 #include "db.h"
+#include "dispatch.h"
 #include "fuzz_http.h"
 #include "http.h"
 #include "keygen.h"
 #include "log.h"
+#include "settings.h"
 #include "token.h"
 
 #define MAX_PARAMS 64
@@ -467,6 +468,7 @@ fuzz_http_init(const struct fuzz_http_target *t)
 	keys_make();
 	snprintf(path, sizeof(path), "file:fuzz-%p?mode=memory&cache=shared", (void *)t);
 	fz.cfg.db.path = path;
+	fz.cfg.own = t->own;
 	fz.keeper = db_open(&fz.cfg.db, t->schema, 1);
 	/* A plain connection beside it empties the tables: its foreign keys
 	 * are off, so that rows go in any order. */

@@ -22,7 +22,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "service.h"
+#include "fcgi_service.h"
 
 struct db_schema;
 
@@ -31,6 +31,7 @@ struct db_schema;
 struct fuzz_http_target {
 	const struct fcgi_service *svc;
 	const struct db_schema *schema;
+	void *own;		/* the service's own settings (cfg->own) */
 	/* Requests served before each input, so that it finds rows to read,
 	 * then SQL run on the database (what the API cannot make). */
 	const char *const *fixtures;

@@ -42,8 +42,12 @@ static const char *const order_fixtures[] = {
 /* 503: the user service is down or answered nonsense; 502 never. */
 static const int order_5xx[] = { 503, 0 };
 
+/* The user service is fake_user_client.c: its settings go unread. */
+static struct order_settings order_settings;
+
 static struct fuzz_http_target order_target = {
 	.svc = &order_service,
+	.own = &order_settings,
 	.schema = &order_store_schema,
 	.fixtures = order_fixtures,
 	.allowed_5xx = order_5xx,

@@ -1,0 +1,27 @@
+/*
+ * fcgi_service.h - how a service serves a request, to the request loop
+ * (fcgi_loop.h) and dispatch (dispatch.h): its routes (router.h), the
+ * state each worker thread owns (made and released by the service), and
+ * its check that a user token is still current (auth.h).
+ */
+#ifndef MICROSHOP_FCGI_SERVICE_H
+#define MICROSHOP_FCGI_SERVICE_H
+
+#include <stddef.h>
+
+#include "auth.h"
+#include "router.h"
+#include "settings.h"
+
+struct fcgi_service {
+	const struct route *routes;
+	size_t n_routes;
+	/* Per-thread state (e.g. a database connection); NULL on failure. */
+	void *(*thread_init)(const struct svc_config *cfg);
+	/* Release what thread_init made. Accepts NULL. */
+	void (*thread_fini)(void *ctx);
+	/* Whether a user token is still current (auth.h); NULL: no check. */
+	auth_session_check *session_check;
+};
+
+#endif
