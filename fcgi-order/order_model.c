@@ -319,32 +319,14 @@ order_patch_read(struct json_object *body, enum order_status *to, struct field_e
 		    "shipped, delivered, cancelled");
 }
 
-/*
- * Add val to obj under key, a string literal kept without a copy. Takes
- * val whatever happens. Returns 0, or -1 when val is NULL (its allocation
- * failed) or could not be added.
- */
-static int
-member_add(struct json_object *obj, const char *key, struct json_object *val)
-{
-	if (val == NULL)
-		return -1;
-	if (json_object_object_add_ex(obj, key, val,
-	    JSON_C_OBJECT_ADD_KEY_IS_NEW | JSON_C_OBJECT_KEY_IS_CONSTANT) < 0) {
-		json_object_put(val);
-		return -1;
-	}
-	return 0;
-}
-
-/* member_add of a string; s "" is JSON null. */
+/* json_io_add of a string; s "" is JSON null. */
 static int
 string_or_null_add(struct json_object *obj, const char *key, const char *s)
 {
 	if (s[0] == '\0')
 		return json_object_object_add_ex(obj, key, NULL,
 		    JSON_C_OBJECT_ADD_KEY_IS_NEW | JSON_C_OBJECT_KEY_IS_CONSTANT);
-	return member_add(obj, key, json_object_new_string(s));
+	return json_io_add(obj, key, json_object_new_string(s));
 }
 
 /* The JSON form of one line, complete, or NULL. */
@@ -354,11 +336,11 @@ line_to_json(const struct order_item *it)
 	struct json_object *line = json_object_new_object();
 
 	if (line == NULL ||
-	    member_add(line, "sku", json_object_new_string(it->sku)) < 0 ||
+	    json_io_add(line, "sku", json_object_new_string(it->sku)) < 0 ||
 	    string_or_null_add(line, "name", it->name) < 0 ||
-	    member_add(line, "quantity", json_object_new_int64(it->quantity)) < 0 ||
-	    member_add(line, "unit_price_cents", json_object_new_int64(it->unit_price_cents)) < 0 ||
-	    member_add(line, "line_total_cents", json_object_new_int64(it->line_total_cents)) < 0) {
+	    json_io_add(line, "quantity", json_object_new_int64(it->quantity)) < 0 ||
+	    json_io_add(line, "unit_price_cents", json_object_new_int64(it->unit_price_cents)) < 0 ||
+	    json_io_add(line, "line_total_cents", json_object_new_int64(it->line_total_cents)) < 0) {
 		json_object_put(line);
 		return NULL;
 	}
@@ -392,15 +374,15 @@ order_to_json(const struct order *o)
 	struct json_object *obj = json_object_new_object();
 
 	if (obj == NULL ||
-	    member_add(obj, "id", json_object_new_int64(o->id)) < 0 ||
-	    member_add(obj, "user_id", json_object_new_int64(o->user_id)) < 0 ||
-	    member_add(obj, "currency", json_object_new_string(o->currency)) < 0 ||
-	    member_add(obj, "items", lines_to_json(o)) < 0 ||
-	    member_add(obj, "total_cents", json_object_new_int64(o->total_cents)) < 0 ||
-	    member_add(obj, "status", json_object_new_string(order_status_name(o->status))) < 0 ||
-	    member_add(obj, "created_at", json_object_new_string(o->created_at)) < 0 ||
-	    member_add(obj, "updated_at", json_object_new_string(o->updated_at)) < 0 ||
-	    member_add(obj, "version", json_object_new_int64(o->version)) < 0) {
+	    json_io_add(obj, "id", json_object_new_int64(o->id)) < 0 ||
+	    json_io_add(obj, "user_id", json_object_new_int64(o->user_id)) < 0 ||
+	    json_io_add(obj, "currency", json_object_new_string(o->currency)) < 0 ||
+	    json_io_add(obj, "items", lines_to_json(o)) < 0 ||
+	    json_io_add(obj, "total_cents", json_object_new_int64(o->total_cents)) < 0 ||
+	    json_io_add(obj, "status", json_object_new_string(order_status_name(o->status))) < 0 ||
+	    json_io_add(obj, "created_at", json_object_new_string(o->created_at)) < 0 ||
+	    json_io_add(obj, "updated_at", json_object_new_string(o->updated_at)) < 0 ||
+	    json_io_add(obj, "version", json_object_new_int64(o->version)) < 0) {
 		json_object_put(obj);
 		return NULL;
 	}
@@ -460,15 +442,15 @@ product_to_json(const struct product *p)
 	struct json_object *obj = json_object_new_object();
 
 	if (obj == NULL ||
-	    member_add(obj, "id", json_object_new_int64(p->id)) < 0 ||
-	    member_add(obj, "sku", json_object_new_string(p->sku)) < 0 ||
-	    member_add(obj, "name", json_object_new_string(p->name)) < 0 ||
-	    member_add(obj, "unit_price_cents", json_object_new_int64(p->unit_price_cents)) < 0 ||
-	    member_add(obj, "currency", json_object_new_string(p->currency)) < 0 ||
-	    member_add(obj, "active", json_object_new_boolean(p->active)) < 0 ||
-	    member_add(obj, "created_at", json_object_new_string(p->created_at)) < 0 ||
-	    member_add(obj, "updated_at", json_object_new_string(p->updated_at)) < 0 ||
-	    member_add(obj, "version", json_object_new_int64(p->version)) < 0) {
+	    json_io_add(obj, "id", json_object_new_int64(p->id)) < 0 ||
+	    json_io_add(obj, "sku", json_object_new_string(p->sku)) < 0 ||
+	    json_io_add(obj, "name", json_object_new_string(p->name)) < 0 ||
+	    json_io_add(obj, "unit_price_cents", json_object_new_int64(p->unit_price_cents)) < 0 ||
+	    json_io_add(obj, "currency", json_object_new_string(p->currency)) < 0 ||
+	    json_io_add(obj, "active", json_object_new_boolean(p->active)) < 0 ||
+	    json_io_add(obj, "created_at", json_object_new_string(p->created_at)) < 0 ||
+	    json_io_add(obj, "updated_at", json_object_new_string(p->updated_at)) < 0 ||
+	    json_io_add(obj, "version", json_object_new_int64(p->version)) < 0) {
 		json_object_put(obj);
 		return NULL;
 	}

@@ -638,7 +638,8 @@ json_io_to_string(struct json_object *o, size_t *len)
 int
 json_io_add(struct json_object *obj, const char *key, struct json_object *val)
 {
-	if (val == NULL || json_object_object_add(obj, key, val) != 0) {
+	if (val == NULL || json_object_object_add_ex(obj, key, val,
+	    JSON_C_OBJECT_ADD_KEY_IS_NEW | JSON_C_OBJECT_KEY_IS_CONSTANT) != 0) {
 		json_object_put(val);
 		return -1;
 	}

@@ -34,6 +34,8 @@ const char *json_io_to_string(struct json_object *o, size_t *len);
  * that failed) or an add that fails returns -1, val released: so that a
  * builder can chain its members and give up on the first that fails,
  * never answering an object with a member missing or null in its place.
+ * key is a string literal (kept, not copied) that obj does not have yet
+ * (not looked up): a builder adds each member of a new object once.
  */
 int json_io_add(struct json_object *obj, const char *key, struct json_object *val);
 
