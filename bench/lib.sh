@@ -1,11 +1,60 @@
 # bench/lib.sh: what bench/run, bench/capacity and bench/scale share:
-# seeding a stack's databases and reading a load generator's RESULT line.
-# Sourced after script/lib/stack.sh, at the top level.
+# reading their command line, seeding a stack's databases and reading a
+# load generator's RESULT line. Sourced at the top level, before the
+# command line is read; seeding needs script/lib/stack.sh too.
 
 # The admin's token every request carries is made once per run, and a full
 # run outlasts the default 15-minute life of a token: the services the
 # benchmarks start take tokens of an hour (--token-ttl).
 export MICROSHOP_TOKEN_TTL=${MICROSHOP_TOKEN_TTL:-3600}
+
+# bench_args PROG SPEC ARG...: a bench script's command line ARG...,
+# read as SPEC says. SPEC lists the options, each --NAME on the command
+# line and setting the script's variable NAME (the script sets its default
+# first): NAME is a flag (NAME=1), NAME= takes a value, NAME=A|B takes one
+# of those values. -h and --help print the comment at the top of the script
+# and exit 0; an unknown argument, a missing value or one not listed exits
+# 2 naming it, as PROG.
+bench_args() {
+	local prog=$1 spec=$2 name word kind choices
+	shift 2
+	while [ $# -gt 0 ]; do
+		case $1 in
+		-h | --help) sed -n '2,/^set -e/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
+		--?*) name=${1#--} ;;
+		*) name="" ;;
+		esac
+		kind=""
+		for word in $spec; do
+			case $word in
+			"$name") kind=flag ;;
+			"$name="*) kind=value choices=${word#*=} ;;
+			esac
+		done
+		if [ -z "$kind" ]; then
+			echo "$prog: unknown argument '$1' (see --help)" >&2
+			exit 2
+		elif [ "$kind" = flag ]; then
+			printf -v "$name" 1
+		elif [ $# -lt 2 ] || [[ $2 == --* ]]; then
+			echo "$prog: $1 needs a value (see --help)" >&2
+			exit 2
+		elif [ -n "$choices" ] && [[ "|$choices|" != *"|$2|"* ]]; then
+			echo "$prog: $1 is ${choices//|/ or }, not '$2'" >&2
+			exit 2
+		else
+			printf -v "$name" '%s' "$2"
+			shift
+		fi
+		shift
+	done
+}
+
+# bench_results_dir ROOT QUICK: where a run's results go unless --out says:
+# ROOT/bench/results/, or ROOT/bench/results/quick/ for a quick run (QUICK 1).
+bench_results_dir() {
+	if [ "$2" = 1 ]; then echo "$1/bench/results/quick"; else echo "$1/bench/results"; fi
+}
 
 # bench_result_read LINE: the key=value pairs of a RESULT line (bench/wrk.lua
 # or bench/openloop) into res, and res_failed: its failed requests (non-2xx,
