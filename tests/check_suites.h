@@ -19,6 +19,7 @@ Suite *if_match_suite(void);
 Suite *media_type_suite(void);
 Suite *idempotency_suite(void);
 Suite *json_io_suite(void);
+Suite *keyring_suite(void);
 Suite *login_throttle_suite(void);
 Suite *order_model_suite(void);
 Suite *peers_suite(void);
