@@ -9,7 +9,9 @@
 
 #include <check.h>
 
+Suite *auth_suite(void);
 Suite *breaker_suite(void);
+Suite *dispatch_suite(void);
 Suite *settings_suite(void);
 Suite *field_errors_suite(void);
 Suite *hash_slots_suite(void);
