@@ -28,6 +28,7 @@ Suite *peers_suite(void);
 Suite *problem_suite(void);
 Suite *query_suite(void);
 Suite *request_suite(void);
+Suite *request_metrics_suite(void);
 Suite *router_suite(void);
 Suite *text_suite(void);
 Suite *token_suite(void);
