@@ -25,6 +25,13 @@ main(void)
 	srunner_add_suite(sr, token_suite());
 	srunner_add_suite(sr, login_throttle_suite());
 	srunner_add_suite(sr, hash_slots_suite());
+	srunner_add_suite(sr, http_suite());
+	srunner_add_suite(sr, problem_suite());
+	srunner_add_suite(sr, request_suite());
+	srunner_add_suite(sr, keyring_suite());
+	srunner_add_suite(sr, auth_suite());
+	srunner_add_suite(sr, dispatch_suite());
+	srunner_add_suite(sr, request_metrics_suite());
 
 	srunner_run_all(sr, CK_ENV);
 	failed = srunner_ntests_failed(sr);

@@ -9,19 +9,26 @@
 
 #include <check.h>
 
+Suite *auth_suite(void);
 Suite *breaker_suite(void);
+Suite *dispatch_suite(void);
 Suite *settings_suite(void);
 Suite *field_errors_suite(void);
 Suite *hash_slots_suite(void);
+Suite *http_suite(void);
 Suite *http_status_suite(void);
 Suite *if_match_suite(void);
 Suite *media_type_suite(void);
 Suite *idempotency_suite(void);
 Suite *json_io_suite(void);
+Suite *keyring_suite(void);
 Suite *login_throttle_suite(void);
 Suite *order_model_suite(void);
 Suite *peers_suite(void);
+Suite *problem_suite(void);
 Suite *query_suite(void);
+Suite *request_suite(void);
+Suite *request_metrics_suite(void);
 Suite *router_suite(void);
 Suite *text_suite(void);
 Suite *token_suite(void);

@@ -1,19 +1,17 @@
 /*
- * check_token.c - common/serve/token.c and common/serve/keyring.c: ES256 access tokens
- * made and checked under keyrings, and every way a token must be refused:
- * an unknown key, a key of the other kind, another alg (none, HS256 keyed
+ * check_token.c - common/serve/token.c: ES256 access tokens made and
+ * checked under keyrings, and every way a token must be refused: an
+ * unknown key, a key of the other kind, another alg (none, HS256 keyed
  * with the public key, es256), a header member not ours, a changed byte,
  * a truncation, a signature of the wrong size, expiry, a future iat, a life
- * past the longest allowed, claims repeated, unknown or not ours; and the
- * key files' rules (owner-only private keys, P-256 only, bundles, the key
- * id that anyone can compute with openssl).
+ * past the longest allowed, claims repeated, unknown or not ours; and a key
+ * rolled in beside the old one. The key files' own rules are
+ * check_keyring.c's.
  */
 #include <check.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include <openssl/bn.h>
 #include <openssl/ecdsa.h>
@@ -27,32 +25,6 @@
 #include "token.h"
 
 #define NOW 1800000000
-
-/*
- * A key pair made with `openssl genpkey -algorithm EC -pkeyopt
- * ec_paramgen_curve:P-256`, and its key id as keyring.h's openssl
- * command line prints it.
- */
-static const char fixed_private[] =
-    "-----BEGIN PRIVATE KEY-----\n"
-    "MIGHAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBG0wawIBAQQg2fk83RurAJ7ImiwV\n"
-    "TslqP4X8NsPp4zpQJL+ZIwgr9VChRANCAASI8b97tTVtwpqwY6OkiEUzCLEPWBI3\n"
-    "HeCKVzIMCmcXgzhA9i4bXaqEAHOoy0kNHI6JyQUkywcmDLxabe2kcfbO\n"
-    "-----END PRIVATE KEY-----\n";
-static const char fixed_public[] =
-    "-----BEGIN PUBLIC KEY-----\n"
-    "MFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAEiPG/e7U1bcKasGOjpIhFMwixD1gS\n"
-    "Nx3gilcyDApnF4M4QPYuG12qhABzqMtJDRyOickFJMsHJgy8Wm3tpHH2zg==\n"
-    "-----END PUBLIC KEY-----\n";
-static const char fixed_kid[] = "Z1ZWSHi29Qo4reJg";
-
-/* A P-384 public key: EC, but not ES256's curve. */
-static const char p384_public[] =
-    "-----BEGIN PUBLIC KEY-----\n"
-    "MHYwEAYHKoZIzj0CAQYFK4EEACIDYgAEIce7sQkfgXL92VME+X0KWd7P2SLyeQLq\n"
-    "aJdOdCF1ND8wZEIMiOadtH8mY//AQHLhOdlRJwixv3qFUESNVX6J+gnBxiZjNawR\n"
-    "PO9IYbceweWbZMdRkqXB6GJYUz/3iLKR\n"
-    "-----END PUBLIC KEY-----\n";
 
 /*
  * users: the user service's keyring (signs user tokens, accepts the order
@@ -438,84 +410,6 @@ START_TEST(test_claims_not_ours)
 }
 END_TEST
 
-/* Write text to a new file in a temporary folder with mode; returns its path. */
-static const char *
-key_file(const char *text, mode_t mode)
-{
-	static char path[64];
-	FILE *f;
-
-	snprintf(path, sizeof(path), "/tmp/check_token.XXXXXX");
-	ck_assert_int_ge(mkstemp(path), 0);
-	f = fopen(path, "w");
-	fputs(text, f);
-	fclose(f);
-	ck_assert_int_eq(chmod(path, mode), 0);
-	return path;
-}
-
-START_TEST(test_key_files)
-{
-	struct keyring kr = { 0 };
-	const char *why = NULL, *path;
-	char bundle[2048];
-
-	/* The key id is the one openssl's command line gives (keyring.h). */
-	path = key_file(fixed_private, 0600);
-	ck_assert_int_eq(keyring_load_private(&kr, path, KEY_USER_TOKENS, &why), 0);
-	unlink(path);
-	ck_assert_str_eq(kr.sign_kid, fixed_kid);
-	ck_assert_ptr_nonnull(keyring_find(&kr, fixed_kid));
-	ck_assert_int_eq(kr.n, 1);
-	/* Its public key again: already there, not twice. */
-	path = key_file(fixed_public, 0644);
-	ck_assert_int_eq(keyring_load_public(&kr, path, KEY_USER_TOKENS, &why), 0);
-	ck_assert_int_eq(kr.n, 1);
-	/* But not for the other kind of token. */
-	ck_assert_int_eq(keyring_load_public(&kr, path, KEY_SERVICE_TOKENS, &why), -1);
-	unlink(path);
-	/* A second private key. */
-	path = key_file(fixed_private, 0600);
-	ck_assert_int_eq(keyring_load_private(&kr, path, KEY_USER_TOKENS, &why), -1);
-	unlink(path);
-	keyring_free(&kr);
-
-	/* A private key that others may read is refused, as ssh does. */
-	path = key_file(fixed_private, 0640);
-	ck_assert_int_eq(keyring_load_private(&kr, path, KEY_USER_TOKENS, &why), -1);
-	ck_assert_ptr_nonnull(strstr(why, "chmod 600"));
-	unlink(path);
-	ck_assert_int_eq(keyring_load_private(&kr, "/nonexistent/key", KEY_USER_TOKENS, &why), -1);
-	/* A public key where a private one belongs, and the reverse. */
-	path = key_file(fixed_public, 0600);
-	ck_assert_int_eq(keyring_load_private(&kr, path, KEY_USER_TOKENS, &why), -1);
-	unlink(path);
-	path = key_file(fixed_private, 0644);
-	ck_assert_int_eq(keyring_load_public(&kr, path, KEY_USER_TOKENS, &why), -1);
-	ck_assert_ptr_nonnull(strstr(why, "private key"));
-	unlink(path);
-	/* Another curve; text that is no key; an empty file. */
-	ck_assert_int_eq(keyring_add_public(&kr, p384_public, strlen(p384_public),
-	    KEY_USER_TOKENS, &why), -1);
-	ck_assert_ptr_nonnull(strstr(why, "P-256"));
-	ck_assert_int_eq(keyring_add_public(&kr, BYTES("not a key"), KEY_USER_TOKENS, &why), -1);
-	ck_assert_int_eq(keyring_add_public(&kr, BYTES(""), KEY_USER_TOKENS, &why), -1);
-	ck_assert_int_eq(kr.n, 0);
-
-	/* A bundle: the current key and the one before it (a rotation). */
-	snprintf(bundle, sizeof(bundle), "%s%s", fixed_public, user_pair.public_pem);
-	ck_assert_int_eq(keyring_add_public(&kr, bundle, strlen(bundle), KEY_USER_TOKENS, &why), 0);
-	ck_assert_int_eq(kr.n, 2);
-	ck_assert_ptr_nonnull(keyring_find(&kr, fixed_kid));
-	ck_assert_ptr_nonnull(keyring_find(&kr, users.sign_kid));
-	/* A bundle with something else in it is refused whole. */
-	keyring_free(&kr);
-	snprintf(bundle, sizeof(bundle), "%s%s", fixed_public, p384_public);
-	ck_assert_int_eq(keyring_add_public(&kr, bundle, strlen(bundle), KEY_USER_TOKENS, &why), -1);
-	keyring_free(&kr);
-}
-END_TEST
-
 START_TEST(test_rotation)
 {
 	struct token_claims c = customer(5, 1, NOW, NOW + 900), out;
@@ -554,21 +448,6 @@ START_TEST(test_rotation)
 }
 END_TEST
 
-START_TEST(test_secret)
-{
-	struct keyring a = { 0 }, b = { 0 };
-	const char *why;
-
-	/* The same private key gives the same secret, another key another. */
-	ck_assert_int_eq(keyring_add_private(&a, BYTES(fixed_private), KEY_USER_TOKENS, &why), 0);
-	ck_assert_int_eq(keyring_add_private(&b, BYTES(fixed_private), KEY_USER_TOKENS, &why), 0);
-	ck_assert_int_eq(memcmp(a.secret, b.secret, sizeof(a.secret)), 0);
-	ck_assert_int_ne(memcmp(a.secret, users.secret, sizeof(a.secret)), 0);
-	keyring_free(&a);
-	keyring_free(&b);
-}
-END_TEST
-
 Suite *
 token_suite(void)
 {
@@ -583,9 +462,7 @@ token_suite(void)
 	tcase_add_test(tc, test_tampered_and_truncated);
 	tcase_add_test(tc, test_times);
 	tcase_add_test(tc, test_claims_not_ours);
-	tcase_add_test(tc, test_key_files);
 	tcase_add_test(tc, test_rotation);
-	tcase_add_test(tc, test_secret);
 	suite_add_tcase(s, tc);
 	return s;
 }

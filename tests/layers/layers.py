@@ -27,6 +27,18 @@ LIBRARIES = {  # system headers that belong to a layer above the core
 }
 LIBRARY_PREFIXES = {'openssl/': 'serve', 'curl/': 'service'}
 RANK = {'core': 0, 'db': 1, 'serve': 2, 'service': 3}
+# The folders of the layers, from the bottom; mirror.py reads them too.
+SOURCE_DIRS = ('common/core', 'common/db', 'common/serve', 'fcgi-user', 'fcgi-order')
+
+
+def source_files(exts=('.c', '.h')):
+    """The files of the layers ending in exts, relative to the current folder."""
+    files = []
+    for top in SOURCE_DIRS:
+        for name in sorted(os.listdir(top)):
+            if name.endswith(exts):
+                files.append(os.path.join(top, name))
+    return files
 
 
 def layer_of(path):
@@ -53,11 +65,7 @@ def allowed(src_layer, src_module, dep_layer, dep_dir):
 
 def main(srcdir):
     os.chdir(srcdir)
-    files = []
-    for top in ('common/core', 'common/db', 'common/serve', 'fcgi-user', 'fcgi-order'):
-        for name in sorted(os.listdir(top)):
-            if name.endswith(('.c', '.h')):
-                files.append(os.path.join(top, name))
+    files = source_files()
     where = {}  # header name -> its file
     for f in files:
         if f.endswith('.h'):
