@@ -32,6 +32,7 @@ main(void)
 	srunner_add_suite(sr, auth_suite());
 	srunner_add_suite(sr, dispatch_suite());
 	srunner_add_suite(sr, request_metrics_suite());
+	srunner_add_suite(sr, service_suite());
 
 	srunner_run_all(sr, CK_ENV);
 	failed = srunner_ntests_failed(sr);

@@ -29,6 +29,7 @@ Suite *problem_suite(void);
 Suite *query_suite(void);
 Suite *request_suite(void);
 Suite *request_metrics_suite(void);
+Suite *service_suite(void);
 Suite *router_suite(void);
 Suite *text_suite(void);
 Suite *token_suite(void);
