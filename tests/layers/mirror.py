@@ -28,11 +28,12 @@ EXEMPT = {
         'test; lifecycle.test checks the ways it gets its socket and its stop on '
         'SIGTERM, restart.test that a restart under load loses no request',
     'fcgi-user/main.c':
-        'start-up only (options, keys, database, the loop): run by every integration '
-        'test, whose stack it starts; lifecycle.test checks its flags and their errors',
+        'the service\'s own options and start-up steps, handed to service_main '
+        '(check_service.c): run by every integration test, whose stack it starts; '
+        'lifecycle.test checks its flags and their errors',
     'fcgi-order/main.c':
-        'start-up only (options, keys, database, the loop): run by every integration '
-        'test, whose stack it starts',
+        'the service\'s own options and start-up steps, handed to service_main '
+        '(check_service.c): run by every integration test, whose stack it starts',
     'common/db/db_sqlite.c':
         'the SQLite engine behind db.h: every test of db.h and of the stores runs '
         'through it',
