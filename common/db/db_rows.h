@@ -20,14 +20,14 @@
 
 /*
  * A schema from two arrays of migrations, one per engine: defines name
- * (a const struct db_schema) and fails to compile unless both arrays have
- * one migration per version.
+ * (a const struct db_schema; `static DB_SCHEMA(...)` a static one) and
+ * fails to compile unless both arrays have one migration per version.
  */
 #define DB_SCHEMA(name, sqlite_migrations, postgresql_migrations) \
-	_Static_assert(DB_ROWS_LEN(sqlite_migrations) == DB_ROWS_LEN(postgresql_migrations), \
-	    #name ": one migration per version on each engine"); \
 	const struct db_schema name = { (sqlite_migrations), (postgresql_migrations), \
-	    DB_ROWS_LEN(sqlite_migrations) }
+	    DB_ROWS_LEN(sqlite_migrations) }; \
+	_Static_assert(DB_ROWS_LEN(sqlite_migrations) == DB_ROWS_LEN(postgresql_migrations), \
+	    #name ": one migration per version on each engine")
 
 /*
  * The statements of one module: sql[i] is kept in the connection's cache
