@@ -87,6 +87,15 @@ find(const char *principal, const char *route, const char *key, int64_t oldest,
 	return hit;
 }
 
+/* The body of key's answer for principal on route, or NULL: none. */
+static const char *
+body_of(const char *principal, const char *route, const char *key, int64_t oldest)
+{
+	static struct seen s;
+
+	return find(principal, route, key, oldest, &s) ? s.body : NULL;
+}
+
 START_TEST(test_save_find)
 {
 	struct seen s;
@@ -105,65 +114,51 @@ END_TEST
 
 START_TEST(test_owned)
 {
-	struct seen s;
-
 	ck_assert_int_eq(save("customer:1", "k1", "one", 0, 1000), STORE_OK);
 	/* Another caller, another route, another key: none of them is this one. */
-	ck_assert_int_eq(find("customer:2", ROUTE, "k1", 0, &s), 0);
-	ck_assert_int_eq(find("customer:1", "POST /other", "k1", 0, &s), 0);
-	ck_assert_int_eq(find("customer:1", ROUTE, "K1", 0, &s), 0);
+	ck_assert_pstr_eq(body_of("customer:2", ROUTE, "k1", 0), NULL);
+	ck_assert_pstr_eq(body_of("customer:1", "POST /other", "k1", 0), NULL);
+	ck_assert_pstr_eq(body_of("customer:1", ROUTE, "K1", 0), NULL);
 	/* The same key is another caller's own. */
 	ck_assert_int_eq(save("customer:2", "k1", "two", 0, 1000), STORE_OK);
-	ck_assert_int_eq(find("customer:2", ROUTE, "k1", 0, &s), 1);
-	ck_assert_str_eq(s.body, "two");
-	ck_assert_int_eq(find("customer:1", ROUTE, "k1", 0, &s), 1);
-	ck_assert_str_eq(s.body, "one");
+	ck_assert_pstr_eq(body_of("customer:2", ROUTE, "k1", 0), "two");
+	ck_assert_pstr_eq(body_of("customer:1", ROUTE, "k1", 0), "one");
 }
 END_TEST
 
 START_TEST(test_from_before_owners)
 {
-	struct seen s;
-
 	/* A key of no one answers every caller; the caller's own comes first. */
 	ck_assert_int_eq(save("", "k1", "anyone's", 0, 1000), STORE_OK);
-	ck_assert_int_eq(find("customer:2", ROUTE, "k1", 0, &s), 1);
-	ck_assert_str_eq(s.body, "anyone's");
+	ck_assert_pstr_eq(body_of("customer:2", ROUTE, "k1", 0), "anyone's");
 	ck_assert_int_eq(save("customer:1", "k1", "mine", 0, 1000), STORE_OK);
-	ck_assert_int_eq(find("customer:1", ROUTE, "k1", 0, &s), 1);
-	ck_assert_str_eq(s.body, "mine");
-	ck_assert_int_eq(find("customer:2", ROUTE, "k1", 0, &s), 1);
-	ck_assert_str_eq(s.body, "anyone's");
+	ck_assert_pstr_eq(body_of("customer:1", ROUTE, "k1", 0), "mine");
+	ck_assert_pstr_eq(body_of("customer:2", ROUTE, "k1", 0), "anyone's");
 }
 END_TEST
 
 START_TEST(test_expiry_and_sweep)
 {
-	struct seen s;
-
 	ck_assert_int_eq(save("customer:1", "old", "old", 0, 100), STORE_OK);
 	/* Found only when stored after oldest. */
-	ck_assert_int_eq(find("customer:1", ROUTE, "old", 99, &s), 1);
-	ck_assert_int_eq(find("customer:1", ROUTE, "old", 100, &s), 0);
+	ck_assert_pstr_eq(body_of("customer:1", ROUTE, "old", 99), "old");
+	ck_assert_pstr_eq(body_of("customer:1", ROUTE, "old", 100), NULL);
 	/* The next save sweeps what is at or before its oldest. */
 	ck_assert_int_eq(save("customer:1", "kept", "kept", 50, 200), STORE_OK);
-	ck_assert_int_eq(find("customer:1", ROUTE, "old", 0, &s), 1);
+	ck_assert_pstr_eq(body_of("customer:1", ROUTE, "old", 0), "old");
 	ck_assert_int_eq(save("customer:1", "new", "new", 100, 300), STORE_OK);
-	ck_assert_int_eq(find("customer:1", ROUTE, "old", 0, &s), 0);
-	ck_assert_int_eq(find("customer:1", ROUTE, "kept", 0, &s), 1);
+	ck_assert_pstr_eq(body_of("customer:1", ROUTE, "old", 0), NULL);
+	ck_assert_pstr_eq(body_of("customer:1", ROUTE, "kept", 0), "kept");
 	ck_assert_int_eq(store_fixture_query(0, "SELECT count(*) FROM idempotency_keys"), 2);
 }
 END_TEST
 
 START_TEST(test_saved_twice)
 {
-	struct seen s;
-
 	ck_assert_int_eq(save("customer:1", "k1", "first", 0, 1000), STORE_OK);
 	/* Only another process can have stored it meanwhile: its retry replays. */
 	ck_assert_int_eq(save("customer:1", "k1", "second", 0, 1001), STORE_BUSY);
-	ck_assert_int_eq(find("customer:1", ROUTE, "k1", 0, &s), 1);
-	ck_assert_str_eq(s.body, "first");
+	ck_assert_pstr_eq(body_of("customer:1", ROUTE, "k1", 0), "first");
 }
 END_TEST
 
@@ -189,11 +184,10 @@ START_TEST(test_owners_migration)
 	ck_assert_str_eq(s.location, "/thing/9");
 	ck_assert_uint_eq(s.hash_len, 2);
 	ck_assert_int_eq(s.hash[1], 0xff);
-	ck_assert_int_eq(find("customer:7", "POST /other", "k1", 0, &s), 0);
+	ck_assert_pstr_eq(body_of("customer:7", "POST /other", "k1", 0), NULL);
 	/* The new key: a caller's own beside the old one. */
 	ck_assert_int_eq(save("customer:7", "k1", "mine", 0, 2000), STORE_OK);
-	ck_assert_int_eq(find("customer:7", ROUTE, "k1", 0, &s), 1);
-	ck_assert_str_eq(s.body, "mine");
+	ck_assert_pstr_eq(body_of("customer:7", ROUTE, "k1", 0), "mine");
 }
 END_TEST
 

@@ -178,20 +178,49 @@ struct move {
 	enum order_status after;	/* the status the answer holds */
 };
 
-/* From pending, one move after another. */
-static void
-moves(const struct move *m, size_t n)
+/* Each from a new pending order; a refused move leaves the order as it was. */
+static const struct {
+	const char *name;
+	struct move m[9];
+	size_t n;
+} paths[] = {
+	{ "to delivered", {
+		{ ORDER_SHIPPED, ORDER_ACTOR_ADMIN, STORE_CONFLICT, ORDER_PENDING },
+		{ ORDER_PENDING, ORDER_ACTOR_ADMIN, STORE_CONFLICT, ORDER_PENDING },
+		/* A move only an admin may make, asked by a customer. */
+		{ ORDER_PAID, ORDER_ACTOR_CUSTOMER, STORE_CONFLICT, ORDER_PENDING },
+		{ ORDER_PAID, ORDER_ACTOR_ADMIN, STORE_OK, ORDER_PAID },
+		{ ORDER_DELIVERED, ORDER_ACTOR_ADMIN, STORE_CONFLICT, ORDER_PAID },
+		{ ORDER_SHIPPED, ORDER_ACTOR_ADMIN, STORE_OK, ORDER_SHIPPED },
+		{ ORDER_CANCELLED, ORDER_ACTOR_ADMIN, STORE_CONFLICT, ORDER_SHIPPED },
+		{ ORDER_DELIVERED, ORDER_ACTOR_ADMIN, STORE_OK, ORDER_DELIVERED },
+		{ ORDER_PENDING, ORDER_ACTOR_ADMIN, STORE_CONFLICT, ORDER_DELIVERED },
+	}, 9 },
+	{ "cancelled by its customer", {
+		{ ORDER_CANCELLED, ORDER_ACTOR_CUSTOMER, STORE_OK, ORDER_CANCELLED },
+		{ ORDER_PAID, ORDER_ACTOR_ADMIN, STORE_CONFLICT, ORDER_CANCELLED },
+		{ ORDER_CANCELLED, ORDER_ACTOR_ADMIN, STORE_CONFLICT, ORDER_CANCELLED },
+	}, 3 },
+	{ "paid, then cancelled", {
+		{ ORDER_PAID, ORDER_ACTOR_ADMIN, STORE_OK, ORDER_PAID },
+		{ ORDER_CANCELLED, ORDER_ACTOR_CUSTOMER, STORE_CONFLICT, ORDER_PAID },
+		{ ORDER_CANCELLED, ORDER_ACTOR_ADMIN, STORE_OK, ORDER_CANCELLED },
+	}, 3 },
+};
+
+START_TEST(test_moves)
 {
 	struct if_match none = if_match(NULL);
+	const struct move *m = paths[_i].m;
 	struct order o, got;
 	int64_t version = 1;
 
 	add_ok(7, &o);
-	for (size_t i = 0; i < n; i++) {
+	for (size_t i = 0; i < paths[_i].n; i++) {
 		enum store_status s = order_store_set_status(test_db, o.id, &none, m[i].to,
 		    m[i].who, &got);
 
-		ck_assert_msg(s == m[i].want, "move %zu to %s: %d, not %d", i,
+		ck_assert_msg(s == m[i].want, "%s: move %zu to %s: %d, not %d", paths[_i].name, i,
 		    order_status_name(m[i].to), s, m[i].want);
 		ck_assert_int_eq(got.status, m[i].after);
 		if (s == STORE_OK) {
@@ -203,48 +232,6 @@ moves(const struct move *m, size_t n)
 	}
 	ck_assert_int_eq(order_store_get(test_db, o.id, &got), STORE_OK);
 	ck_assert_int_eq(got.version, version);
-}
-
-START_TEST(test_moves_to_delivered)
-{
-	static const struct move m[] = {
-		{ ORDER_SHIPPED, ORDER_ACTOR_ADMIN, STORE_CONFLICT, ORDER_PENDING },
-		{ ORDER_PENDING, ORDER_ACTOR_ADMIN, STORE_CONFLICT, ORDER_PENDING },
-		/* A move only an admin may make, asked by a customer. */
-		{ ORDER_PAID, ORDER_ACTOR_CUSTOMER, STORE_CONFLICT, ORDER_PENDING },
-		{ ORDER_PAID, ORDER_ACTOR_ADMIN, STORE_OK, ORDER_PAID },
-		{ ORDER_DELIVERED, ORDER_ACTOR_ADMIN, STORE_CONFLICT, ORDER_PAID },
-		{ ORDER_SHIPPED, ORDER_ACTOR_ADMIN, STORE_OK, ORDER_SHIPPED },
-		{ ORDER_CANCELLED, ORDER_ACTOR_ADMIN, STORE_CONFLICT, ORDER_SHIPPED },
-		{ ORDER_DELIVERED, ORDER_ACTOR_ADMIN, STORE_OK, ORDER_DELIVERED },
-		{ ORDER_PENDING, ORDER_ACTOR_ADMIN, STORE_CONFLICT, ORDER_DELIVERED },
-	};
-
-	moves(m, N_ELEMS(m));
-}
-END_TEST
-
-START_TEST(test_moves_to_cancelled)
-{
-	static const struct move customer[] = {
-		{ ORDER_CANCELLED, ORDER_ACTOR_CUSTOMER, STORE_OK, ORDER_CANCELLED },
-		{ ORDER_PAID, ORDER_ACTOR_ADMIN, STORE_CONFLICT, ORDER_CANCELLED },
-		{ ORDER_CANCELLED, ORDER_ACTOR_ADMIN, STORE_CONFLICT, ORDER_CANCELLED },
-	};
-
-	moves(customer, N_ELEMS(customer));
-}
-END_TEST
-
-START_TEST(test_moves_paid_cancelled)
-{
-	static const struct move m[] = {
-		{ ORDER_PAID, ORDER_ACTOR_ADMIN, STORE_OK, ORDER_PAID },
-		{ ORDER_CANCELLED, ORDER_ACTOR_CUSTOMER, STORE_CONFLICT, ORDER_PAID },
-		{ ORDER_CANCELLED, ORDER_ACTOR_ADMIN, STORE_OK, ORDER_CANCELLED },
-	};
-
-	moves(m, N_ELEMS(m));
 }
 END_TEST
 
@@ -442,9 +429,7 @@ order_store_suite(void)
 	suite_add_tcase(s, write);
 
 	tcase_add_checked_fixture(move, setup, store_fixture_clean);
-	tcase_add_test(move, test_moves_to_delivered);
-	tcase_add_test(move, test_moves_to_cancelled);
-	tcase_add_test(move, test_moves_paid_cancelled);
+	tcase_add_loop_test(move, test_moves, 0, N_ELEMS(paths));
 	tcase_add_test(move, test_move_if_match);
 	suite_add_tcase(s, move);
 

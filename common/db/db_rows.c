@@ -14,36 +14,38 @@ db_rows_stmt(struct db *db, const struct db_stmts *m, unsigned i)
 	return db_stmt(db, m->first + i, &m->sql[i]);
 }
 
-static void
-bind_key(struct db_stmt *st, struct db_key key)
+/* Statement i of m with key bound as ?1: borrowed, NULL after a failure. */
+static struct db_stmt *
+keyed(struct db *db, const struct db_stmts *m, unsigned i, struct db_key key)
 {
+	struct db_stmt *st = db_rows_stmt(db, m, i);
+
+	if (st == NULL)
+		return NULL;
 	if (key.text != NULL)
 		db_bind_text(st, 1, key.text);
 	else
 		db_bind_int64(st, 1, key.id);
+	return st;
 }
 
 enum store_status
 db_rows_one(struct db *db, const struct db_stmts *m, unsigned i, struct db_key key,
     db_row_read *read, void *out)
 {
-	struct db_stmt *st = db_rows_stmt(db, m, i);
+	struct db_stmt *st = keyed(db, m, i, key);
 
-	if (st == NULL)
-		return db_failure(db);
-	bind_key(st, key);
-	return db_step_one(st, read, out);
+	return st != NULL ? db_step_one(st, read, out) : db_failure(db);
 }
 
 enum store_status
 db_rows_exec(struct db *db, const struct db_stmts *m, unsigned i, struct db_key key,
     const char *text)
 {
-	struct db_stmt *st = db_rows_stmt(db, m, i);
+	struct db_stmt *st = keyed(db, m, i, key);
 
 	if (st == NULL)
 		return db_failure(db);
-	bind_key(st, key);
 	if (text != NULL)
 		db_bind_text(st, 2, text);
 	return db_exec_stmt(st);
@@ -58,9 +60,8 @@ absent_or_gone(struct db *db, const struct db_table *t, struct db_key key)
 
 	if (t->tombstone == DB_ROWS_NONE)
 		return STORE_NOT_FOUND;
-	if ((st = db_rows_stmt(db, t->stmts, t->tombstone)) == NULL)
+	if ((st = keyed(db, t->stmts, t->tombstone, key)) == NULL)
 		return db_failure(db);
-	bind_key(st, key);
 	rc = db_step(st);
 	db_reset(st);
 	if (rc < 0)
@@ -68,11 +69,12 @@ absent_or_gone(struct db *db, const struct db_table *t, struct db_key key)
 	return rc == DB_ROW ? STORE_GONE : STORE_NOT_FOUND;
 }
 
-/* Read a row of t with statement i (get or get_locked). */
+/* Read a row of t with statement i (get or get_locked) and read. */
 static enum store_status
-get_with(struct db *db, const struct db_table *t, unsigned i, struct db_key key, void *out)
+get_with(struct db *db, const struct db_table *t, unsigned i, struct db_key key,
+    db_row_read *read, void *out)
 {
-	enum store_status s = db_rows_one(db, t->stmts, i, key, t->read, out);
+	enum store_status s = db_rows_one(db, t->stmts, i, key, read, out);
 
 	return s == STORE_NOT_FOUND ? absent_or_gone(db, t, key) : s;
 }
@@ -80,7 +82,7 @@ get_with(struct db *db, const struct db_table *t, unsigned i, struct db_key key,
 enum store_status
 db_rows_get(struct db *db, const struct db_table *t, struct db_key key, void *out)
 {
-	return get_with(db, t, t->get, key, out);
+	return get_with(db, t, t->get, key, t->read, out);
 }
 
 /* A row read by the table's reader, and its version. */
@@ -104,10 +106,8 @@ db_rows_current(struct db *db, const struct db_table *t, struct db_key key,
     const struct if_match *im, void *out)
 {
 	struct versioned v = { t, out, 0 };
-	enum store_status s = db_rows_one(db, t->stmts, t->get_locked, key, versioned_read, &v);
+	enum store_status s = get_with(db, t, t->get_locked, key, versioned_read, &v);
 
-	if (s == STORE_NOT_FOUND)
-		return absent_or_gone(db, t, key);
 	if (s == STORE_OK && !if_match_allows(im, v.version))
 		return STORE_STALE;
 	return s;
