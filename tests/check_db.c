@@ -20,25 +20,29 @@
 #include "check_store.h"
 #include "db_rows.h"
 
+#define THINGS_SQLITE \
+	"CREATE TABLE things (" \
+	"  id INTEGER PRIMARY KEY AUTOINCREMENT," \
+	"  name TEXT NOT NULL UNIQUE," \
+	"  n INTEGER," \
+	"  score INTEGER NOT NULL DEFAULT 0 CHECK (score >= 0)," \
+	"  data BLOB" \
+	") STRICT;"
+#define THINGS_POSTGRESQL \
+	"CREATE TABLE things (" \
+	"  id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY," \
+	"  name text NOT NULL UNIQUE," \
+	"  n bigint," \
+	"  score bigint NOT NULL DEFAULT 0 CHECK (score >= 0)," \
+	"  data bytea" \
+	");"
+
 static const char *const things_sqlite[] = {
-	"CREATE TABLE things ("
-	"  id INTEGER PRIMARY KEY AUTOINCREMENT,"
-	"  name TEXT NOT NULL UNIQUE,"
-	"  n INTEGER,"
-	"  score INTEGER NOT NULL DEFAULT 0 CHECK (score >= 0),"
-	"  data BLOB"
-	") STRICT;",
+	THINGS_SQLITE,
 	"CREATE TABLE marks (thing_id INTEGER NOT NULL REFERENCES things (id)) STRICT;",
 };
-
 static const char *const things_postgresql[] = {
-	"CREATE TABLE things ("
-	"  id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,"
-	"  name text NOT NULL UNIQUE,"
-	"  n bigint,"
-	"  score bigint NOT NULL DEFAULT 0 CHECK (score >= 0),"
-	"  data bytea"
-	");",
+	THINGS_POSTGRESQL,
 	"CREATE TABLE marks (thing_id bigint NOT NULL REFERENCES things (id));",
 };
 
@@ -47,8 +51,8 @@ static DB_SCHEMA(things, things_sqlite, things_postgresql);
 /* Version 1 of the same schema: an older build. */
 static const struct db_schema things_v1 = { things_sqlite, things_postgresql, 1 };
 
-static const char *const broken_sqlite[] = { things_sqlite[0], "CREATE TABLE oops (" };
-static const char *const broken_postgresql[] = { things_postgresql[0], "CREATE TABLE oops (" };
+static const char *const broken_sqlite[] = { THINGS_SQLITE, "CREATE TABLE oops (" };
+static const char *const broken_postgresql[] = { THINGS_POSTGRESQL, "CREATE TABLE oops (" };
 /* Its second migration fails. */
 static DB_SCHEMA(broken, broken_sqlite, broken_postgresql);
 
