@@ -165,7 +165,7 @@ static const struct db_table orders = {
 	.get_locked = SQL_GET_LOCKED,
 	.tombstone = DB_ROWS_NONE,
 	.read = row_read,
-	.version_col = 7,
+	.version_col = 7,	/* of ORDER_COLUMNS */
 };
 
 static enum store_status

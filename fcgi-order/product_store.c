@@ -71,7 +71,7 @@ static const struct db_table products = {
 	.get_locked = SQL_GET_LOCKED,
 	.tombstone = DB_ROWS_NONE,
 	.read = row_read,
-	.version_col = 8,
+	.version_col = 8,	/* of PRODUCT_COLUMNS */
 };
 
 enum store_status

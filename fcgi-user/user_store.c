@@ -148,7 +148,7 @@ static const struct db_table users = {
 	.get_locked = SQL_GET_LOCKED,
 	.tombstone = SQL_IS_DELETED,
 	.read = row_read,
-	.version_col = 5,
+	.version_col = 5,	/* of USER_COLUMNS */
 };
 
 enum store_status

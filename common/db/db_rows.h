@@ -55,7 +55,10 @@ _Static_assert(DB_STMT_COMMON < DB_STMT_ENGINE && DB_STMT_ENGINE < DB_MAX_STATEM
 	    #table ": more statements than the slots from " #first " to " #limit); \
 	static const struct db_stmts name = { (table), (first), DB_ROWS_LEN(table) }
 
-/* Statement i of m (db_stmt): borrowed, NULL after a failure. */
+/*
+ * Statement i of m (db_stmt): borrowed, NULL after a failure. An i past
+ * m's table is a bug in the store: it aborts.
+ */
 struct db_stmt *db_rows_stmt(struct db *db, const struct db_stmts *m, unsigned i);
 
 /* A row's key, bound as ?1: text when it is set (a sku), else id. */
