@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "db_rows.h"
 #include "idempotency_store.h"
 #include "log.h"
 #include "order_store.h"
@@ -98,13 +99,7 @@ static const char *const migrations_postgresql[] = {
 	IDEMPOTENCY_MIGRATION_OWNED_PG("POST /order"),
 };
 
-const struct db_schema order_store_schema = {
-	.sqlite = migrations_sqlite,
-	.postgresql = migrations_postgresql,
-	.n = sizeof(migrations_sqlite) / sizeof(migrations_sqlite[0]),
-};
-_Static_assert(sizeof(migrations_sqlite) == sizeof(migrations_postgresql),
-    "one migration per version on each engine");
+DB_SCHEMA(order_store_schema, migrations_sqlite, migrations_postgresql);
 
 #define ORDER_COLUMNS "id, user_id, currency, total_cents, status, created_at, updated_at, version"
 
@@ -116,10 +111,8 @@ enum order_sql {
 	SQL_ITEMS,
 	SQL_LIST,
 	SQL_SET_STATUS,
-	SQL_DELETE,
-	SQL_END
+	SQL_DELETE
 };
-_Static_assert(SQL_END <= PRODUCT_STMT_FIRST, "product_store.c's statements follow");
 
 static const struct db_sql order_sql[] = {
 	[SQL_INSERT] = { "INSERT INTO orders (user_id, currency, total_cents, status,"
@@ -144,12 +137,7 @@ static const struct db_sql order_sql[] = {
 	    " version = version + 1 WHERE id = ?1 RETURNING " ORDER_COLUMNS, NULL },
 	[SQL_DELETE] = { "DELETE FROM orders WHERE id = ?1", NULL },
 };
-
-static struct db_stmt *
-stmt(struct db *db, enum order_sql idx)
-{
-	return db_stmt(db, idx, &order_sql[idx]);
-}
+DB_STMTS(stmts, order_sql, 0, PRODUCT_STMT_FIRST);
 
 /* Read a row of ORDER_COLUMNS (not the lines). */
 static void
@@ -170,10 +158,20 @@ row_read(struct db_stmt *st, void *row)
 	o->n_items = 0;
 }
 
+/* A deleted order leaves nothing. */
+static const struct db_table orders = {
+	.stmts = &stmts,
+	.get = SQL_GET,
+	.get_locked = SQL_GET_LOCKED,
+	.tombstone = DB_ROWS_NONE,
+	.read = row_read,
+	.version_col = 7,	/* of ORDER_COLUMNS */
+};
+
 static enum store_status
 items_read(struct db *db, struct order *o)
 {
-	struct db_stmt *st = stmt(db, SQL_ITEMS);
+	struct db_stmt *st = db_rows_stmt(db, &stmts, SQL_ITEMS);
 	int rc;
 
 	if (st == NULL)
@@ -198,7 +196,7 @@ items_insert(struct db *db, const struct order *o)
 {
 	for (size_t i = 0; i < o->n_items; i++) {
 		const struct order_item *it = &o->items[i];
-		struct db_stmt *st = stmt(db, SQL_INSERT_ITEM);
+		struct db_stmt *st = db_rows_stmt(db, &stmts, SQL_INSERT_ITEM);
 		enum store_status s;
 
 		if (st == NULL)
@@ -253,7 +251,7 @@ order_store_insert(struct db *db, struct order *o, struct product *p,
 		return db_failure(db);
 	if (fe->n > 0)
 		return STORE_CONFLICT;
-	if ((st = stmt(db, SQL_INSERT)) == NULL)
+	if ((st = db_rows_stmt(db, &stmts, SQL_INSERT)) == NULL)
 		return db_failure(db);
 	db_now(now);
 	db_bind_int64(st, 1, o->user_id);
@@ -266,24 +264,32 @@ order_store_insert(struct db *db, struct order *o, struct product *p,
 	return s;
 }
 
-/* Read order id with statement idx (SQL_GET or SQL_GET_LOCKED), no lines. */
-static enum store_status
-get_with(struct db *db, enum order_sql idx, int64_t id, struct order *out)
-{
-	struct db_stmt *st = stmt(db, idx);
-
-	if (st == NULL)
-		return db_failure(db);
-	db_bind_int64(st, 1, id);
-	return db_step_one(st, row_read, out);
-}
-
 enum store_status
 order_store_get(struct db *db, int64_t id, struct order *out)
 {
-	enum store_status s = get_with(db, SQL_GET, id, out);
+	enum store_status s = db_rows_get(db, &orders, db_key_id(id), out);
 
 	return s == STORE_OK ? items_read(db, out) : s;
+}
+
+/* The caller's scratch order and callback, for each order of a page. */
+struct page {
+	struct db *db;
+	struct order *o;
+	void (*each)(const struct order *o, void *arg);
+	void *arg;
+};
+
+static enum store_status
+page_row(struct db_stmt *st, void *arg)
+{
+	struct page *p = arg;
+	enum store_status s;
+
+	row_read(st, p->o);
+	if ((s = items_read(p->db, p->o)) == STORE_OK)
+		p->each(p->o, p->arg);
+	return s;
 }
 
 enum store_status
@@ -291,9 +297,8 @@ order_store_list(struct db *db, int64_t after, const struct order_filter *f,
     int limit, struct order *o, void (*each)(const struct order *o, void *arg),
     void *arg, int *more)
 {
-	struct db_stmt *st = stmt(db, SQL_LIST);
-	enum store_status s = STORE_OK;
-	int rc, n = 0;
+	struct db_stmt *st = db_rows_stmt(db, &stmts, SQL_LIST);
+	struct page p = { db, o, each, arg };
 
 	*more = 0;
 	if (st == NULL)
@@ -304,34 +309,7 @@ order_store_list(struct db *db, int64_t after, const struct order_filter *f,
 	else
 		db_bind_null(st, 2);
 	db_bind_text(st, 3, f->has_status ? order_status_name(f->status) : NULL);
-	/* One row past the page says whether another page follows. */
-	db_bind_int64(st, 4, limit + 1);
-	while ((rc = db_step(st)) == DB_ROW) {
-		if (n == limit) {
-			*more = 1;
-			continue;
-		}
-		row_read(st, o);
-		if ((s = items_read(db, o)) != STORE_OK)
-			break;
-		each(o, arg);
-		n++;
-	}
-	db_reset(st);
-	if (s != STORE_OK)
-		return s;
-	return rc == DB_DONE ? STORE_OK : db_failure(db);
-}
-
-/* Inside a write transaction: read order id's row, locked, and check If-Match. */
-static enum store_status
-current_checked(struct db *db, int64_t id, const struct if_match *im, struct order *cur)
-{
-	enum store_status s = get_with(db, SQL_GET_LOCKED, id, cur);
-
-	if (s == STORE_OK && !if_match_allows(im, cur->version))
-		return STORE_STALE;
-	return s;
+	return db_rows_page(db, st, 4, limit, page_row, &p, more);
 }
 
 enum store_status
@@ -344,12 +322,12 @@ order_store_set_status(struct db *db, int64_t id, const struct if_match *im,
 
 	if ((s = db_begin_write(db)) != STORE_OK)
 		return s;
-	s = current_checked(db, id, im, out);
+	s = db_rows_current(db, &orders, db_key_id(id), im, out);
 	if (s != STORE_OK)
 		return db_end_write(db, s);
 	if (order_move_check(out->status, to, who) != ORDER_MOVE_OK)
 		return db_end_write(db, STORE_CONFLICT);
-	if ((st = stmt(db, SQL_SET_STATUS)) == NULL)
+	if ((st = db_rows_stmt(db, &stmts, SQL_SET_STATUS)) == NULL)
 		return db_end_write(db, db_failure(db));
 	db_now(now);
 	db_bind_int64(st, 1, id);
@@ -366,19 +344,15 @@ order_store_delete(struct db *db, int64_t id, const struct if_match *im,
     enum order_status *current)
 {
 	struct order cur;
-	struct db_stmt *st;
 	enum store_status s;
 
 	if ((s = db_begin_write(db)) != STORE_OK)
 		return s;
-	s = current_checked(db, id, im, &cur);
+	s = db_rows_current(db, &orders, db_key_id(id), im, &cur);
 	if (s != STORE_OK)
 		return db_end_write(db, s);
 	*current = cur.status;
 	if (!order_deletable(cur.status))
 		return db_end_write(db, STORE_CONFLICT);
-	if ((st = stmt(db, SQL_DELETE)) == NULL)
-		return db_end_write(db, db_failure(db));
-	db_bind_int64(st, 1, id);
-	return db_end_write(db, db_exec_stmt(st));
+	return db_end_write(db, db_rows_exec(db, &stmts, SQL_DELETE, db_key_id(id), NULL));
 }

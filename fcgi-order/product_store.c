@@ -3,55 +3,49 @@
  */
 #include <string.h>
 
+#include "db_rows.h"
 #include "product_store.h"
 
 #define PRODUCT_COLUMNS "id, sku, name, unit_price_cents, currency, active, created_at," \
 	" updated_at, version"
 
 enum product_sql {
-	SQL_GET = PRODUCT_STMT_FIRST,
+	SQL_GET,
 	SQL_GET_LOCKED,
 	SQL_PRICE,
 	SQL_INSERT,
 	SQL_UPDATE,
-	SQL_LIST,
-	SQL_END
+	SQL_LIST
 };
-_Static_assert(SQL_END <= DB_STMT_COMMON, "the statement numbers of common/ are above");
 
 static const struct db_sql product_sql[] = {
-	[SQL_GET - PRODUCT_STMT_FIRST] = {
+	[SQL_GET] = {
 	    "SELECT " PRODUCT_COLUMNS " FROM products WHERE sku = ?1", NULL },
 	/* A PUT reads the row it replaces under a lock (PostgreSQL: until
 	 * COMMIT; SQLite's writer holds the whole file). */
-	[SQL_GET_LOCKED - PRODUCT_STMT_FIRST] = {
+	[SQL_GET_LOCKED] = {
 	    "SELECT " PRODUCT_COLUMNS " FROM products WHERE sku = ?1",
 	    "SELECT " PRODUCT_COLUMNS " FROM products WHERE sku = $1 FOR UPDATE" },
 	/* An order reads its prices under a shared lock: a PUT of the
 	 * product waits for the order's COMMIT. */
-	[SQL_PRICE - PRODUCT_STMT_FIRST] = {
+	[SQL_PRICE] = {
 	    "SELECT " PRODUCT_COLUMNS " FROM products WHERE sku = ?1",
 	    "SELECT " PRODUCT_COLUMNS " FROM products WHERE sku = $1 FOR SHARE" },
-	[SQL_INSERT - PRODUCT_STMT_FIRST] = {
+	[SQL_INSERT] = {
 	    "INSERT INTO products (sku, name, unit_price_cents, currency, active,"
 	    " created_at, updated_at, version) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6, 1)"
 	    " RETURNING " PRODUCT_COLUMNS, NULL },
-	[SQL_UPDATE - PRODUCT_STMT_FIRST] = {
+	[SQL_UPDATE] = {
 	    "UPDATE products SET name = ?2, unit_price_cents = ?3, currency = ?4,"
 	    " active = ?5, updated_at = ?6, version = version + 1 WHERE sku = ?1"
 	    " RETURNING " PRODUCT_COLUMNS, NULL },
-	[SQL_LIST - PRODUCT_STMT_FIRST] = {
+	[SQL_LIST] = {
 	    "SELECT " PRODUCT_COLUMNS " FROM products WHERE id > ?1"
 	    " AND (?2 IS NULL OR active = ?2) ORDER BY id LIMIT ?3",
 	    "SELECT " PRODUCT_COLUMNS " FROM products WHERE id > $1"
 	    " AND ($2::integer IS NULL OR active = $2) ORDER BY id LIMIT $3" },
 };
-
-static struct db_stmt *
-stmt(struct db *db, enum product_sql idx)
-{
-	return db_stmt(db, idx, &product_sql[idx - PRODUCT_STMT_FIRST]);
-}
+DB_STMTS(stmts, product_sql, PRODUCT_STMT_FIRST, DB_STMT_COMMON);
 
 /* Read a row of PRODUCT_COLUMNS. */
 static void
@@ -70,28 +64,26 @@ row_read(struct db_stmt *st, void *row)
 	p->version = db_column_int64(st, 8);
 }
 
-/* Read product sku with statement idx (SQL_GET, SQL_GET_LOCKED or SQL_PRICE). */
-static enum store_status
-get_with(struct db *db, enum product_sql idx, const char *sku, struct product *out)
-{
-	struct db_stmt *st = stmt(db, idx);
-
-	if (st == NULL)
-		return db_failure(db);
-	db_bind_text(st, 1, sku);
-	return db_step_one(st, row_read, out);
-}
+/* Products are known by their sku, and never deleted. */
+static const struct db_table products = {
+	.stmts = &stmts,
+	.get = SQL_GET,
+	.get_locked = SQL_GET_LOCKED,
+	.tombstone = DB_ROWS_NONE,
+	.read = row_read,
+	.version_col = 8,	/* of PRODUCT_COLUMNS */
+};
 
 enum store_status
 product_store_get(struct db *db, const char *sku, struct product *out)
 {
-	return get_with(db, SQL_GET, sku, out);
+	return db_rows_get(db, &products, db_key_text(sku), out);
 }
 
 enum store_status
 product_store_price(struct db *db, const char *sku, struct product *out)
 {
-	return get_with(db, SQL_PRICE, sku, out);
+	return db_rows_one(db, &stmts, SQL_PRICE, db_key_text(sku), row_read, out);
 }
 
 /* Write p with statement idx (SQL_INSERT or SQL_UPDATE); out is the row written. */
@@ -99,7 +91,7 @@ static enum store_status
 write_with(struct db *db, enum product_sql idx, const struct product *p,
     struct product *out)
 {
-	struct db_stmt *st = stmt(db, idx);
+	struct db_stmt *st = db_rows_stmt(db, &stmts, idx);
 	char now[DB_TIME_LEN];
 
 	if (st == NULL)
@@ -124,12 +116,10 @@ product_store_put(struct db *db, struct product *p, const struct if_match *im,
 	*created = 0;
 	if ((s = db_begin_write(db)) != STORE_OK)
 		return s;
-	s = get_with(db, SQL_GET_LOCKED, p->sku, &cur);
+	/* STORE_STALE when im does not allow the current version. */
+	s = db_rows_current(db, &products, db_key_text(p->sku), im, &cur);
 	if (s == STORE_OK) {
-		if (none_match || !if_match_allows(im, cur.version))
-			s = STORE_STALE;
-		else
-			s = write_with(db, SQL_UPDATE, p, &cur);
+		s = none_match ? STORE_STALE : write_with(db, SQL_UPDATE, p, &cur);
 	} else if (s == STORE_NOT_FOUND) {
 		/* If-Match names a current version: none when there is no product. */
 		if (im->present) {
@@ -148,13 +138,30 @@ product_store_put(struct db *db, struct product *p, const struct if_match *im,
 	return s;
 }
 
+/* The caller's scratch product and callback, for each product of a page. */
+struct page {
+	struct product *p;
+	void (*each)(const struct product *p, void *arg);
+	void *arg;
+};
+
+static enum store_status
+page_row(struct db_stmt *st, void *arg)
+{
+	struct page *pg = arg;
+
+	row_read(st, pg->p);
+	pg->each(pg->p, pg->arg);
+	return STORE_OK;
+}
+
 enum store_status
 product_store_list(struct db *db, int64_t after, const struct product_filter *f,
     int limit, struct product *p, void (*each)(const struct product *p, void *arg),
     void *arg, int *more)
 {
-	struct db_stmt *st = stmt(db, SQL_LIST);
-	int rc, n = 0;
+	struct db_stmt *st = db_rows_stmt(db, &stmts, SQL_LIST);
+	struct page pg = { p, each, arg };
 
 	*more = 0;
 	if (st == NULL)
@@ -164,17 +171,5 @@ product_store_list(struct db *db, int64_t after, const struct product_filter *f,
 		db_bind_int64(st, 2, f->active);
 	else
 		db_bind_null(st, 2);
-	/* One row past the page says whether another page follows. */
-	db_bind_int64(st, 3, limit + 1);
-	while ((rc = db_step(st)) == DB_ROW) {
-		if (n == limit) {
-			*more = 1;
-			continue;
-		}
-		row_read(st, p);
-		each(p, arg);
-		n++;
-	}
-	db_reset(st);
-	return rc == DB_DONE ? STORE_OK : db_failure(db);
+	return db_rows_page(db, st, 3, limit, page_row, &pg, more);
 }

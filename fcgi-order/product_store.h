@@ -15,9 +15,10 @@
 #include "store.h"
 
 /*
- * The cached statements of a connection (db_stmt) are numbered:
- * order_store.c's from 0, product_store.c's from PRODUCT_STMT_FIRST, and
- * common/'s from DB_STMT_COMMON (each file asserts that its own fit).
+ * The order service's share of a connection's statement slots (db_rows.h):
+ * order_store.c's from 0, product_store.c's from PRODUCT_STMT_FIRST up to
+ * DB_STMT_COMMON; each file's DB_STMTS fails to compile if its own do not
+ * fit.
  */
 #define PRODUCT_STMT_FIRST 12
 

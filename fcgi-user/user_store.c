@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "db_rows.h"
 #include "idempotency_store.h"
 #include "log.h"
 #include "user_store.h"
@@ -72,13 +73,7 @@ static const char *const migrations_postgresql[] = {
 	 "  CHECK (credential_version >= 1);"),
 };
 
-const struct db_schema user_store_schema = {
-	.sqlite = migrations_sqlite,
-	.postgresql = migrations_postgresql,
-	.n = sizeof(migrations_sqlite) / sizeof(migrations_sqlite[0]),
-};
-_Static_assert(sizeof(migrations_sqlite) == sizeof(migrations_postgresql),
-    "one migration per version on each engine");
+DB_SCHEMA(user_store_schema, migrations_sqlite, migrations_postgresql);
 
 #define USER_COLUMNS "id, name, email, created_at, updated_at, version, role, credential_version"
 #define CREDENTIAL_COLUMNS "id, role, password_hash, email, credential_version"
@@ -128,12 +123,7 @@ static const struct db_sql user_sql[] = {
 	[SQL_LOGOUT] = { "UPDATE users SET credential_version = credential_version + 1"
 	    " WHERE id = ?1", NULL },
 };
-
-static struct db_stmt *
-stmt(struct db *db, enum user_sql idx)
-{
-	return db_stmt(db, idx, &user_sql[idx]);
-}
+DB_STMTS(stmts, user_sql, 0, DB_STMT_COMMON);
 
 /* Read a row of USER_COLUMNS. */
 static void
@@ -151,11 +141,21 @@ row_read(struct db_stmt *st, void *row)
 	u->cred_version = db_column_int64(st, 7);
 }
 
+/* A deleted user leaves a tombstone: reading it again is STORE_GONE. */
+static const struct db_table users = {
+	.stmts = &stmts,
+	.get = SQL_GET,
+	.get_locked = SQL_GET_LOCKED,
+	.tombstone = SQL_IS_DELETED,
+	.read = row_read,
+	.version_col = 5,	/* of USER_COLUMNS */
+};
+
 enum store_status
 user_store_insert(struct db *db, const struct user_input *in, const char *role,
     struct user *out)
 {
-	struct db_stmt *st = stmt(db, SQL_INSERT);
+	struct db_stmt *st = db_rows_stmt(db, &stmts, SQL_INSERT);
 	char now[DB_TIME_LEN];
 
 	if (st == NULL)
@@ -169,105 +169,42 @@ user_store_insert(struct db *db, const struct user_input *in, const char *role,
 	return db_step_one(st, row_read, out);
 }
 
-/* Does statement idx, which takes the id as ?1, return a row? */
-static enum store_status
-exists_with_id(struct db *db, enum user_sql idx, int64_t id, int *found)
-{
-	struct db_stmt *st = stmt(db, idx);
-	int rc;
-
-	if (st == NULL)
-		return db_failure(db);
-	db_bind_int64(st, 1, id);
-	rc = db_step(st);
-	db_reset(st);
-	*found = rc == DB_ROW;
-	return rc >= 0 ? STORE_OK : db_failure(db);
-}
-
-/* For an id not in users: STORE_GONE if it has a tombstone. */
-static enum store_status
-absent_or_gone(struct db *db, int64_t id)
-{
-	int found = 0;
-	enum store_status s = exists_with_id(db, SQL_IS_DELETED, id, &found);
-
-	if (s != STORE_OK)
-		return s;
-	return found ? STORE_GONE : STORE_NOT_FOUND;
-}
-
-/*
- * Run statement idx, which takes the id as ?1 and returns at most one
- * row, read into out by read. STORE_NOT_FOUND when there is none.
- */
-static enum store_status
-one_by_id(struct db *db, enum user_sql idx, int64_t id,
-    void (*read)(struct db_stmt *st, void *out), void *out)
-{
-	struct db_stmt *st = stmt(db, idx);
-
-	if (st == NULL)
-		return db_failure(db);
-	db_bind_int64(st, 1, id);
-	return db_step_one(st, read, out);
-}
-
-/* Read user id with statement idx (SQL_GET or SQL_GET_LOCKED). */
-static enum store_status
-get_with(struct db *db, enum user_sql idx, int64_t id, struct user *out)
-{
-	enum store_status s = one_by_id(db, idx, id, row_read, out);
-
-	return s == STORE_NOT_FOUND ? absent_or_gone(db, id) : s;
-}
-
 enum store_status
 user_store_get(struct db *db, int64_t id, struct user *out)
 {
-	return get_with(db, SQL_GET, id, out);
+	return db_rows_get(db, &users, db_key_id(id), out);
+}
+
+/* The caller's callback, for each user of a page. */
+struct page {
+	void (*each)(const struct user *u, void *arg);
+	void *arg;
+};
+
+static enum store_status
+page_row(struct db_stmt *st, void *arg)
+{
+	struct page *p = arg;
+	struct user u;
+
+	row_read(st, &u);
+	p->each(&u, p->arg);
+	return STORE_OK;
 }
 
 enum store_status
 user_store_list(struct db *db, int64_t after, const char *email, int limit,
     void (*each)(const struct user *u, void *arg), void *arg, int *more)
 {
-	struct db_stmt *st = stmt(db, SQL_LIST);
-	struct user u;
-	int rc, n = 0;
+	struct db_stmt *st = db_rows_stmt(db, &stmts, SQL_LIST);
+	struct page p = { each, arg };
 
 	*more = 0;
 	if (st == NULL)
 		return db_failure(db);
 	db_bind_int64(st, 1, after);
 	db_bind_text(st, 2, email);
-	/* One row past the page says whether another page follows. */
-	db_bind_int64(st, 3, limit + 1);
-	while ((rc = db_step(st)) == DB_ROW) {
-		if (n == limit) {
-			*more = 1;
-			continue;
-		}
-		row_read(st, &u);
-		each(&u, arg);
-		n++;
-	}
-	db_reset(st);
-	return rc == DB_DONE ? STORE_OK : db_failure(db);
-}
-
-/*
- * Inside a write transaction: read user id into cur, locked, and check
- * If-Match.
- */
-static enum store_status
-current_checked(struct db *db, int64_t id, const struct if_match *im, struct user *cur)
-{
-	enum store_status s = get_with(db, SQL_GET_LOCKED, id, cur);
-
-	if (s == STORE_OK && !if_match_allows(im, cur->version))
-		return STORE_STALE;
-	return s;
+	return db_rows_page(db, st, 3, limit, page_row, &p, more);
 }
 
 enum store_status
@@ -283,7 +220,7 @@ user_store_update(struct db *db, int64_t id, const struct if_match *im,
 
 	if ((s = db_begin_write(db)) != STORE_OK)
 		return s;
-	s = current_checked(db, id, im, &cur);
+	s = db_rows_current(db, &users, db_key_id(id), im, &cur);
 	if (s != STORE_OK)
 		return db_end_write(db, s);
 
@@ -297,7 +234,7 @@ user_store_update(struct db *db, int64_t id, const struct if_match *im,
 		*out = cur;
 		return db_end_write(db, STORE_OK);
 	}
-	if ((st = stmt(db, SQL_UPDATE)) == NULL)
+	if ((st = db_rows_stmt(db, &stmts, SQL_UPDATE)) == NULL)
 		return db_end_write(db, db_failure(db));
 	db_now(now);
 	db_bind_int64(st, 1, id);
@@ -310,20 +247,6 @@ user_store_update(struct db *db, int64_t id, const struct if_match *im,
 	return db_end_write(db, db_step_one(st, row_read, out));
 }
 
-/* Run statement idx, which takes the id as ?1 and a time as ?2. */
-static enum store_status
-exec_id(struct db *db, enum user_sql idx, int64_t id, const char *now)
-{
-	struct db_stmt *st = stmt(db, idx);
-
-	if (st == NULL)
-		return db_failure(db);
-	db_bind_int64(st, 1, id);
-	if (now != NULL)
-		db_bind_text(st, 2, now);
-	return db_exec_stmt(st);
-}
-
 enum store_status
 user_store_delete(struct db *db, int64_t id, const struct if_match *im)
 {
@@ -333,12 +256,12 @@ user_store_delete(struct db *db, int64_t id, const struct if_match *im)
 
 	if ((s = db_begin_write(db)) != STORE_OK)
 		return s;
-	s = current_checked(db, id, im, &cur);
+	s = db_rows_current(db, &users, db_key_id(id), im, &cur);
 	if (s != STORE_OK)
 		return db_end_write(db, s);
 	db_now(now);
-	if ((s = exec_id(db, SQL_DELETE, id, NULL)) == STORE_OK)
-		s = exec_id(db, SQL_TOMBSTONE, id, now);
+	if ((s = db_rows_exec(db, &stmts, SQL_DELETE, db_key_id(id), NULL)) == STORE_OK)
+		s = db_rows_exec(db, &stmts, SQL_TOMBSTONE, db_key_id(id), now);
 	return db_end_write(db, s);
 }
 
@@ -358,18 +281,15 @@ credentials_read(struct db_stmt *st, void *row)
 enum store_status
 user_store_credentials(struct db *db, const char *email, struct user_credentials *out)
 {
-	struct db_stmt *st = stmt(db, SQL_CREDENTIALS);
-
-	if (st == NULL)
-		return db_failure(db);
-	db_bind_text(st, 1, email);
-	return db_step_one(st, credentials_read, out);
+	return db_rows_one(db, &stmts, SQL_CREDENTIALS, db_key_text(email), credentials_read,
+	    out);
 }
 
 enum store_status
 user_store_credentials_by_id(struct db *db, int64_t id, struct user_credentials *out)
 {
-	return one_by_id(db, SQL_CREDENTIALS_BY_ID, id, credentials_read, out);
+	return db_rows_one(db, &stmts, SQL_CREDENTIALS_BY_ID, db_key_id(id), credentials_read,
+	    out);
 }
 
 /* Read a row of SQL_SESSION. */
@@ -385,7 +305,7 @@ session_read(struct db_stmt *st, void *row)
 enum store_status
 user_store_session(struct db *db, int64_t id, struct user_session *out)
 {
-	return one_by_id(db, SQL_SESSION, id, session_read, out);
+	return db_rows_one(db, &stmts, SQL_SESSION, db_key_id(id), session_read, out);
 }
 
 enum store_status
@@ -395,5 +315,5 @@ user_store_logout(struct db *db, int64_t id)
 
 	if ((s = db_begin_write(db)) != STORE_OK)
 		return s;
-	return db_end_write(db, exec_id(db, SQL_LOGOUT, id, NULL));
+	return db_end_write(db, db_rows_exec(db, &stmts, SQL_LOGOUT, db_key_id(id), NULL));
 }

@@ -158,12 +158,16 @@ db_stmt(struct db *db, unsigned idx, const struct db_sql *sql)
 		}
 		st->db = db;
 		st->idx = idx;
+		st->sql = sql;
 		if (db->driver->prepare(st, sql) < 0) {
 			free(st);
 			return NULL;
 		}
 		db->stmts[idx] = st;
 	}
+	/* Two modules in one slot (their ranges overlap): abort loudly. */
+	if (st->sql != sql)
+		abort();
 	db_reset(st);
 	return st;
 }

@@ -105,7 +105,8 @@ void db_close(struct db *db);
 
 /*
  * The cached statement number idx (< DB_MAX_STATEMENTS), prepared from sql
- * on first use, without bindings. Borrowed from db; use it, then
+ * on first use, without bindings; a slot asked for again with another sql
+ * aborts (db_rows.h shares the slots out). Borrowed from db; use it, then
  * db_reset it. NULL after logging on a failure (db_failure says which).
  */
 struct db_stmt *db_stmt(struct db *db, unsigned idx, const struct db_sql *sql);

@@ -21,6 +21,7 @@ struct db_param {
 struct db_stmt {
 	struct db *db;
 	unsigned idx;
+	const struct db_sql *sql;	/* what it was prepared from */
 	void *impl;			/* the engine's prepared statement */
 	int n_params;			/* highest parameter bound */
 	struct db_param params[DB_MAX_PARAMS];

@@ -2,39 +2,33 @@
  * idempotency_store.c - the SQL of stored Idempotency-Key answers; see
  * idempotency_store.h.
  */
+#include "db_rows.h"
 #include "idempotency_store.h"
 
 enum idempotency_sql {
-	SQL_FIND = DB_STMT_COMMON,
+	SQL_FIND,
 	SQL_SWEEP,
-	SQL_SAVE,
-	SQL_END
+	SQL_SAVE
 };
-_Static_assert(SQL_END <= DB_STMT_ENGINE, "the engine's own statements are above");
 
 static const struct db_sql idempotency_sql[] = {
 	/* A key stored before keys had owners ('') answers any caller until
 	 * it expires; the caller's own comes first. */
-	[SQL_FIND - DB_STMT_COMMON] = { "SELECT request_hash, status, location, etag, body"
+	[SQL_FIND] = { "SELECT request_hash, status, location, etag, body"
 	    " FROM idempotency_keys WHERE principal IN (?1, '') AND route = ?2 AND key = ?3"
 	    " AND created_at > ?4 ORDER BY principal DESC LIMIT 1", NULL },
-	[SQL_SWEEP - DB_STMT_COMMON] = { "DELETE FROM idempotency_keys WHERE created_at <= ?1", NULL },
-	[SQL_SAVE - DB_STMT_COMMON] = { "INSERT INTO idempotency_keys (principal, route, key,"
+	[SQL_SWEEP] = { "DELETE FROM idempotency_keys WHERE created_at <= ?1", NULL },
+	[SQL_SAVE] = { "INSERT INTO idempotency_keys (principal, route, key,"
 	    " request_hash, status, location, etag, body, created_at)"
 	    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)", NULL },
 };
-
-static struct db_stmt *
-stmt(struct db *db, enum idempotency_sql idx)
-{
-	return db_stmt(db, idx, &idempotency_sql[idx - DB_STMT_COMMON]);
-}
+DB_STMTS(stmts, idempotency_sql, DB_STMT_COMMON, DB_STMT_ENGINE);
 
 enum store_status
 idempotency_store_find(struct db *db, const struct idempotency_key *k, int64_t oldest,
     void (*found)(const struct idempotency_answer *a, void *arg), void *arg, int *hit)
 {
-	struct db_stmt *st = stmt(db, SQL_FIND);
+	struct db_stmt *st = db_rows_stmt(db, &stmts, SQL_FIND);
 	struct idempotency_answer a = { 0 };
 	int rc;
 
@@ -66,12 +60,12 @@ idempotency_store_save(struct db *db, const struct idempotency_key *k,
 	struct db_stmt *st;
 	enum store_status s;
 
-	if ((st = stmt(db, SQL_SWEEP)) == NULL)
+	if ((st = db_rows_stmt(db, &stmts, SQL_SWEEP)) == NULL)
 		return db_failure(db);
 	db_bind_int64(st, 1, oldest);
 	if ((s = db_exec_stmt(st)) != STORE_OK)
 		return s;
-	if ((st = stmt(db, SQL_SAVE)) == NULL)
+	if ((st = db_rows_stmt(db, &stmts, SQL_SAVE)) == NULL)
 		return db_failure(db);
 	db_bind_text(st, 1, k->principal);
 	db_bind_text(st, 2, k->route);
