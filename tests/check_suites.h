@@ -6,10 +6,12 @@
 #define MICROSHOP_CHECK_SUITES_H
 
 #include <stddef.h>
+#include <stdio.h>
 
 #include <check.h>
 
 Suite *breaker_suite(void);
+Suite *config_suite(void);
 Suite *settings_suite(void);
 Suite *field_errors_suite(void);
 Suite *hash_slots_suite(void);
@@ -18,11 +20,15 @@ Suite *if_match_suite(void);
 Suite *media_type_suite(void);
 Suite *idempotency_suite(void);
 Suite *json_io_suite(void);
+Suite *log_suite(void);
 Suite *login_throttle_suite(void);
+Suite *metrics_suite(void);
 Suite *order_model_suite(void);
+Suite *page_suite(void);
 Suite *peers_suite(void);
 Suite *query_suite(void);
 Suite *router_suite(void);
+Suite *store_suite(void);
 Suite *text_suite(void);
 Suite *token_suite(void);
 Suite *user_client_suite(void);
@@ -34,6 +40,19 @@ Suite *user_watch_suite(void);
  * printable ASCII as is, other bytes as \xHH. Returns buf.
  */
 const char *test_show(const char *s, size_t len, char *buf, size_t n);
+
+/*
+ * What a piece of code writes to stdout and stderr, both: between
+ * test_capture_begin and test_capture_end, which copies it into buf (n
+ * bytes, NUL-terminated, cut to fit) and returns its length.
+ */
+struct test_capture {
+	FILE *f;
+	int saved_out, saved_err;
+};
+
+void test_capture_begin(struct test_capture *c);
+size_t test_capture_end(struct test_capture *c, char *buf, size_t n);
 
 /* A byte string literal that may hold NUL bytes: pointer, length. */
 #define BYTES(lit) (lit), (sizeof(lit) - 1)
