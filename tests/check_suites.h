@@ -10,6 +10,7 @@
 
 #include <check.h>
 
+Suite *admin_suite(void);
 Suite *breaker_suite(void);
 Suite *config_suite(void);
 Suite *settings_suite(void);
@@ -25,13 +26,14 @@ Suite *login_throttle_suite(void);
 Suite *metrics_suite(void);
 Suite *order_model_suite(void);
 Suite *page_suite(void);
+Suite *password_suite(void);
 Suite *peers_suite(void);
 Suite *query_suite(void);
 Suite *router_suite(void);
 Suite *store_suite(void);
 Suite *text_suite(void);
 Suite *token_suite(void);
-Suite *user_client_suite(void);
+Suite *user_answer_suite(void);
 Suite *user_model_suite(void);
 Suite *user_watch_suite(void);
 
