@@ -15,8 +15,6 @@
 #include "check_suites.h"
 #include "config.h"
 
-#define MAX_ARGS 16
-
 static long workers;
 static size_t cache;
 static const char *name;
@@ -73,21 +71,11 @@ setup(void)
 static enum config_result
 run(const char *const *args)
 {
-	/* Static: CONFIG_STRING values borrow from argv until the next run. */
-	static char argbuf[MAX_ARGS][128];
-	char *argv[MAX_ARGS + 1];
-	int argc = 0;
+	char **argv;
+	int argc = test_argv("prog", args, &argv);
 	struct test_capture cap;
 	enum config_result r;
 
-	snprintf(argbuf[0], sizeof(argbuf[0]), "prog");
-	argv[argc++] = argbuf[0];
-	for (; args[argc - 1] != NULL; argc++) {
-		ck_assert_int_lt(argc, MAX_ARGS);
-		snprintf(argbuf[argc], sizeof(argbuf[argc]), "%s", args[argc - 1]);
-		argv[argc] = argbuf[argc];
-	}
-	argv[argc] = NULL;
 	test_capture_begin(&cap);
 	r = config_read(options, N_ELEMS(options), "prog 9.8.7", argc, argv);
 	test_capture_end(&cap, output, sizeof(output));

@@ -56,6 +56,14 @@ struct test_capture {
 void test_capture_begin(struct test_capture *c);
 size_t test_capture_end(struct test_capture *c, char *buf, size_t n);
 
+/*
+ * A command line: prog, then args (NULL-terminated, fewer than
+ * TEST_ARGS_MAX), copied into storage that lives until the next call (an
+ * option's value may borrow from argv). Returns argc; *argv the array.
+ */
+#define TEST_ARGS_MAX 16
+int test_argv(const char *prog, const char *const *args, char ***argv);
+
 /* A byte string literal that may hold NUL bytes: pointer, length. */
 #define BYTES(lit) (lit), (sizeof(lit) - 1)
 #define N_ELEMS(a) (sizeof(a) / sizeof((a)[0]))

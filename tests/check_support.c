@@ -54,3 +54,22 @@ test_capture_end(struct test_capture *c, char *buf, size_t n)
 	fclose(c->f);
 	return got;
 }
+
+int
+test_argv(const char *prog, const char *const *args, char ***argv)
+{
+	static char buf[TEST_ARGS_MAX][128];
+	static char *list[TEST_ARGS_MAX + 1];
+	int argc = 0;
+
+	snprintf(buf[argc], sizeof(buf[argc]), "%s", prog);
+	list[argc] = buf[argc];
+	for (argc++; args[argc - 1] != NULL; argc++) {
+		ck_assert_int_lt(argc, TEST_ARGS_MAX);
+		snprintf(buf[argc], sizeof(buf[argc]), "%s", args[argc - 1]);
+		list[argc] = buf[argc];
+	}
+	list[argc] = NULL;
+	*argv = list;
+	return argc;
+}
