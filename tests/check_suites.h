@@ -1,6 +1,7 @@
 /*
- * check_suites.h - the Check suites of the unit test runner, one per source
- * module under test; check_main.c runs them all.
+ * check_suites.h - the Check suites of the unit test runners, one per source
+ * module under test (check_core_main.c, check_main.c and check_api_main.c
+ * run them), and what the suites share (check_support.c).
  */
 #ifndef MICROSHOP_CHECK_SUITES_H
 #define MICROSHOP_CHECK_SUITES_H
@@ -24,6 +25,7 @@ Suite *json_io_suite(void);
 Suite *log_suite(void);
 Suite *login_throttle_suite(void);
 Suite *metrics_suite(void);
+Suite *order_api_suite(void);
 Suite *order_model_suite(void);
 Suite *page_suite(void);
 Suite *password_suite(void);
@@ -34,6 +36,7 @@ Suite *store_suite(void);
 Suite *text_suite(void);
 Suite *token_suite(void);
 Suite *user_answer_suite(void);
+Suite *user_api_suite(void);
 Suite *user_model_suite(void);
 Suite *user_watch_suite(void);
 
