@@ -3,7 +3,9 @@
  */
 #include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/types.h>
 
 #include <sodium.h>
 
@@ -13,30 +15,41 @@
 #include "user_model.h"
 #include "user_store.h"
 
-/* Read one line of at most USER_PASSWORD_MAX bytes into in. 0, or -1. */
+/*
+ * Read the first line of f, its LF or CR LF taken off, into in as the
+ * password. All of the line is read, so that the limits are the API's:
+ * 12 to 256 bytes, a NUL inside refused rather than ending it. 0, or -1.
+ */
 static int
 password_read(FILE *f, struct user_input *in, const char **why)
 {
-	size_t len;
+	char *line = NULL;
+	size_t cap = 0, len;
+	ssize_t n = getline(&line, &cap, f);
+	int rc = -1;
 
-	if (fgets(in->password, sizeof(in->password), f) == NULL) {
+	if (n < 0) {
 		*why = "no password on standard input";
-		return -1;
+		goto out;
 	}
-	len = strcspn(in->password, "\n");
-	if (in->password[len] != '\n' && !feof(f)) {
-		*why = "the password must be 12 to 256 bytes";
-		return -1;
-	}
-	in->password[len] = '\0';
-	if (len > 0 && in->password[len - 1] == '\r')
-		in->password[--len] = '\0';
-	in->password_len = len;
-	if (user_password_check(in->password, len, why) < 0) {
+	len = (size_t)n;
+	if (len > 0 && line[len - 1] == '\n')
+		len--;
+	if (len > 0 && line[len - 1] == '\r')
+		len--;
+	if (user_password_check(line, len, why) < 0) {
 		*why = "the password must be 12 to 256 bytes, without NUL";
-		return -1;
+		goto out;
 	}
-	return 0;
+	memcpy(in->password, line, len);
+	in->password[len] = '\0';
+	in->password_len = len;
+	rc = 0;
+out:
+	if (line != NULL)
+		sodium_memzero(line, cap);
+	free(line);
+	return rc;
 }
 
 int

@@ -23,6 +23,11 @@ main(void)
 	srunner_add_suite(sr, media_type_suite());
 	srunner_add_suite(sr, http_status_suite());
 	srunner_add_suite(sr, peers_suite());
+	srunner_add_suite(sr, page_suite());
+	srunner_add_suite(sr, store_suite());
+	srunner_add_suite(sr, metrics_suite());
+	srunner_add_suite(sr, log_suite());
+	srunner_add_suite(sr, config_suite());
 
 	srunner_run_all(sr, CK_ENV);
 	failed = srunner_ntests_failed(sr);

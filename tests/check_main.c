@@ -20,7 +20,7 @@ main(void)
 	srunner_add_suite(sr, order_model_suite());
 	srunner_add_suite(sr, breaker_suite());
 	srunner_add_suite(sr, idempotency_suite());
-	srunner_add_suite(sr, user_client_suite());
+	srunner_add_suite(sr, user_answer_suite());
 	srunner_add_suite(sr, user_watch_suite());
 	srunner_add_suite(sr, token_suite());
 	srunner_add_suite(sr, login_throttle_suite());
@@ -33,6 +33,8 @@ main(void)
 	srunner_add_suite(sr, dispatch_suite());
 	srunner_add_suite(sr, request_metrics_suite());
 	srunner_add_suite(sr, service_suite());
+	srunner_add_suite(sr, password_suite());
+	srunner_add_suite(sr, admin_suite());
 
 	srunner_run_all(sr, CK_ENV);
 	failed = srunner_ntests_failed(sr);

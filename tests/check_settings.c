@@ -18,8 +18,6 @@
 #include "check_suites.h"
 #include "settings.h"
 
-#define MAX_ARGS 8
-
 /* Every environment variable the options below read. */
 static const char *const option_env[] = {
 	"MICROSHOP_LISTEN", "MICROSHOP_THREADS", "MICROSHOP_DB", "MICROSHOP_MAX_BODY",
@@ -55,44 +53,15 @@ static char output[4096];	/* what the last parse printed, stdout + stderr */
 static enum config_result
 parse(int with_extra, const char *const *args)
 {
-	/* Static: CONFIG_STRING values borrow from argv until the next parse. */
-	static char argbuf[MAX_ARGS][128];
-	char *argv[MAX_ARGS + 1];
-	int argc = 0, saved_out, saved_err;
-	FILE *cap = tmpfile();
+	char **argv;
+	int argc = test_argv("microshop-test", args, &argv);
+	struct test_capture cap;
 	enum config_result r;
-	size_t got;
 
-	ck_assert_ptr_nonnull(cap);
-	snprintf(argbuf[0], sizeof(argbuf[0]), "microshop-test");
-	argv[argc++] = argbuf[0];
-	for (; args[argc - 1] != NULL; argc++) {
-		ck_assert_int_lt(argc, MAX_ARGS);
-		snprintf(argbuf[argc], sizeof(argbuf[argc]), "%s", args[argc - 1]);
-		argv[argc] = argbuf[argc];
-	}
-	argv[argc] = NULL;
-
-	fflush(stdout);
-	fflush(stderr);
-	saved_out = dup(STDOUT_FILENO);
-	saved_err = dup(STDERR_FILENO);
-	dup2(fileno(cap), STDOUT_FILENO);
-	dup2(fileno(cap), STDERR_FILENO);
+	test_capture_begin(&cap);
 	r = settings_parse(&cfg, with_extra ? extra_options : NULL,
 	    with_extra ? N_ELEMS(extra_options) : 0, argc, argv);
-	fflush(stdout);
-	fflush(stderr);
-	dup2(saved_out, STDOUT_FILENO);
-	dup2(saved_err, STDERR_FILENO);
-	close(saved_out);
-	close(saved_err);
-
-	rewind(cap);
-	got = fread(output, 1, sizeof(output) - 1, cap);
-	output[got] = '\0';
-	fclose(cap);
-
+	test_capture_end(&cap, output, sizeof(output));
 	return r;
 }
 

@@ -1,11 +1,12 @@
 /*
  * fuzz_user_api.c - libFuzzer target: the user service's request handling
- * (method, URI, query, headers, body -> answer) on an in-memory database.
- * Input format: fuzz_http.h.
+ * (method, URI, query, headers, body -> answer) on an in-memory database
+ * holding api_fixtures.h's users. Input format: fuzz_http.h.
  */
 #include <stddef.h>
 #include <stdint.h>
 
+#include "api_fixtures.h"
 #include "fuzz_http.h"
 #include "login_throttle.h"
 #include "password.h"
@@ -15,31 +16,15 @@
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-static const char *const user_fixtures[] = {
-	"POST /user\nContent-Type: application/json\n\n"
-	"{\"name\":\"Ada Lovelace\",\"email\":\"ada@example.com\","
-	"\"password\":\"correct horse battery\"}",
-	"POST /user\nContent-Type: application/json\n\n"
-	"{\"name\":\"Grace Hopper\",\"email\":\"grace@example.com\","
-	"\"password\":\"correct horse battery\"}",
-	NULL
-};
-
-/* The admin of the tokens fuzz_http.c makes: the API makes no admin. */
-static const char *const user_sql_fixtures[] = {
-	"INSERT INTO users (id, name, email, created_at, updated_at, version, role,"
-	" credential_version) VALUES (1000, 'Fuzz Admin', 'admin@example.com',"
-	" '2026-01-01T00:00:00Z', '2026-01-01T00:00:00Z', 1, 'admin', 1)",
-	NULL
-};
-
 static const int user_5xx[] = { 503, 0 };
 
 static struct fuzz_http_target user_target = {
-	.svc = &user_service,
-	.schema = &user_store_schema,
-	.fixtures = user_fixtures,
-	.sql_fixtures = user_sql_fixtures,
+	.harness = {
+		.svc = &user_service,
+		.schema = &user_store_schema,
+		.fixtures = user_api_fixtures,
+		.sql_fixtures = user_api_sql_fixtures,
+	},
 	.allowed_5xx = user_5xx,
 };
 

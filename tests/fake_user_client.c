@@ -1,16 +1,19 @@
 /*
- * fake_user_client.c - the order service's user client for the fuzz
- * targets: instead of calling the user service, it reads the answer the
- * input chose (X-Fuzz-User-Status, default 200; X-Fuzz-User-Body, default
- * {"id":ID}) through the real user_client_parse_answer(), so that hostile
- * answers reach the order handlers as they would from the network.
+ * fake_user_client.c - the order service's user client when its requests
+ * are served by request_harness.h (the fuzz targets, check_order_api.c):
+ * instead of calling the user service, it reads the answer the request
+ * chose in the harness's own headers (User-Status, default 200; User-Body,
+ * default {"id":ID}) through the real user_client_parse_answer(), so that
+ * hostile answers reach the order handlers as they would from the network.
+ * Linked before liborder.a, so that the archive's transport is never
+ * pulled in.
  */
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "fuzz_http.h"
+#include "request_harness.h"
 #include "user_client.h"
 
 struct user_client {
@@ -33,7 +36,7 @@ user_client_free(struct user_client *c)
 static long
 answer_status(void)
 {
-	const char *s = fuzz_http_header("User-Status");
+	const char *s = harness_header("User-Status");
 
 	return s != NULL ? strtol(s, NULL, 10) : 200;
 }
@@ -42,7 +45,7 @@ enum user_lookup
 user_client_lookup(struct user_client *c, int64_t id, const char *request_id,
     long *retry_after_s)
 {
-	const char *body = fuzz_http_header("User-Body");
+	const char *body = harness_header("User-Body");
 	char own[64];
 
 	(void)c;
