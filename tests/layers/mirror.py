@@ -43,13 +43,6 @@ EXEMPT = {
         'integration test does',
 }
 
-# TEMPORARY: tests being written on another branch (issue 18), exempt here
-# so that this branch passes on its own. Remove each entry when its
-# tests/check_X.c is merged; this check fails until then.
-EXEMPT.update({
-    'fcgi-order/user_client.c': 'tests being written on another branch',
-})
-
 # Unit test files that mirror no one module, and why.
 NOT_A_MODULE = {
     'check_main.c': 'the runner of check_unit (not a test of a main.c)',
