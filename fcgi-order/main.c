@@ -1,6 +1,7 @@
 /*
  * main.c - microshop-order: its own options (how it calls the user
- * service) and the steps only it takes at start and stop; service_main
+ * service and follows its events) and the steps only it takes at start
+ * and stop (the user client, the event consumer's thread); service_main
  * (service.h) runs the rest: settings, schema, keys, serving /order until
  * SIGTERM.
  */
@@ -24,7 +25,10 @@ breaker_gauge_read(void *breaker)
 	return (int64_t)breaker_state(breaker, clock_ms());
 }
 
-/* The user service's client: libcurl, the breaker, the watch, metrics. */
+/*
+ * The user service's client: libcurl, the breaker, the watch, metrics;
+ * then the thread that follows the user events, with a client of its own.
+ */
 static int
 order_start(const struct svc_config *cfg)
 {
@@ -42,7 +46,14 @@ order_start(const struct svc_config *cfg)
 	metrics_gauge_register(&os->breaker_gauge, "microshop_user_service_breaker_state",
 	    "The circuit breaker on the user service: 0 closed, 1 open, 2 half-open.",
 	    breaker_gauge_read, &os->breaker);
-	return user_client_metrics_register();
+	order_api_metrics_register();
+	if (user_client_metrics_register() < 0)
+		return -1;
+	if (os->no_user_events)
+		return 0;
+	os->consumer.client = os->user_api;
+	os->consumer.db = &cfg->db;
+	return event_consumer_start(&os->consumer);
 }
 
 static void
@@ -50,6 +61,7 @@ order_stop(const struct svc_config *cfg)
 {
 	struct order_settings *os = cfg->own;
 
+	event_consumer_stop(&os->consumer);
 	user_watch_destroy(&os->watch);
 	breaker_destroy(&os->breaker);
 	curl_global_cleanup();
@@ -62,6 +74,8 @@ main(int argc, char **argv)
 		.user_api = { .base_url = "http://127.0.0.1:8080", .timeout_ms = 1000 },
 		.breaker_failures = 5,
 		.breaker_cooldown_ms = 5000,
+		.events_max_lag_s = 30,
+		.consumer = { .wait_s = 5, .batch = USER_FEED_BATCH_MAX },
 	};
 	const struct config_option options[] = {
 		{ "user-api", CONFIG_STRING, &os.user_api.base_url, 0, 0, "URL",
@@ -74,6 +88,16 @@ main(int argc, char **argv)
 		  "consecutive failed calls that open the circuit breaker (default 5)", NULL },
 		{ "breaker-cooldown", CONFIG_INT, &os.breaker_cooldown_ms, 100, 600000, "MS",
 		  "how long an open breaker fails fast before one probe call (default 5000)", NULL },
+		{ "no-user-events", CONFIG_BOOL, &os.no_user_events, 0, 0, NULL,
+		  "do not follow the user service's events: every order asks the user "
+		  "service whether its user exists, and no token is checked for revocation", NULL },
+		{ "events-wait", CONFIG_INT, &os.consumer.wait_s, 0, 5, "S",
+		  "how long one poll of the user events may wait for one (default 5)", NULL },
+		{ "events-batch", CONFIG_INT, &os.consumer.batch, 1, USER_FEED_BATCH_MAX, "N",
+		  "user events asked for and applied at once (default 200)", NULL },
+		{ "events-max-lag", CONFIG_INT, &os.events_max_lag_s, 1, 86400, "S",
+		  "/order/ready answers 503 (behind) while the user events applied last "
+		  "are older than this and more wait (default 30)", NULL },
 	};
 	const struct service order = {
 		.name = "order",

@@ -1,8 +1,9 @@
 /*
  * order_api.c - handlers for /order and its price list, /order/products.
- * An order is written only after the user service said, through its HTTP
- * API, that its user exists, and it is priced from the price list in the
- * transaction that writes it.
+ * An order is written only for a user known to exist: known from the user
+ * service's events (user_projection.h), or, for a user not heard of yet,
+ * from a call to its HTTP API, whose answer is remembered. It is priced
+ * from the price list in the transaction that writes it.
  */
 #include <inttypes.h>
 #include <stdio.h>
@@ -27,6 +28,7 @@
 #include "request.h"
 #include "text.h"
 #include "user_client.h"
+#include "user_projection.h"
 
 #define ORDER_PAGE_DEFAULT 50
 #define ORDER_PAGE_MAX 200
@@ -40,7 +42,27 @@ struct order_worker {
 	struct order scratch;	/* one order's worth of space, reused */
 	struct product product;	/* one product's, reused */
 	struct field_errors refused;	/* why the pricing refused an order */
+	struct user_fact looked_up;	/* what a lookup said of the order's user */
+	const struct user_fact *learn;	/* &looked_up, or NULL: nothing to record */
+	int user_gone;		/* the order's user's deletion was applied first */
+	int events;		/* the service follows the user events */
 };
+
+static const struct order_settings *
+settings(const struct http_request *req)
+{
+	return req->cfg->own;
+}
+
+/* Lookups of the user service that the projection made unnecessary. */
+static struct metrics_counter lookups_avoided;
+
+void
+order_api_metrics_register(void)
+{
+	metrics_counter_register(&lookups_avoided, "microshop_order_user_lookups_avoided_total",
+	    "Orders whose user the projection knew, so that no call was made.");
+}
 
 static struct order_worker *
 worker(struct http_request *req)
@@ -108,39 +130,91 @@ listing_send(struct http_request *req, struct page *page, int more, const char *
 		http_send_json(req, 200, page->body);
 }
 
+/* Answer 422 for an order whose user does not exist, or no longer. */
+static void
+user_refused(struct http_request *req, int deleted)
+{
+	struct field_errors fe;
+
+	field_errors_init(&fe);
+	field_errors_add(&fe, 422, "user_id", deleted ? "the user was deleted" : "no such user");
+	http_problem_send_fields(req, &fe);
+}
+
 /*
- * Before an order is written: does its user exist? Asked after the
- * Idempotency-Key checks, so that a replay needs no user service.
+ * Ask the user service whether the order's user exists, and keep a yes
+ * for the projection (the write records it). 0, or -1 after answering.
+ */
+static int
+user_looked_up(struct http_request *req, struct order_worker *w)
+{
+	enum user_lookup l;
+	long retry_after;
+
+	l = user_client_lookup(w->users, w->scratch.user_id, req->request_id, &retry_after);
+	if (l == USER_ABSENT || l == USER_DELETED) {
+		user_refused(req, l == USER_DELETED);
+		return -1;
+	}
+	if (l != USER_EXISTS) {
+		user_service_unavailable(req, l, retry_after);
+		return -1;
+	}
+	if (w->events) {
+		/* What a lookup tells: the user exists; its sequence, 0, is older
+		 * than any event's, so the feed's word always wins. */
+		w->looked_up = (struct user_fact){ .id = w->scratch.user_id };
+		w->learn = &w->looked_up;
+	}
+	return 0;
+}
+
+/*
+ * Before an order is written: does its user exist? The projection
+ * answers for a user it knows; an unknown one (new, not heard of yet) is
+ * looked up. Asked after the Idempotency-Key checks, so that a replay
+ * needs neither.
  */
 static int
 order_user_checked(struct http_request *req, void *arg)
 {
-	const struct order *o = &((struct order_worker *)arg)->scratch;
-	struct field_errors fe;
-	enum user_lookup l;
-	long retry_after;
+	struct order_worker *w = arg;
+	struct user_known k;
 
-	l = user_client_lookup(worker(req)->users, o->user_id, req->request_id, &retry_after);
-	if (l == USER_EXISTS)
-		return 0;
-	if (l == USER_ABSENT || l == USER_DELETED) {
-		field_errors_init(&fe);
-		field_errors_add(&fe, 422, "user_id", l == USER_ABSENT ? "no such user"
-		    : "the user was deleted");
-		http_problem_send_fields(req, &fe);
-	} else {
-		user_service_unavailable(req, l, retry_after);
+	w->learn = NULL;
+	w->user_gone = 0;
+	if (!w->events || user_projection_get(w->db, w->scratch.user_id, &k) != STORE_OK)
+		return user_looked_up(req, w);
+	if (k.deleted) {
+		user_refused(req, 1);
+		return -1;
 	}
-	return -1;
+	metrics_counter_add(&lookups_avoided, 1);
+	return 0;
 }
 
-/* Inside the write transaction: price the worker's order and insert it. */
+/*
+ * Inside the write transaction: record what a lookup said, check the user
+ * again under a lock (a deletion applied since the check above wins),
+ * price the worker's order and insert it.
+ */
 static enum store_status
 order_create_insert(struct db *db, void *arg)
 {
 	struct order_worker *w = arg;
+	struct user_known k;
+	enum store_status s;
 
 	field_errors_init(&w->refused);
+	if (w->events) {
+		s = user_projection_check(db, w->learn, w->scratch.user_id, &k);
+		if (s == STORE_OK && k.deleted) {
+			w->user_gone = 1;
+			return STORE_CONFLICT;
+		}
+		if (s != STORE_OK && s != STORE_NOT_FOUND)
+			return s;
+	}
 	return order_store_insert(db, &w->scratch, &w->product, &w->refused);
 }
 
@@ -160,7 +234,9 @@ order_create_problem(struct http_request *req, enum store_status st)
 {
 	const struct field_errors *refused = &worker(req)->refused;
 
-	if (st == STORE_CONFLICT && refused->n > 0)
+	if (st == STORE_CONFLICT && worker(req)->user_gone)
+		user_refused(req, 1);
+	else if (st == STORE_CONFLICT && refused->n > 0)
 		http_problem_send_fields(req, refused);
 	else
 		store_problem_send(req, st, "the order could not be stored");
@@ -263,12 +339,18 @@ filter_read(const struct query *q, struct order_filter *f, struct field_errors *
 		else
 			f->has_status = 1;
 	}
+	if ((v = query_get(q, "user_status")) != NULL) {
+		if (strcmp(v, "deleted") == 0)
+			f->user_deleted = 1;
+		else
+			field_errors_add(fe, 422, "user_status", "must be deleted");
+	}
 }
 
 static void
 order_list(struct http_request *req)
 {
-	static const char *const carry[] = { "user_id", "status", NULL };
+	static const char *const carry[] = { "user_id", "status", "user_status", NULL };
 	struct order_filter f;
 	struct page page;
 	struct field_errors fe;
@@ -284,6 +366,11 @@ order_list(struct http_request *req)
 	 * empty page, as for a user who has none. */
 	if (req->auth.role == TOKEN_CUSTOMER && f.user_id == 0)
 		f.user_id = req->auth.user_id;
+	if (f.user_deleted && !auth_is_admin(req)) {
+		http_problem_send(req, 403, "only an admin lists the orders of deleted users");
+		page_free(&page);
+		return;
+	}
 	if (!auth_owns(req, f.user_id)) {
 		st = STORE_OK;
 		more = 0;
@@ -537,13 +624,32 @@ product_list(struct http_request *req)
 	page_free(&page);
 }
 
+/* What /order/health tells of the events: the consumer's state and lag. */
+static struct json_object *
+events_new(const struct event_consumer *ec)
+{
+	struct json_object *o = json_object_new_object();
+
+	if (o == NULL ||
+	    json_io_add(o, "state", json_object_new_string(
+	    consumer_state_name(atomic_load(&ec->state)))) < 0 ||
+	    json_io_add(o, "cursor", json_object_new_int64(atomic_load(&ec->cursor))) < 0 ||
+	    json_io_add(o, "last_seq", json_object_new_int64(atomic_load(&ec->last_seq))) < 0 ||
+	    json_io_add(o, "lag_events", json_object_new_int64(event_consumer_lag_events(ec))) < 0 ||
+	    json_io_add(o, "lag_seconds", json_object_new_int64(atomic_load(&ec->lag_s))) < 0) {
+		json_object_put(o);
+		return NULL;
+	}
+	return o;
+}
+
 /*
  * The answer of /order/health: the user service as the last call found it
  * ({"outcome", "age_ms"} absent before any call), and the breaker. NULL
  * when memory runs out.
  */
 static struct json_object *
-health_new(const struct user_service_report *r)
+health_new(const struct user_service_report *r, const struct order_settings *os)
 {
 	struct json_object *o = json_object_new_object(), *last = NULL;
 
@@ -567,6 +673,8 @@ health_new(const struct user_service_report *r)
 			goto fail;
 		}
 	}
+	if (!os->no_user_events && json_io_add(o, "events", events_new(&os->consumer)) < 0)
+		goto fail;
 	return o;
 fail:
 	json_object_put(last);
@@ -588,7 +696,7 @@ order_health(struct http_request *req)
 	if (http_db_alive_or_503(req, worker(req)->db) < 0)
 		return;
 	user_client_report(worker(req)->users, &r);
-	body = health_new(&r);
+	body = health_new(&r, settings(req));
 	if (body == NULL)
 		http_problem_send(req, 500, "out of memory");
 	else
@@ -596,34 +704,58 @@ order_health(struct http_request *req)
 	json_object_put(body);
 }
 
+/* Without events: the user service answered its last call, or a probe. */
+static const char *
+user_service_not_ready(struct http_request *req)
+{
+	switch (user_client_ready(worker(req)->users)) {
+	case USER_SERVICE_UP:
+		return NULL;
+	case USER_SERVICE_UNKNOWN:
+		return "the user service has not been reached yet";
+	case USER_SERVICE_DOWN:
+	case USER_SERVICE_BREAKER_OPEN:
+		break;
+	}
+	return "the user service does not answer";
+}
+
 /*
  * Ready for requests: the database answers, is migrated and writable, and
- * the user service answered its last call, or a probe of its health
- * (user_client_ready: at most one per interval).
+ * what it knows of the users is fresh: following the events, the
+ * projection is no more than --events-max-lag seconds behind ("behind");
+ * the user service itself need not answer, since every user the
+ * projection knows can still order. Without events, the user service
+ * answered its last call, or a probe of its health (user_client_ready: at
+ * most one per interval).
  */
 static void
 order_ready(struct http_request *req)
 {
+	const struct order_settings *os = settings(req);
 	const char *why = NULL;
+	char behind[96];
+	int64_t lag;
 
-	if (db_ready(worker(req)->db, &why) == 0) {
-		switch (user_client_ready(worker(req)->users)) {
-		case USER_SERVICE_UP:
-			break;
-		case USER_SERVICE_UNKNOWN:
-			why = "the user service has not been reached yet";
-			break;
-		case USER_SERVICE_DOWN:
-		case USER_SERVICE_BREAKER_OPEN:
-			why = "the user service does not answer";
-			break;
-		}
+	if (db_ready(worker(req)->db, &why) < 0) {
+		http_ready_send(req, why);
+		return;
+	}
+	if (os->no_user_events) {
+		http_ready_send(req, user_service_not_ready(req));
+		return;
+	}
+	lag = atomic_load(&os->consumer.lag_s);
+	if (lag > os->events_max_lag_s) {
+		snprintf(behind, sizeof(behind), "behind: the user events applied last are %"
+		    PRId64 " s old", lag);
+		why = behind;
 	}
 	http_ready_send(req, why);
 }
 
 static const char *const order_list_query[] = {
-	"user_id", "status", "limit", "after", NULL
+	"user_id", "status", "user_status", "limit", "after", NULL
 };
 static const char *const product_list_query[] = { "active", "limit", "after", NULL };
 
@@ -651,6 +783,36 @@ static const struct route order_routes[] = {
 	  .access = ROUTE_ADMIN },
 };
 
+/*
+ * A customer's or admin's token is refused once the user's deletion, or a
+ * credential version above the token's (a new password, email or role, a
+ * logout), has reached the projection: the window in which the order
+ * service honours a revoked token is the events' lag. A user the
+ * projection does not know is taken on the token's signature alone.
+ */
+static int
+order_session_check(struct http_request *req)
+{
+	struct user_known k;
+	enum store_status st;
+
+	if (!worker(req)->events)
+		return 0;
+	st = user_projection_get(worker(req)->db, req->auth.user_id, &k);
+	if (st == STORE_NOT_FOUND)
+		return 0;
+	if (st != STORE_OK) {
+		store_problem_send(req, st, "the token could not be checked");
+		return -1;
+	}
+	if (k.deleted)
+		return auth_token_refused(req, "the token's user no longer exists");
+	if (req->auth.cred_version < k.cred_version)
+		return auth_token_refused(req, "the token was revoked (a new password, email "
+		    "or role, or a logout)");
+	return 0;
+}
+
 static void
 order_thread_fini(void *ctx)
 {
@@ -673,6 +835,7 @@ order_thread_init(const struct svc_config *cfg)
 		return NULL;
 	w->db = db_open(&cfg->db, &order_store_schema, 0);
 	w->users = user_client_new(&os->user_api);
+	w->events = !os->no_user_events;
 	if (w->db == NULL || w->users == NULL) {
 		order_thread_fini(w);
 		return NULL;
@@ -685,4 +848,5 @@ const struct fcgi_service order_service = {
 	.n_routes = sizeof(order_routes) / sizeof(order_routes[0]),
 	.thread_init = order_thread_init,
 	.thread_fini = order_thread_fini,
+	.session_check = order_session_check,
 };

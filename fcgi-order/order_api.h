@@ -7,6 +7,7 @@
 #define MICROSHOP_ORDER_API_H
 
 #include "breaker.h"
+#include "event_consumer.h"
 #include "metrics.h"
 #include "fcgi_service.h"
 #include "user_client.h"
@@ -25,6 +26,17 @@ struct order_settings {
 	struct breaker breaker;
 	struct user_watch watch;
 	struct metrics_gauge breaker_gauge;
+	/* The user service's events (docs/events.md): followed unless
+	 * no_user_events, when every order asks the user service, as before. */
+	int no_user_events;
+	long events_max_lag_s;	/* /order/ready says behind past it */
+	struct event_consumer consumer;
 };
+
+/*
+ * Register the metrics of the order API's own (lookups the projection
+ * avoided). Once, before the workers start.
+ */
+void order_api_metrics_register(void);
 
 #endif

@@ -382,7 +382,9 @@ order_to_json(const struct order *o)
 	    json_io_add(obj, "status", json_object_new_string(order_status_name(o->status))) < 0 ||
 	    json_io_add(obj, "created_at", json_object_new_string(o->created_at)) < 0 ||
 	    json_io_add(obj, "updated_at", json_object_new_string(o->updated_at)) < 0 ||
-	    json_io_add(obj, "version", json_object_new_int64(o->version)) < 0) {
+	    json_io_add(obj, "version", json_object_new_int64(o->version)) < 0 ||
+	    (o->cancel_reason[0] != '\0' && json_io_add(obj, "cancel_reason",
+	    json_object_new_string(o->cancel_reason)) < 0)) {
 		json_object_put(obj);
 		return NULL;
 	}

@@ -56,6 +56,8 @@ struct order {
 	char created_at[ORDER_TIME_MAX];
 	char updated_at[ORDER_TIME_MAX];
 	int64_t version;
+	/* Why the service cancelled it ("user_deleted"), "" otherwise. */
+	char cancel_reason[16];
 	size_t n_items;
 	struct order_item items[ORDER_ITEMS_MAX];
 };

@@ -55,6 +55,25 @@ static const char *const migrations_sqlite[] = {
 	"ALTER TABLE order_items ADD COLUMN name TEXT;",
 	/* 4: Idempotency-Keys belong to their caller and route. */
 	IDEMPOTENCY_MIGRATION_OWNED("POST /order"),
+	/* 5: the users the order service knows (user_projection.c), the
+	 * user service's event feed's cursor, and why an order was cancelled
+	 * when the service itself cancelled it. */
+	"ALTER TABLE orders ADD COLUMN cancel_reason TEXT"
+	"  CHECK (cancel_reason IN ('user_deleted'));"
+	"CREATE TABLE known_users ("
+	"  id INTEGER PRIMARY KEY CHECK (id > 0),"
+	"  status TEXT NOT NULL CHECK (status IN ('active', 'deleted')),"
+	"  role TEXT NOT NULL,"
+	"  credential_version INTEGER NOT NULL,"
+	"  user_version INTEGER NOT NULL,"
+	"  seq INTEGER NOT NULL CHECK (seq >= 0),"
+	"  updated_at TEXT NOT NULL"
+	") STRICT;"
+	"CREATE TABLE event_cursor ("
+	"  feed TEXT PRIMARY KEY,"
+	"  seq INTEGER NOT NULL CHECK (seq >= 0),"
+	"  updated_at TEXT NOT NULL"
+	") STRICT;",
 };
 
 /* The same schema on PostgreSQL, version for version. */
@@ -97,11 +116,28 @@ static const char *const migrations_postgresql[] = {
 	"CREATE INDEX products_by_active ON products (active, id);"
 	"ALTER TABLE order_items ADD COLUMN name text;",
 	IDEMPOTENCY_MIGRATION_OWNED_PG("POST /order"),
+	"ALTER TABLE orders ADD COLUMN cancel_reason text"
+	"  CHECK (cancel_reason IN ('user_deleted'));"
+	"CREATE TABLE known_users ("
+	"  id bigint PRIMARY KEY CHECK (id > 0),"
+	"  status text NOT NULL CHECK (status IN ('active', 'deleted')),"
+	"  role text NOT NULL,"
+	"  credential_version bigint NOT NULL,"
+	"  user_version bigint NOT NULL,"
+	"  seq bigint NOT NULL CHECK (seq >= 0),"
+	"  updated_at text NOT NULL"
+	");"
+	"CREATE TABLE event_cursor ("
+	"  feed text PRIMARY KEY,"
+	"  seq bigint NOT NULL CHECK (seq >= 0),"
+	"  updated_at text NOT NULL"
+	");",
 };
 
 DB_SCHEMA(order_store_schema, migrations_sqlite, migrations_postgresql);
 
-#define ORDER_COLUMNS "id, user_id, currency, total_cents, status, created_at, updated_at, version"
+#define ORDER_COLUMNS "id, user_id, currency, total_cents, status, created_at, updated_at, version," \
+    " cancel_reason"
 
 enum order_sql {
 	SQL_INSERT,
@@ -129,9 +165,11 @@ static const struct db_sql order_sql[] = {
 	    " FROM order_items WHERE order_id = ?1 ORDER BY line", NULL },
 	[SQL_LIST] = { "SELECT " ORDER_COLUMNS " FROM orders WHERE id > ?1"
 	    " AND (?2 IS NULL OR user_id = ?2) AND (?3 IS NULL OR status = ?3)"
+	    " AND (?5 = 0 OR user_id IN (SELECT id FROM known_users WHERE status = 'deleted'))"
 	    " ORDER BY id LIMIT ?4",
 	    "SELECT " ORDER_COLUMNS " FROM orders WHERE id > $1"
 	    " AND ($2::bigint IS NULL OR user_id = $2) AND ($3::text IS NULL OR status = $3)"
+	    " AND ($5 = 0 OR user_id IN (SELECT id FROM known_users WHERE status = 'deleted'))"
 	    " ORDER BY id LIMIT $4" },
 	[SQL_SET_STATUS] = { "UPDATE orders SET status = ?2, updated_at = ?3,"
 	    " version = version + 1 WHERE id = ?1 RETURNING " ORDER_COLUMNS, NULL },
@@ -155,6 +193,7 @@ row_read(struct db_stmt *st, void *row)
 	db_column_copy(st, 5, o->created_at, sizeof(o->created_at));
 	db_column_copy(st, 6, o->updated_at, sizeof(o->updated_at));
 	o->version = db_column_int64(st, 7);
+	db_column_copy(st, 8, o->cancel_reason, sizeof(o->cancel_reason));	/* NULL: "" */
 	o->n_items = 0;
 }
 
@@ -309,6 +348,7 @@ order_store_list(struct db *db, int64_t after, const struct order_filter *f,
 	else
 		db_bind_null(st, 2);
 	db_bind_text(st, 3, f->has_status ? order_status_name(f->status) : NULL);
+	db_bind_int64(st, 5, f->user_deleted);
 	return db_rows_page(db, st, 4, limit, page_row, &p, more);
 }
 

@@ -34,6 +34,9 @@ struct order_filter {
 	int64_t user_id;	/* 0: any */
 	int has_status;
 	enum order_status status;
+	/* Only the orders of the users the projection knows as deleted
+	 * (user_projection.h): what is left of them for an admin to settle. */
+	int user_deleted;
 };
 
 /*

@@ -45,7 +45,7 @@ static const struct db_sql product_sql[] = {
 	    "SELECT " PRODUCT_COLUMNS " FROM products WHERE id > $1"
 	    " AND ($2::integer IS NULL OR active = $2) ORDER BY id LIMIT $3" },
 };
-DB_STMTS(stmts, product_sql, PRODUCT_STMT_FIRST, DB_STMT_COMMON);
+DB_STMTS(stmts, product_sql, PRODUCT_STMT_FIRST, USER_PROJECTION_STMT_FIRST);
 
 /* Read a row of PRODUCT_COLUMNS. */
 static void

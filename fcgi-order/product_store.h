@@ -16,11 +16,12 @@
 
 /*
  * The order service's share of a connection's statement slots (db_rows.h):
- * order_store.c's from 0, product_store.c's from PRODUCT_STMT_FIRST up to
- * DB_STMT_COMMON; each file's DB_STMTS fails to compile if its own do not
+ * order_store.c's from 0, product_store.c's from PRODUCT_STMT_FIRST,
+ * user_projection.c's from USER_PROJECTION_STMT_FIRST up to DB_STMT_COMMON; each file's DB_STMTS fails to compile if its own do not
  * fit.
  */
 #define PRODUCT_STMT_FIRST 12
+#define USER_PROJECTION_STMT_FIRST 24	/* user_projection.c's */
 
 /*
  * Create or replace product p->sku with p's name, price, currency and

@@ -48,6 +48,17 @@ answer_write(char *data, size_t size, size_t n, void *arg)
 	return bytes;
 }
 
+/* curl's progress callback: a non-zero answer aborts the transfer. */
+static int
+cancel_check(void *arg, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal,
+    curl_off_t ulnow)
+{
+	const atomic_int *cancel = arg;
+
+	(void)dltotal, (void)dlnow, (void)ultotal, (void)ulnow;
+	return atomic_load(cancel) != 0;
+}
+
 struct user_client *
 user_client_new(const struct user_client_config *cfg)
 {
@@ -77,6 +88,11 @@ user_client_new(const struct user_client_config *cfg)
 	 * environment (http_proxy, all_proxy) must not reroute the call. */
 	curl_easy_setopt(c->curl, CURLOPT_PROXY, "");
 	curl_easy_setopt(c->curl, CURLOPT_FOLLOWLOCATION, 0L);
+	if (cfg->cancel != NULL) {
+		curl_easy_setopt(c->curl, CURLOPT_XFERINFOFUNCTION, cancel_check);
+		curl_easy_setopt(c->curl, CURLOPT_XFERINFODATA, (void *)cfg->cancel);
+		curl_easy_setopt(c->curl, CURLOPT_NOPROGRESS, 0L);
+	}
 	return c;
 }
 
@@ -300,6 +316,32 @@ user_client_lookup(struct user_client *c, int64_t id, const char *request_id,
 	user_watch_record(c->cfg->watch, l != USER_UNAVAILABLE, clock_ms());
 	call_count(l, clock_us() - began);
 	return l;
+}
+
+long
+user_client_fetch(struct user_client *c, const char *path, long timeout_ms,
+    const char **body, size_t *len)
+{
+	struct curl_slist *headers = lookup_headers(c, NULL);
+	char url[1024];
+	long status = 0;
+	CURLcode rc;
+
+	*body = "";
+	*len = 0;
+	if (headers == NULL) {
+		log_msg(LOG_LEVEL_ERROR, "event=user_api_failed path=%s "
+		    "msg=\"the call's headers could not be made\"", path);
+		return 0;
+	}
+	snprintf(url, sizeof(url), "%s%s", c->base, path);
+	rc = get_once(c, url, headers, timeout_ms, &status);
+	curl_slist_free_all(headers);
+	if (rc != CURLE_OK)
+		return 0;
+	*body = c->answer;
+	*len = c->len;
+	return status;
 }
 
 void

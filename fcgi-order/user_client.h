@@ -13,6 +13,7 @@
 #ifndef MICROSHOP_USER_CLIENT_H
 #define MICROSHOP_USER_CLIENT_H
 
+#include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -27,6 +28,9 @@ struct user_client_config {
 	struct breaker *breaker;
 	struct user_watch *watch;	/* what the calls last found */
 	const struct keyring *keys;	/* signs the service token of each call */
+	/* When set (not NULL), a call in flight ends within about a second of
+	 * *cancel becoming non-zero: the event consumer's, at shutdown. */
+	const atomic_int *cancel;
 };
 
 enum user_lookup {
@@ -55,6 +59,17 @@ void user_client_free(struct user_client *c);
  */
 enum user_lookup user_client_lookup(struct user_client *c, int64_t id,
     const char *request_id, long *retry_after_s);
+
+/*
+ * GET path (with its query) once, with this service's token, within
+ * timeout_ms: the event consumer's call (event_consumer.h). Returns the
+ * HTTP status, or 0 when no whole answer came (unreachable, timed out,
+ * longer than a client keeps, cancelled); *body (NUL-terminated) and *len
+ * borrow the answer until the client's next call. Counts for neither the
+ * breaker nor the watch: they are about the lookups orders wait for.
+ */
+long user_client_fetch(struct user_client *c, const char *path, long timeout_ms,
+    const char **body, size_t *len);
 
 enum user_service_state {
 	USER_SERVICE_UP,

@@ -17,9 +17,9 @@
 
 #include "store.h"
 
-#define DB_MAX_STATEMENTS 32
+#define DB_MAX_STATEMENTS 48
 /* Statement indices from here up belong to common/ (idempotency keys). */
-#define DB_STMT_COMMON 24
+#define DB_STMT_COMMON 40
 /* The last one an engine keeps for itself (its schema version). */
 #define DB_STMT_ENGINE (DB_MAX_STATEMENTS - 1)
 #define DB_MAX_PARAMS 12
