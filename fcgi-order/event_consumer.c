@@ -200,6 +200,8 @@ turn(struct event_consumer *ec, struct db *db, struct user_client *client)
 		atomic_store(&ec->lag_s, 0);
 		return 0;
 	}
+	/* Until it is applied, the lag is the age of the oldest event waiting. */
+	atomic_store(&ec->lag_s, clock_ms() / 1000 - b->at[0]);
 	s = user_projection_apply(db, cursor, b->facts[b->n - 1].seq, b->facts, b->n,
 	    &cancelled);
 	if (s == STORE_STALE)	/* another instance applied them first */

@@ -45,7 +45,9 @@ struct event_consumer {
 	atomic_int state;
 	atomic_llong cursor;	/* the last sequence applied; -1 before any */
 	atomic_llong last_seq;	/* the newest the feed had at its last answer */
-	atomic_llong lag_s;	/* the age of the last event applied while behind */
+	/* How old the events waiting are: the oldest fetched, until applied;
+	 * then, while more wait, the age of the last applied; 0 caught up. */
+	atomic_llong lag_s;
 
 	struct metrics_gauge lag_events_gauge, lag_seconds_gauge;
 };
