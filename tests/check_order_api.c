@@ -9,7 +9,11 @@
  * admin, a service, nobody; another customer's order is a 404, like a
  * missing one), what the user service's answer means for an order, the
  * pricing's refusals, the state machine's 403 and 409, the pages' links.
+ * The events case: what the projection (user_projection.h) decides when
+ * the service follows the user events: orders without a call, deleted
+ * users refused, revoked tokens refused, readiness by the events' lag.
  */
+#include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -20,8 +24,13 @@
 
 #define USER_SAYS(status) "X-Test-User-Status: " status "\n"
 
-/* The user service is fake_user_client.c: these settings go unread. */
-static struct order_settings order_settings;
+/*
+ * The user service is fake_user_client.c: these settings go unread but
+ * for no_user_events: the handlers' case is the lookup path's (every
+ * order asks the user service); the events case below is the
+ * projection's.
+ */
+static struct order_settings order_settings = { .no_user_events = 1 };
 
 static const struct harness_target target = {
 	.svc = &order_service,
@@ -405,6 +414,117 @@ START_TEST(test_health)
 }
 END_TEST
 
+/* ------------------------------------------------------------------ */
+/* Following the user events: the projection answers                  */
+/* ------------------------------------------------------------------ */
+
+/*
+ * What the consumer would have applied: the customer (user 1) and the
+ * admin (1000) active at credential version 1, customer2 (user 2) at
+ * version 2 (a password changed since its token), user 3 deleted.
+ */
+static const char *const events_sql[] = {
+	"INSERT INTO known_users (id, status, role, credential_version, user_version, seq,"
+	" updated_at) VALUES (1, 'active', 'customer', 1, 1, 10, 'now'),"
+	" (1000, 'active', 'admin', 1, 1, 11, 'now'), (2, 'active', 'customer', 2, 2, 12, 'now'),"
+	" (3, 'deleted', 'customer', 1, 1, 13, 'now')"
+	" ON CONFLICT (id) DO UPDATE SET status = excluded.status,"
+	" credential_version = excluded.credential_version, seq = excluded.seq",
+	NULL
+};
+
+static struct order_settings events_settings = { .events_max_lag_s = 3 };
+
+static const struct harness_target events_target = {
+	.svc = &order_service,
+	.schema = &order_store_schema,
+	.own = &events_settings,
+	.fixtures = order_api_fixtures,
+	.sql_fixtures = events_sql,
+};
+
+static void
+events_up(void)
+{
+	ck_assert_int_eq(harness_init(&events_target), 0);
+}
+
+static void
+events_reset(void)
+{
+	harness_config()->require_if_match = 0;
+	atomic_store(&events_settings.consumer.lag_s, 0);
+	ck_assert_int_eq(harness_reset(), 0);
+}
+
+/* A known user orders without a call: the user service may be down. */
+START_TEST(test_events_known_user)
+{
+	api_serve("POST /order\n" AS("customer") USER_SAYS("503") JSON "\n"
+	    "{\"items\":[{\"sku\":\"PEN\",\"quantity\":1}]}");
+	api_assert(201, NULL, NULL);
+	/* An unknown one is looked up: down, it is a 503. */
+	api_serve("POST /order\n" USER_SAYS("503") JSON "\n"
+	    "{\"user_id\":77,\"items\":[{\"sku\":\"PEN\",\"quantity\":1}]}");
+	api_assert(503, PROBLEM_BLANK, NULL);
+	/* Looked up and found, it is remembered: the next needs no call. */
+	api_serve("POST /order\n" JSON "\n"
+	    "{\"user_id\":77,\"items\":[{\"sku\":\"PEN\",\"quantity\":1}]}");
+	api_assert(201, NULL, NULL);
+	api_serve("POST /order\n" USER_SAYS("503") JSON "\n"
+	    "{\"user_id\":77,\"items\":[{\"sku\":\"PEN\",\"quantity\":1}]}");
+	api_assert(201, NULL, NULL);
+}
+END_TEST
+
+/* A user the projection knows as deleted gets no order, whatever the user service says. */
+START_TEST(test_events_deleted_user)
+{
+	api_serve("POST /order\n" JSON "\n"
+	    "{\"user_id\":3,\"items\":[{\"sku\":\"PEN\",\"quantity\":1}]}");
+	api_assert(422, PROBLEM_VALIDATION, "user_id");
+	ck_assert_ptr_nonnull(strstr(api_body(), "deleted"));
+}
+END_TEST
+
+/* A token older than the projection's credential version is refused. */
+START_TEST(test_events_revoked_token)
+{
+	api_serve("GET /order\n" AS("customer2") "\n");
+	api_assert(401, PROBLEM_BLANK, NULL);
+	ck_assert_ptr_nonnull(strstr(api_header("WWW-Authenticate"), "invalid_token"));
+	api_serve("GET /order\n" AS("customer") "\n");
+	api_assert(200, NULL, NULL);
+}
+END_TEST
+
+/* Ready needs no user service, but fresh events. */
+START_TEST(test_events_ready)
+{
+	api_serve("GET /order/ready\n" AS("none") USER_SAYS("503") "\n");
+	api_assert(200, NULL, NULL);
+	atomic_store(&events_settings.consumer.lag_s, 4);
+	api_serve("GET /order/ready\n" AS("none") "\n");
+	api_assert(503, PROBLEM_BLANK, NULL);
+	ck_assert_ptr_nonnull(strstr(api_body(), "behind"));
+	api_serve("GET /order/health\n" AS("none") "\n");
+	api_assert(200, NULL, NULL);
+	ck_assert_ptr_nonnull(strstr(api_body(), "\"lag_seconds\":4"));
+}
+END_TEST
+
+/* Only an admin lists the orders of deleted users. */
+START_TEST(test_events_user_status_filter)
+{
+	api_serve("GET /order?user_status=deleted\n" AS("customer") "\n");
+	api_assert(403, PROBLEM_BLANK, NULL);
+	api_serve("GET /order?user_status=gone\n" "\n");
+	api_assert(422, PROBLEM_VALIDATION, "user_status");
+	api_serve("GET /order?user_status=deleted\n" "\n");
+	api_assert(200, NULL, NULL);
+}
+END_TEST
+
 Suite *
 order_api_suite(void)
 {
@@ -425,6 +545,16 @@ order_api_suite(void)
 	tcase_add_test(tc, test_products);
 	tcase_add_test(tc, test_product_list);
 	tcase_add_test(tc, test_health);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("events");
+	tcase_add_unchecked_fixture(tc, events_up, service_down);
+	tcase_add_checked_fixture(tc, events_reset, NULL);
+	tcase_add_test(tc, test_events_known_user);
+	tcase_add_test(tc, test_events_deleted_user);
+	tcase_add_test(tc, test_events_revoked_token);
+	tcase_add_test(tc, test_events_ready);
+	tcase_add_test(tc, test_events_user_status_filter);
 	suite_add_tcase(s, tc);
 	return s;
 }

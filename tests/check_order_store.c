@@ -343,7 +343,7 @@ each(const struct order *o, void *arg)
 static struct listed
 list(int64_t after, int64_t user_id, const enum order_status *status, int limit, int *more)
 {
-	struct order_filter f = { user_id, status != NULL, status ? *status : ORDER_PENDING };
+	struct order_filter f = { user_id, status != NULL, status ? *status : ORDER_PENDING, 0 };
 	struct listed l = { .n = 0 };
 	static struct order scratch;
 
