@@ -1,6 +1,6 @@
 /*
- * main.c - microshop-user: its own options (password hashing, and
- * --create-admin) and the steps only it takes at start; service_main
+ * main.c - microshop-user: its own options (password hashing, the event
+ * feed, and --create-admin) and the steps only it takes at start; service_main
  * (service.h) runs the rest: settings, schema, keys, serving /user until
  * SIGTERM.
  */
@@ -11,6 +11,8 @@
 #include <sodium.h>
 
 #include "admin.h"
+#include "clock.h"
+#include "event_feed.h"
 #include "hash_slots.h"
 #include "login_throttle.h"
 #include "password.h"
@@ -25,6 +27,8 @@ struct user_settings {
 	size_t pwhash_mem;
 	long hash_slots;
 	long hash_wait_ms;
+	long event_waiters;	/* long polls of the feed at once */
+	long event_retention;	/* seconds an event is kept */
 	const char *create_admin;	/* EMAIL, or NULL to serve */
 };
 
@@ -51,10 +55,33 @@ user_configure(struct svc_config *cfg)
 		    CONFIG_THREADS_MAX);
 		return -1;
 	}
+	/* The feed's long polls get threads of their own, over --threads. */
+	if (cfg->threads + us->event_waiters > CONFIG_THREADS_MAX) {
+		fprintf(stderr, "--threads %ld and --event-waiters %ld make more than the %d "
+		    "worker threads a service runs\n", cfg->threads, us->event_waiters,
+		    CONFIG_THREADS_MAX);
+		return -1;
+	}
+	cfg->wait_threads = us->event_waiters;
 	pc.slots.wait_ms = us->hash_wait_ms;
 	pc.opslimit = (unsigned long long)us->pwhash_ops;
 	pc.memlimit = us->pwhash_mem;
-	return password_init(&pc) < 0 || login_throttle_init() < 0 ? -1 : 0;
+	return password_init(&pc) < 0 || login_throttle_init() < 0 ||
+	    event_feed_init(us->event_waiters, us->event_retention) < 0 ? -1 : 0;
+}
+
+/* The feed's metrics, and its first sweep (docs/events.md: retention). */
+static int
+user_start(const struct svc_config *cfg)
+{
+	struct db *db;
+
+	event_feed_metrics_register();
+	if ((db = db_open(&cfg->db, &user_store_schema, 0)) == NULL)
+		return -1;
+	event_feed_sweep(db, clock_ms());
+	db_close(db);
+	return 0;
 }
 
 /* --create-admin EMAIL: make the admin and exit, instead of serving. */
@@ -78,6 +105,8 @@ main(int argc, char **argv)
 		.pwhash_mem = crypto_pwhash_MEMLIMIT_INTERACTIVE,
 		.hash_slots = cpus > 0 ? cpus : 1,
 		.hash_wait_ms = 2000,
+		.event_waiters = 2,
+		.event_retention = 7 * 24 * 60 * 60,
 	};
 	const struct config_option options[] = {
 		{ "pwhash-ops", CONFIG_INT, &us.pwhash_ops, 1, 100, "N",
@@ -90,6 +119,14 @@ main(int argc, char **argv)
 		{ "hash-wait", CONFIG_INT, &us.hash_wait_ms, 0, 60000, "MS",
 		  "how long a signup or login waits for a hash slot before 503 "
 		  "(default 2000)", NULL },
+		{ "event-waiters", CONFIG_INT, &us.event_waiters, 0, 64, "N",
+		  "long polls of GET /user/events that may wait at once, each on a worker "
+		  "thread started besides --threads; one more answers at once (default 2)",
+		  NULL },
+		{ "event-retention", CONFIG_INT, &us.event_retention, 1, 10L * 365 * 24 * 3600,
+		  "SECONDS", "how long an event is kept before it is swept; a consumer that "
+		  "falls further behind resyncs from the snapshot (default 604800, 7 days)",
+		  NULL },
 		{ "create-admin", CONFIG_STRING, &us.create_admin, 0, 0, "EMAIL",
 		  "create an admin with this email, the password read from standard "
 		  "input, and exit", NULL },
@@ -106,6 +143,7 @@ main(int argc, char **argv)
 		.own = &us,
 		.configure = user_configure,
 		.command = user_command,
+		.start = user_start,
 	};
 
 	return service_main(&user, argc, argv);

@@ -1,7 +1,8 @@
 /*
- * user_api.c - handlers for /user. Each handler reads and checks its input,
- * calls the store once, and answers once; problems are answered by the
- * helpers that find them.
+ * user_api.c - handlers for /user, and for the event feed other services
+ * read (/user/events). Each handler reads and checks its input, calls the
+ * store once, and answers once; problems are answered by the helpers that
+ * find them.
  */
 #include <inttypes.h>
 #include <stdio.h>
@@ -15,6 +16,7 @@
 #include "auth.h"
 #include "clock.h"
 #include "db.h"
+#include "event_feed.h"
 #include "http.h"
 #include "idempotency.h"
 #include "json_io.h"
@@ -27,11 +29,17 @@
 #include "request.h"
 #include "text.h"
 #include "user_api.h"
+#include "user_events.h"
 #include "user_model.h"
 #include "user_store.h"
 
 #define USER_PAGE_DEFAULT 50
 #define USER_PAGE_MAX 200
+#define FEED_LIMIT_DEFAULT 100
+#define FEED_LIMIT_MAX 1000
+#define FEED_WAIT_MAX_S 5	/* under nginx's fastcgi_read_timeout (10 s) */
+#define SNAPSHOT_LIMIT_DEFAULT 500
+#define SNAPSHOT_LIMIT_MAX 1000
 
 static struct db *
 req_db(struct http_request *req)
@@ -69,6 +77,17 @@ password_problem_send(struct http_request *req, enum password_result r)
 	} else {
 		http_problem_send(req, 500, "out of memory");
 	}
+}
+
+/*
+ * After a write that may have committed an event: wake this process's long
+ * polls, and sweep old events if a sweep is due (event_feed.h).
+ */
+static void
+user_written(struct http_request *req)
+{
+	event_feed_committed();
+	event_feed_sweep(req_db(req), clock_ms());
 }
 
 /* Wipe the passwords in holds, once they are hashed or checked. */
@@ -198,6 +217,8 @@ user_create(struct http_request *req)
 	 * known to be free and the Idempotency-Key to be new. */
 	idempotent_create(req, req_db(req), &user_create_ops, &c, user_create_prepare);
 	user_input_wipe(&c.in);
+	if (req->status == 201)
+		user_written(req);
 }
 
 /* Answer user id as it is now. */
@@ -374,6 +395,7 @@ user_patch(struct http_request *req)
 		return;
 	}
 	user_send(req, 200, &u);
+	user_written(req);
 }
 
 static void
@@ -391,6 +413,7 @@ user_delete(struct http_request *req)
 		return;
 	}
 	http_send_empty(req, 204);
+	user_written(req);
 }
 
 /*
@@ -481,6 +504,7 @@ user_logout(struct http_request *req)
 		return;
 	}
 	http_send_empty(req, 204);
+	user_written(req);
 }
 
 /*
@@ -524,7 +548,267 @@ user_ready(struct http_request *req)
 	http_ready_send(req, why);
 }
 
+/* ------------------------------------------------------------------ */
+/* The event feed, for services                                       */
+/* ------------------------------------------------------------------ */
+
+/*
+ * Query parameter key, when present, as a whole number from min to max
+ * into *out (which holds the default); anything else goes to fe as a 422
+ * naming it, with reason.
+ */
+static void
+query_number(const struct query *q, const char *key, int64_t min, int64_t max,
+    int64_t *out, struct field_errors *fe, const char *reason)
+{
+	const char *v = query_get(q, key);
+	int64_t n = 0;
+
+	if (v == NULL)
+		return;
+	if ((strcmp(v, "0") != 0 && text_parse_id(v, strlen(v), &n) < 0) || n < min || n > max)
+		field_errors_add(fe, 422, key, "%s", reason);
+	else
+		*out = n;
+}
+
+/* The events of one read of the feed, and where the feed stood. */
+struct feed {
+	struct json_object *events;	/* owned */
+	size_t n;
+	int failed;			/* an event could not be added */
+	struct user_events_head head;
+};
+
+static void
+feed_add(const struct user_event *e, void *arg)
+{
+	struct feed *f = arg;
+
+	if (json_io_append(f->events, user_event_to_json(e)) < 0)
+		f->failed = 1;
+	else
+		f->n++;
+}
+
+/* Read up to limit events after `after` into f, anew. */
+static enum store_status
+feed_read(struct db *db, int64_t after, int limit, struct feed *f)
+{
+	enum store_status s;
+
+	json_object_put(f->events);
+	f->n = 0;
+	f->failed = 0;
+	if ((f->events = json_object_new_array()) == NULL) {
+		f->failed = 1;
+		return STORE_OK;
+	}
+	s = user_events_read(db, after, limit, feed_add, f, &f->head);
+	if (s == STORE_OK)
+		event_feed_seen(f->head.last_seq);
+	return s;
+}
+
+/*
+ * Whether the events after `after` are no longer all there: some were
+ * swept, or the feed never reached `after` (its database was restored
+ * from an older copy, or replaced). The consumer resyncs either way.
+ */
+static int
+feed_gone(const struct user_events_head *h, int64_t after)
+{
+	return after < h->swept_through || after > h->last_seq;
+}
+
+/*
+ * Wait up to wait_s seconds for an event after `after`: read f again at
+ * every tick (another process's commit) and at once when this process
+ * commits one (past generation gen), until the read finds one or finds
+ * the feed gone; a stop ends the wait with what was read last. A read that
+ * fails is tried again at the next tick. Returns the last read's answer.
+ */
+static enum store_status
+feed_wait(struct db *db, int64_t after, int limit, int64_t wait_s, uint64_t gen,
+    struct feed *f)
+{
+	int64_t deadline = clock_ms() + wait_s * 1000, left;
+	enum store_status s = STORE_OK;
+
+	while ((left = deadline - clock_ms()) > 0) {
+		if (event_feed_sleep(&gen, left < EVENT_FEED_TICK_MS ? left : EVENT_FEED_TICK_MS))
+			break;
+		s = feed_read(db, after, limit, f);
+		if (s == STORE_OK && !f->failed && (f->n > 0 || feed_gone(&f->head, after)))
+			break;
+	}
+	return s;
+}
+
+/* 410 with where the feed stands now: the consumer resyncs from the snapshot. */
+static void
+feed_gone_send(struct http_request *req, int64_t after, const struct user_events_head *h)
+{
+	char detail[256];
+	struct json_object *p;
+
+	if (after > h->last_seq)
+		snprintf(detail, sizeof(detail), "the feed has no event %" PRId64 " (its last is "
+		    "%" PRId64 "): it was restored or replaced; resync from "
+		    "/user/events/snapshot", after, h->last_seq);
+	else
+		snprintf(detail, sizeof(detail), "the events after %" PRId64 " were swept (the "
+		    "oldest kept is %" PRId64 "); resync from /user/events/snapshot", after,
+		    h->swept_through + 1);
+	p = problem_new(410, "about:blank", detail);
+	if (p == NULL ||
+	    json_io_add(p, "oldest_seq", json_object_new_int64(h->swept_through + 1)) < 0 ||
+	    json_io_add(p, "last_seq", json_object_new_int64(h->last_seq)) < 0)
+		http_problem_send(req, 500, "out of memory");
+	else
+		http_send_body(req, 410, "application/problem+json", p);
+	json_object_put(p);
+}
+
+/* 200 with f's events (taken from f) and where the feed stands. */
+static void
+feed_send(struct http_request *req, struct feed *f)
+{
+	struct json_object *body = json_object_new_object();
+	struct json_object *events = f->events;
+
+	f->events = NULL;
+	if (body == NULL || json_io_add(body, "events", events) < 0 ||
+	    json_io_add(body, "last_seq", json_object_new_int64(f->head.last_seq)) < 0 ||
+	    json_io_add(body, "oldest_seq", json_object_new_int64(f->head.swept_through + 1)) < 0) {
+		if (body == NULL)
+			json_object_put(events);
+		http_problem_send(req, 500, "out of memory");
+	} else {
+		http_send_json(req, 200, body);
+	}
+	json_object_put(body);
+}
+
+/*
+ * GET /user/events?after=&limit=&wait=: the events after `after`, in seq
+ * order. With wait and none there yet, a long poll: it waits for one
+ * while it holds a wait slot, and answers at once without one
+ * (event_feed.h).
+ */
+static void
+user_events_get(struct http_request *req)
+{
+	int64_t after = 0, limit = FEED_LIMIT_DEFAULT, wait = 0;
+	struct feed f = { 0 };
+	struct field_errors fe;
+	enum store_status s;
+	uint64_t gen;
+
+	field_errors_init(&fe);
+	query_number(&req->q, "after", 0, INT64_MAX, &after, &fe,
+	    "must be 0 or the seq of an event");
+	query_number(&req->q, "limit", 1, FEED_LIMIT_MAX, &limit, &fe,
+	    "must be an integer from 1 to 1000");
+	query_number(&req->q, "wait", 0, FEED_WAIT_MAX_S, &wait, &fe,
+	    "must be a number of seconds from 0 to 5");
+	if (fe.n > 0) {
+		http_problem_send_fields(req, &fe);
+		return;
+	}
+	event_feed_sweep(req_db(req), clock_ms());
+	/* Taken before the read: a commit after it wakes the wait below. */
+	gen = event_feed_generation();
+	s = feed_read(req_db(req), after, (int)limit, &f);
+	if (s == STORE_OK && !f.failed && f.n == 0 && wait > 0 && !feed_gone(&f.head, after) &&
+	    event_feed_wait_begin() == 0) {
+		s = feed_wait(req_db(req), after, (int)limit, wait, gen, &f);
+		event_feed_wait_end();
+	}
+	if (s != STORE_OK)
+		store_problem_send(req, s, "the feed could not be read");
+	else if (f.failed)
+		http_problem_send(req, 500, "out of memory");
+	else if (feed_gone(&f.head, after))
+		feed_gone_send(req, after, &f.head);
+	else
+		feed_send(req, &f);
+	json_object_put(f.events);
+}
+
+static void
+snapshot_add(const struct user_state *u, void *arg)
+{
+	struct feed *f = arg;
+
+	if (json_io_append(f->events, user_state_to_json(u)) < 0)
+		f->failed = 1;
+}
+
+/*
+ * GET /user/events/snapshot?after=&limit=: every user after id `after`,
+ * deleted ones too, and the seq of the feed these rows are consistent
+ * with: a consumer that resyncs applies the events after it.
+ */
+static void
+user_events_snapshot_get(struct http_request *req)
+{
+	int64_t after = 0, limit = SNAPSHOT_LIMIT_DEFAULT, seq = 0;
+	struct json_object *body = NULL, *users = NULL;
+	struct feed f = { 0 };
+	struct field_errors fe;
+	enum store_status s;
+	int more = 0;
+
+	field_errors_init(&fe);
+	query_number(&req->q, "after", 0, INT64_MAX, &after, &fe,
+	    "must be 0 or the id of the last user of a previous page");
+	query_number(&req->q, "limit", 1, SNAPSHOT_LIMIT_MAX, &limit, &fe,
+	    "must be an integer from 1 to 1000");
+	if (fe.n > 0) {
+		http_problem_send_fields(req, &fe);
+		return;
+	}
+	if ((f.events = json_object_new_array()) == NULL) {
+		http_problem_send(req, 500, "out of memory");
+		return;
+	}
+	s = user_events_snapshot(req_db(req), after, (int)limit, snapshot_add, &f, &seq, &more);
+	if (s != STORE_OK) {
+		store_problem_send(req, s, "the snapshot could not be read");
+		goto out;
+	}
+	users = f.events;
+	f.events = NULL;
+	if (f.failed || (body = json_object_new_object()) == NULL ||
+	    json_io_add(body, "users", users) < 0 ||
+	    json_io_add(body, "seq", json_object_new_int64(seq)) < 0 ||
+	    json_io_add(body, "more", json_object_new_boolean(more)) < 0) {
+		if (body == NULL)
+			json_object_put(users);
+		http_problem_send(req, 500, "out of memory");
+		goto out;
+	}
+	http_send_json(req, 200, body);
+out:
+	json_object_put(body);
+	json_object_put(f.events);
+}
+
+/* The metrics, with the feed's newest seq read from the database first. */
+static void
+user_metrics(struct http_request *req)
+{
+	struct user_events_head h;
+
+	if (user_events_head(req_db(req), &h) == STORE_OK)
+		event_feed_seen(h.last_seq);
+	request_metrics_send(req);
+}
+
 static const char *const user_list_query[] = { "limit", "after", "email", NULL };
+static const char *const user_events_query[] = { "after", "limit", "wait", NULL };
+static const char *const user_snapshot_query[] = { "after", "limit", NULL };
 
 static const struct route user_routes[] = {
 	{ .method = "GET",    .pattern = "/user/health", .handler = user_health,
@@ -532,7 +816,7 @@ static const struct route user_routes[] = {
 	{ .method = "GET",    .pattern = "/user/ready",  .handler = user_ready,
 	  .access = ROUTE_PUBLIC },
 	/* Open here; nginx lets only this machine reach it. */
-	{ .method = "GET",    .pattern = "/user/metrics", .handler = request_metrics_send,
+	{ .method = "GET",    .pattern = "/user/metrics", .handler = user_metrics,
 	  .access = ROUTE_PUBLIC },
 	{ .method = "POST",   .pattern = "/user/login",  .handler = user_login,
 	  .access = ROUTE_PUBLIC },
@@ -542,6 +826,12 @@ static const struct route user_routes[] = {
 	  .access = ROUTE_PUBLIC },
 	{ .method = "GET",    .pattern = "/user",        .handler = user_list,
 	  .query = user_list_query, .access = ROUTE_ADMIN },
+	/* The changes to users, for other services (docs/events.md). */
+	{ .method = "GET",    .pattern = "/user/events", .handler = user_events_get,
+	  .query = user_events_query, .access = ROUTE_SERVICE },
+	{ .method = "GET",    .pattern = "/user/events/snapshot",
+	  .handler = user_events_snapshot_get, .query = user_snapshot_query,
+	  .access = ROUTE_SERVICE },
 	/* The order service asks whether a user exists, with a service token. */
 	{ .method = "GET",    .pattern = "/user/{id}",   .handler = user_get,
 	  .access = ROUTE_USER_OR_SERVICE },
@@ -567,4 +857,5 @@ const struct fcgi_service user_service = {
 	.thread_init = user_thread_init,
 	.thread_fini = user_thread_fini,
 	.session_check = user_session_check,
+	.stopping = event_feed_stop,
 };

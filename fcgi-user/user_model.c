@@ -232,3 +232,60 @@ user_to_json(const struct user *u)
 	}
 	return o;
 }
+
+const char *
+user_event_type_name(enum user_event_type type)
+{
+	switch (type) {
+	case USER_EVENT_CREATED:
+		return "user.created";
+	case USER_EVENT_UPDATED:
+		return "user.updated";
+	case USER_EVENT_DELETED:
+		return "user.deleted";
+	}
+	return "user.updated";
+}
+
+struct json_object *
+user_event_to_json(const struct user_event *e)
+{
+	struct json_object *o = json_object_new_object();
+
+	if (o == NULL)
+		return NULL;
+	if (json_io_add(o, "seq", json_object_new_int64(e->seq)) < 0 ||
+	    json_io_add(o, "schema", json_object_new_int64(e->schema)) < 0 ||
+	    json_io_add(o, "type", json_object_new_string(e->type)) < 0 ||
+	    json_io_add(o, "at", json_object_new_string(e->at)) < 0 ||
+	    json_io_add(o, "user_id", json_object_new_int64(e->user_id)) < 0 ||
+	    json_io_add(o, "user_version", json_object_new_int64(e->user_version)) < 0 ||
+	    json_io_add(o, "status", json_object_new_string(e->status)) < 0 ||
+	    json_io_add(o, "role", json_object_new_string(e->role)) < 0 ||
+	    json_io_add(o, "credential_version", json_object_new_int64(e->cred_version)) < 0) {
+		json_object_put(o);
+		return NULL;
+	}
+	return o;
+}
+
+struct json_object *
+user_state_to_json(const struct user_state *s)
+{
+	struct json_object *o = json_object_new_object();
+
+	if (o == NULL)
+		return NULL;
+	if (json_io_add(o, "id", json_object_new_int64(s->id)) < 0 ||
+	    json_io_add(o, "status", json_object_new_string(s->deleted ? "deleted"
+	    : "active")) < 0)
+		goto fail;
+	if (!s->deleted && (json_io_add(o, "role", json_object_new_string(s->role)) < 0 ||
+	    json_io_add(o, "credential_version", json_object_new_int64(s->cred_version)) < 0 ||
+	    json_io_add(o, "version", json_object_new_int64(s->version)) < 0))
+		goto fail;
+	return o;
+fail:
+	json_object_put(o);
+	return NULL;
+}

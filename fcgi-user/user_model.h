@@ -108,4 +108,55 @@ void user_login_read(struct json_object *body, struct user_login *in,
 /* The JSON form of u (never its password hash); NULL on allocation failure. Caller owns it. */
 struct json_object *user_to_json(const struct user *u);
 
+/*
+ * An event: what another service may know of one change to a user (the
+ * outbox, user_events.h; the feed, docs/api.md), in the shape of schema
+ * USER_EVENT_SCHEMA. Never a name, an email or a password hash. A new
+ * member may be added without a new schema; a member that changes meaning
+ * or goes away takes the next schema number.
+ */
+#define USER_EVENT_SCHEMA 1
+#define USER_EVENT_TYPE_MAX 16
+#define USER_STATUS_MAX 8
+
+enum user_event_type {
+	USER_EVENT_CREATED,	/* a signup, or an admin made by --create-admin */
+	USER_EVENT_UPDATED,	/* a change to the row, or a logout */
+	USER_EVENT_DELETED
+};
+
+/* "user.created", "user.updated" or "user.deleted". */
+const char *user_event_type_name(enum user_event_type type);
+
+struct user_event {
+	int64_t seq;		/* the feed's order: 1, 2, 3, ... without a gap */
+	int64_t schema;
+	char type[USER_EVENT_TYPE_MAX];
+	char at[USER_TIME_MAX];	/* when it was written, as updated_at is */
+	int64_t user_id;
+	int64_t user_version;	/* the user's version after the change (deleted: the last) */
+	char status[USER_STATUS_MAX];	/* "active" or "deleted" */
+	char role[USER_ROLE_MAX];
+	int64_t cred_version;	/* tokens with an older one are refused */
+};
+
+/* The JSON form of e (docs/api.md, GET /user/events); NULL on allocation failure. */
+struct json_object *user_event_to_json(const struct user_event *e);
+
+/*
+ * A user as the snapshot (GET /user/events/snapshot) shows it: an active
+ * user's status, role, credential version and version; a deleted one's id
+ * alone.
+ */
+struct user_state {
+	int64_t id;
+	int deleted;
+	char role[USER_ROLE_MAX];
+	int64_t cred_version;
+	int64_t version;
+};
+
+/* The JSON form of s; NULL on allocation failure. Caller owns it. */
+struct json_object *user_state_to_json(const struct user_state *s);
+
 #endif

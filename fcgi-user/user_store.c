@@ -7,6 +7,7 @@
 #include "db_rows.h"
 #include "idempotency_store.h"
 #include "log.h"
+#include "user_events.h"
 #include "user_store.h"
 
 static const char *const migrations_sqlite[] = {
@@ -42,6 +43,29 @@ static const char *const migrations_sqlite[] = {
 	 * with an older one is refused (docs/security.md). */
 	("ALTER TABLE users ADD COLUMN credential_version INTEGER NOT NULL DEFAULT 1"
 	 "  CHECK (credential_version >= 1);"),
+	/* 7: the outbox (user_events.c): one row hands out the events' seqs
+	 * and says how far they were swept; each change to a user appends an
+	 * event in its own transaction. Users from before have no event: a
+	 * consumer starts from the snapshot. */
+	"CREATE TABLE user_event_seq ("
+	"  id INTEGER PRIMARY KEY CHECK (id = 1),"
+	"  last_seq INTEGER NOT NULL,"
+	"  swept_through INTEGER NOT NULL CHECK (swept_through <= last_seq)"
+	") STRICT;"
+	"INSERT INTO user_event_seq (id, last_seq, swept_through) VALUES (1, 0, 0);"
+	"CREATE TABLE user_events ("
+	"  seq INTEGER PRIMARY KEY,"
+	"  schema_version INTEGER NOT NULL,"
+	"  type TEXT NOT NULL"
+	"    CHECK (type IN ('user.created', 'user.updated', 'user.deleted')),"
+	"  user_id INTEGER NOT NULL,"
+	"  user_version INTEGER NOT NULL,"
+	"  status TEXT NOT NULL CHECK (status IN ('active', 'deleted')),"
+	"  role TEXT NOT NULL,"
+	"  credential_version INTEGER NOT NULL,"
+	"  at TEXT NOT NULL"
+	") STRICT;"
+	"CREATE INDEX user_events_at ON user_events (at);",
 };
 
 /*
@@ -71,6 +95,25 @@ static const char *const migrations_postgresql[] = {
 	IDEMPOTENCY_MIGRATION_OWNED_PG("POST /user"),
 	("ALTER TABLE users ADD COLUMN credential_version bigint NOT NULL DEFAULT 1"
 	 "  CHECK (credential_version >= 1);"),
+	"CREATE TABLE user_event_seq ("
+	"  id integer PRIMARY KEY CHECK (id = 1),"
+	"  last_seq bigint NOT NULL,"
+	"  swept_through bigint NOT NULL CHECK (swept_through <= last_seq)"
+	");"
+	"INSERT INTO user_event_seq (id, last_seq, swept_through) VALUES (1, 0, 0);"
+	"CREATE TABLE user_events ("
+	"  seq bigint PRIMARY KEY,"
+	"  schema_version integer NOT NULL,"
+	"  type text NOT NULL"
+	"    CHECK (type IN ('user.created', 'user.updated', 'user.deleted')),"
+	"  user_id bigint NOT NULL,"
+	"  user_version bigint NOT NULL,"
+	"  status text NOT NULL CHECK (status IN ('active', 'deleted')),"
+	"  role text NOT NULL,"
+	"  credential_version bigint NOT NULL,"
+	"  at text NOT NULL"
+	");"
+	"CREATE INDEX user_events_at ON user_events (at);",
 };
 
 DB_SCHEMA(user_store_schema, migrations_sqlite, migrations_postgresql);
@@ -121,9 +164,9 @@ static const struct db_sql user_sql[] = {
 	    NULL },
 	[SQL_SESSION] = { "SELECT credential_version, role FROM users WHERE id = ?1", NULL },
 	[SQL_LOGOUT] = { "UPDATE users SET credential_version = credential_version + 1"
-	    " WHERE id = ?1", NULL },
+	    " WHERE id = ?1 RETURNING " USER_COLUMNS, NULL },
 };
-DB_STMTS(stmts, user_sql, 0, DB_STMT_COMMON);
+DB_STMTS(stmts, user_sql, 0, USER_EVENTS_STMT_FIRST);
 
 /* Read a row of USER_COLUMNS. */
 static void
@@ -157,6 +200,7 @@ user_store_insert(struct db *db, const struct user_input *in, const char *role,
 {
 	struct db_stmt *st = db_rows_stmt(db, &stmts, SQL_INSERT);
 	char now[DB_TIME_LEN];
+	enum store_status s;
 
 	if (st == NULL)
 		return db_failure(db);
@@ -166,7 +210,9 @@ user_store_insert(struct db *db, const struct user_input *in, const char *role,
 	db_bind_text(st, 3, in->password_hash);
 	db_bind_text(st, 4, role);
 	db_bind_text(st, 5, now);
-	return db_step_one(st, row_read, out);
+	if ((s = db_step_one(st, row_read, out)) != STORE_OK)
+		return s;
+	return user_events_append(db, USER_EVENT_CREATED, out);
 }
 
 enum store_status
@@ -244,7 +290,9 @@ user_store_update(struct db *db, int64_t id, const struct if_match *im,
 	db_bind_text(st, 5, role);
 	db_bind_text(st, 6, now);
 	db_bind_int64(st, 7, credentials);
-	return db_end_write(db, db_step_one(st, row_read, out));
+	if ((s = db_step_one(st, row_read, out)) == STORE_OK)
+		s = user_events_append(db, USER_EVENT_UPDATED, out);
+	return db_end_write(db, s);
 }
 
 enum store_status
@@ -262,6 +310,8 @@ user_store_delete(struct db *db, int64_t id, const struct if_match *im)
 	db_now(now);
 	if ((s = db_rows_exec(db, &stmts, SQL_DELETE, db_key_id(id), NULL)) == STORE_OK)
 		s = db_rows_exec(db, &stmts, SQL_TOMBSTONE, db_key_id(id), now);
+	if (s == STORE_OK)
+		s = user_events_append(db, USER_EVENT_DELETED, &cur);
 	return db_end_write(db, s);
 }
 
@@ -311,9 +361,16 @@ user_store_session(struct db *db, int64_t id, struct user_session *out)
 enum store_status
 user_store_logout(struct db *db, int64_t id)
 {
+	struct user u;
 	enum store_status s;
 
 	if ((s = db_begin_write(db)) != STORE_OK)
 		return s;
-	return db_end_write(db, db_rows_exec(db, &stmts, SQL_LOGOUT, db_key_id(id), NULL));
+	s = db_rows_one(db, &stmts, SQL_LOGOUT, db_key_id(id), row_read, &u);
+	/* A user deleted meanwhile has no token left to end: nothing changed. */
+	if (s == STORE_NOT_FOUND)
+		return db_end_write(db, STORE_OK);
+	if (s == STORE_OK)
+		s = user_events_append(db, USER_EVENT_UPDATED, &u);
+	return db_end_write(db, s);
 }

@@ -2,7 +2,10 @@
  * user_store.h - users in the service's own database. All SQL about users
  * lives in user_store.c, behind these functions, so that another engine can
  * be put behind the same calls (SQLite or PostgreSQL, db.h). Every write
- * is one transaction, answered only after COMMIT returned.
+ * is one transaction, answered only after COMMIT returned, and every write
+ * that changes a user appends its event (user_events.h) as the last
+ * statements of that transaction: the event commits with the change, or
+ * neither does.
  */
 #ifndef MICROSHOP_USER_STORE_H
 #define MICROSHOP_USER_STORE_H
@@ -20,8 +23,8 @@ extern const struct db_schema user_store_schema;
 
 /*
  * Insert a user from in (name, email and password_hash set) with role
- * ("customer" or "admin"), inside the caller's write transaction.
- * STORE_CONFLICT: email taken.
+ * ("customer" or "admin"), inside the caller's write transaction, with its
+ * user.created event. STORE_CONFLICT: email taken.
  */
 enum store_status user_store_insert(struct db *db, const struct user_input *in,
     const char *role, struct user *out);
@@ -52,7 +55,11 @@ struct user_session {
 /* The session of user id. STORE_NOT_FOUND: no such user (or deleted). */
 enum store_status user_store_session(struct db *db, int64_t id, struct user_session *out);
 
-/* End every token of user id: its credential version goes up by one. */
+/*
+ * End every token of user id: its credential version goes up by one (a
+ * user.updated event; the user's version stays). No such user: nothing
+ * to end, STORE_OK.
+ */
 enum store_status user_store_logout(struct db *db, int64_t id);
 
 enum store_status user_store_get(struct db *db, int64_t id, struct user *out);
@@ -69,13 +76,18 @@ enum store_status user_store_list(struct db *db, int64_t after, const char *emai
  * Apply the patch in to user id if im allows its current version. A patch
  * that changes nothing leaves the version as it is; a new password always
  * changes it. A new password, email or role also raises the credential
- * version, which ends every token of the user. STORE_STALE: If-Match
- * failed; STORE_CONFLICT: the new email is taken.
+ * version, which ends every token of the user. A change appends a
+ * user.updated event; a patch that changes nothing, none. STORE_STALE:
+ * If-Match failed; STORE_CONFLICT: the new email is taken.
  */
 enum store_status user_store_update(struct db *db, int64_t id,
     const struct if_match *im, const struct user_input *in, struct user *out);
 
-/* Delete user id if im allows its current version. */
+/*
+ * Delete user id if im allows its current version, leaving its tombstone
+ * and a user.deleted event (the deleted row's version, role and credential
+ * version).
+ */
 enum store_status user_store_delete(struct db *db, int64_t id, const struct if_match *im);
 
 #endif

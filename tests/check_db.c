@@ -605,6 +605,12 @@ START_TEST(test_now)
 		else
 			ck_assert_msg(now[i] == form[i], "%s", now);
 	}
+	/* Any time in the same form, and the forms order as the times do. */
+	db_time(0, now);
+	ck_assert_str_eq(now, "1970-01-01T00:00:00Z");
+	db_time(1796154210, now);
+	ck_assert_str_eq(now, "2026-12-01T19:43:30Z");
+	ck_assert_int_lt(strcmp("2026-12-01T19:43:29Z", now), 0);
 	db_close(NULL);
 }
 END_TEST

@@ -85,7 +85,7 @@ session(struct http_request *req)
 }
 
 static const struct fcgi_service svc = {
-	routes, N_ELEMS(routes), NULL, NULL, session
+	.routes = routes, .n_routes = N_ELEMS(routes), .session_check = session
 };
 
 static int worker_state;	/* what thread_init would have made */

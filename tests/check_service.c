@@ -39,7 +39,7 @@ static char db_path[PATH_MAX], key_paths[3][PATH_MAX];
 static const char *const test_sqlite[] = { "CREATE TABLE probe (id INTEGER PRIMARY KEY);" };
 static const char *const test_postgresql[] = { "CREATE TABLE probe (id bigint PRIMARY KEY);" };
 static const struct db_schema test_schema = { test_sqlite, test_postgresql, 1 };
-static const struct fcgi_service test_serving = { NULL, 0, NULL, NULL, NULL };
+static const struct fcgi_service test_serving = { .routes = NULL };
 
 static void
 step(char c)

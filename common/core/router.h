@@ -21,7 +21,8 @@ enum route_access {
 	ROUTE_USER = 0,		/* a customer's or an admin's token */
 	ROUTE_PUBLIC,		/* no token */
 	ROUTE_ADMIN,		/* an admin's token */
-	ROUTE_USER_OR_SERVICE	/* a customer's, an admin's or a service's token */
+	ROUTE_USER_OR_SERVICE,	/* a customer's, an admin's or a service's token */
+	ROUTE_SERVICE		/* a service's token only (the event feed) */
 };
 
 struct route {

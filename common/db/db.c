@@ -350,7 +350,12 @@ db_end_write(struct db *db, enum store_status st)
 void
 db_now(char out[DB_TIME_LEN])
 {
-	time_t t = time(NULL);
+	db_time(time(NULL), out);
+}
+
+void
+db_time(time_t t, char out[DB_TIME_LEN])
+{
 	struct tm tm;
 
 	gmtime_r(&t, &tm);

@@ -14,6 +14,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <time.h>
 
 #include "store.h"
 
@@ -165,6 +166,9 @@ enum store_status db_end_write(struct db *db, enum store_status st);
 
 /* Now, in UTC, as the stores keep timestamps: "YYYY-MM-DDTHH:MM:SSZ". */
 void db_now(char out[DB_TIME_LEN]);
+
+/* Time t in the same form: what a stored timestamp is compared with. */
+void db_time(time_t t, char out[DB_TIME_LEN]);
 
 /* 0 if the database answers a trivial query. */
 int db_ping(struct db *db);

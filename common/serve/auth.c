@@ -265,8 +265,14 @@ auth_or_reply(struct http_request *req, auth_session_check *session)
 	default:
 		return auth_token_refused(req, "the token is not valid");
 	}
-	if (req->auth.role == TOKEN_SERVICE && access != ROUTE_USER_OR_SERVICE) {
+	if (req->auth.role == TOKEN_SERVICE && access != ROUTE_USER_OR_SERVICE &&
+	    access != ROUTE_SERVICE) {
 		http_problem_send(req, 403, "a service token is not accepted here");
+		return -1;
+	}
+	/* Refused before the session check: no user's state is read for it. */
+	if (req->auth.role != TOKEN_SERVICE && access == ROUTE_SERVICE) {
+		http_problem_send(req, 403, "this needs a service token");
 		return -1;
 	}
 	if (req->auth.role != TOKEN_SERVICE && session != NULL && session(req) < 0)

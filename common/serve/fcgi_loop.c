@@ -418,12 +418,14 @@ fcgi_loop_run(const struct svc_config *cfg, const struct fcgi_service *svc)
 	struct loop loop = { .cfg = cfg, .svc = svc, .listen_fd = -1, .epoll_fd = -1,
 	    .stop_pipe = { -1, -1 }, .conns_lock = PTHREAD_MUTEX_INITIALIZER };
 	pthread_t *threads = NULL;
-	long started = 0;
+	/* Every worker serves any request; wait_threads of them are there so
+	 * that the requests that wait (settings.h) leave cfg->threads free. */
+	long workers = cfg->threads + cfg->wait_threads, started = 0;
 	sigset_t stop_signals, old;
 	int sig = 0, rc = -1;
 
 	metrics_build_info(cfg->service, PACKAGE_VERSION, MICROSHOP_REVISION);
-	request_metrics_register(svc->routes, svc->n_routes, cfg->threads);
+	request_metrics_register(svc->routes, svc->n_routes, workers);
 	metrics_counter_register(&peers_refused, "microshop_fastcgi_peers_refused_total",
 	    "TCP connections closed unread: their peer is not in --allow-peers.");
 	idempotency_metrics_register();
@@ -449,28 +451,30 @@ fcgi_loop_run(const struct svc_config *cfg, const struct fcgi_service *svc)
 		goto out;
 	}
 
-	threads = calloc((size_t)cfg->threads, sizeof(*threads));
+	threads = calloc((size_t)workers, sizeof(*threads));
 	if (threads == NULL)
 		goto out;
-	for (; started < cfg->threads; started++)
+	for (; started < workers; started++)
 		if (pthread_create(&threads[started], NULL, worker_main, &loop) != 0)
 			break;
 	while (atomic_load(&loop.ready) + atomic_load(&loop.failed) < started)
 		usleep(1000);
-	if (started < cfg->threads || atomic_load(&loop.failed) > 0) {
+	if (started < workers || atomic_load(&loop.failed) > 0) {
 		log_msg(LOG_LEVEL_ERROR, "event=workers_failed started=%ld failed=%d",
 		    started, atomic_load(&loop.failed));
 		goto stop;
 	}
 
-	log_msg(LOG_LEVEL_INFO, "event=start version=%s threads=%ld db=%s", PACKAGE_VERSION,
-	    cfg->threads, cfg->db.path);
+	log_msg(LOG_LEVEL_INFO, "event=start version=%s threads=%ld wait_threads=%ld db=%s",
+	    PACKAGE_VERSION, cfg->threads, cfg->wait_threads, cfg->db.path);
 	while (sigwait(&stop_signals, &sig) != 0)
 		;
 	log_msg(LOG_LEVEL_INFO, "event=stopping signal=%s", sig == SIGTERM ? "TERM" : "INT");
 	rc = 0;
 stop:
 	atomic_store(&loop.stopping, 1);
+	if (svc->stopping != NULL)
+		svc->stopping();
 	epoll_ctl(loop.epoll_fd, EPOLL_CTL_DEL, loop.listen_fd, NULL);
 	/*
 	 * Wake every worker: the pipe stays readable until each has seen

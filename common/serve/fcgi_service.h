@@ -1,8 +1,9 @@
 /*
  * fcgi_service.h - how a service serves a request, to the request loop
  * (fcgi_loop.h) and dispatch (dispatch.h): its routes (router.h), the
- * state each worker thread owns (made and released by the service), and
- * its check that a user token is still current (auth.h).
+ * state each worker thread owns (made and released by the service), its
+ * check that a user token is still current (auth.h), and what it ends when
+ * it begins to stop.
  */
 #ifndef MICROSHOP_FCGI_SERVICE_H
 #define MICROSHOP_FCGI_SERVICE_H
@@ -22,6 +23,13 @@ struct fcgi_service {
 	void (*thread_fini)(void *ctx);
 	/* Whether a user token is still current (auth.h); NULL: no check. */
 	auth_session_check *session_check;
+	/*
+	 * Called once when SIGTERM or SIGINT begins the stop, before the loop
+	 * waits for the workers to finish their requests: ends what makes a
+	 * request wait on purpose (the user service's long polls), so that
+	 * the stop does not wait for it. NULL: nothing to end.
+	 */
+	void (*stopping)(void);
 };
 
 #endif

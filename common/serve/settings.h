@@ -28,6 +28,14 @@ struct svc_config {
 	const char *listen;	/* unix:/path or HOST:PORT; NULL: inherited */
 	struct peer_list allow_peers;	/* who may connect over TCP */
 	long threads;
+	/*
+	 * Worker threads started besides threads, for requests that wait on
+	 * purpose (the user service's long polls, --event-waiters): a service
+	 * lets at most this many requests wait at once, so that `threads`
+	 * workers are always left for the others. Set by a service's
+	 * configure (service.h); 0 otherwise.
+	 */
+	long wait_threads;
 	struct db_config db;	/* which database, and how durable */
 	size_t max_body;
 	long json_max_depth;
