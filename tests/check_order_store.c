@@ -343,7 +343,8 @@ each(const struct order *o, void *arg)
 static struct listed
 list(int64_t after, int64_t user_id, const enum order_status *status, int limit, int *more)
 {
-	struct order_filter f = { user_id, status != NULL, status ? *status : ORDER_PENDING };
+	struct order_filter f = { .user_id = user_id, .has_status = status != NULL,
+	    .status = status ? *status : ORDER_PENDING };
 	struct listed l = { .n = 0 };
 	static struct order scratch;
 

@@ -543,7 +543,8 @@ client_setup(void)
 	/* A breaker that stays closed, unless a test says otherwise. */
 	breaker_init(&breaker, 100, COOLDOWN_MS);
 	user_watch_init(&watch, COOLDOWN_MS);
-	cfg = (struct user_client_config){ NULL, DEADLINE_MS, &breaker, &watch, &order_keys };
+	cfg = (struct user_client_config){ .timeout_ms = DEADLINE_MS, .breaker = &breaker,
+	    .watch = &watch, .keys = &order_keys };
 	retries = 0;
 	on_retry = NULL;
 }
