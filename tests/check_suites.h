@@ -46,6 +46,7 @@ Suite *token_suite(void);
 Suite *user_answer_suite(void);
 Suite *user_api_suite(void);
 Suite *user_client_suite(void);
+Suite *user_feed_suite(void);
 Suite *user_model_suite(void);
 Suite *user_watch_suite(void);
 
