@@ -587,6 +587,18 @@ START_TEST(test_time)
 		{ "2026-12-02T20:00:00.5Z", -1 },
 		{ "", -1 },
 		{ "xxxxxxxxxxxxxxxxxxxZ", -1 },
+		/* One spelling of one moment: no day a month does not have, no
+		 * leap second, no space for a digit, no year before the epoch. */
+		{ "2026-02-29T00:00:00Z", -1 },
+		{ "2026-02-30T00:00:00Z", -1 },
+		{ "2026-04-31T00:00:00Z", -1 },
+		{ "2026-12-02T20:00:60Z", -1 },
+		{ "2026-12-02T20:00:61Z", -1 },
+		{ "2026-12-02T 0:00:00Z", -1 },
+		{ "2026-12- 2T20:00:00Z", -1 },
+		{ " 026-12-02T20:00:00Z", -1 },
+		{ "0000-01-01T00:00:00Z", -1 },
+		{ "+026-12-02T20:00:00Z", -1 },
 	};
 
 	for (size_t i = 0; i < N_ELEMS(cases); i++) {
