@@ -37,6 +37,7 @@ main(void)
 	srunner_add_suite(sr, password_suite());
 	srunner_add_suite(sr, admin_suite());
 	srunner_add_suite(sr, user_client_suite());
+	srunner_add_suite(sr, event_consumer_suite());
 
 	srunner_run_all(sr, CK_ENV);
 	failed = srunner_ntests_failed(sr);
