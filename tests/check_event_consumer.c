@@ -47,6 +47,8 @@
 
 /* The feed's answers. */
 #define AT "2026-12-02T20:00:00Z"
+#define OLD "2020-01-01T00:00:00Z"
+#define OLD_S 1577836800	/* OLD in Unix seconds */
 #define EVENT_AT(seq, id, type, status, cred, at) "{\"seq\":" #seq ",\"schema\":1," \
     "\"type\":\"user." type "\",\"at\":\"" at "\",\"user_id\":" #id "," \
     "\"user_version\":" #cred ",\"status\":\"" status "\",\"role\":\"customer\"," \
@@ -385,6 +387,36 @@ START_TEST(test_applies_batch)
 }
 END_TEST
 
+/* Behind: the lag in events, and in seconds the age of the last one applied. */
+START_TEST(test_behind)
+{
+	static const struct step script[] = {
+		ANSWER(BATCH(20, EVENT_AT(11, 7, "updated", "active", 2, OLD) ","
+		    EVENT_AT(12, 8, "updated", "active", 2, OLD))),
+		HOLD,
+	};
+	int64_t lag, age;
+
+	cursor_at_10();
+	consumer_start(script, N_ELEMS(script));
+	wait_cursor(12);
+	wait_requests(2);
+	ck_assert_int_eq(atomic_load(&ec.last_seq), 20);
+	ck_assert_int_eq(event_consumer_lag_events(&ec), 8);
+	lag = atomic_load(&ec.lag_s);
+	age = (int64_t)time(NULL) - OLD_S;
+	ck_assert_msg(lag >= age - 2 && lag <= age + 2, "lag %" PRId64 " s, events %" PRId64
+	    " s old", lag, age);
+	ck_assert(treq_metric("microshop_order_events_lag_events") == 8);
+	ck_assert(treq_metric("microshop_order_events_lag_seconds") == (double)lag);
+	/* Each event's delay, from its time to its application. */
+	ck_assert(treq_metric("microshop_order_events_delay_seconds_count") >= 2);
+	ck_assert_msg(treq_metric("microshop_order_events_delay_seconds_sum") >= 2.0 * (age - 2),
+	    "delays: %g s", treq_metric("microshop_order_events_delay_seconds_sum"));
+	check_poll(1, 12);
+}
+END_TEST
+
 START_TEST(test_deletion_cancels)
 {
 	static const struct step script[] = { ANSWER(BATCH(11, DELETED(11, 7))), HOLD };
@@ -599,6 +631,7 @@ event_consumer_suite(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_set_timeout(tc, 30);
 	tcase_add_test(tc, test_applies_batch);
+	tcase_add_test(tc, test_behind);
 	tcase_add_test(tc, test_deletion_cancels);
 	tcase_add_test(tc, test_resync_on_410);
 	tcase_add_test(tc, test_starts_from_snapshot);
