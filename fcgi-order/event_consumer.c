@@ -13,7 +13,6 @@
 #include <stdlib.h>
 #include <time.h>
 
-#include "clock.h"
 #include "log.h"
 #include "event_consumer.h"
 #include "order_store.h"
@@ -144,21 +143,37 @@ resync(struct event_consumer *ec, struct db *db, struct user_client *client, int
 	return 0;
 }
 
+/*
+ * Now in milliseconds on the wall clock: an event's time is the user
+ * service's wall clock, which clock.h's monotonic one is not comparable to.
+ */
+static int64_t
+wall_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
 /* A batch applied: the counters, the lag, one log line. */
 static void
 batch_applied(struct event_consumer *ec, int64_t from, const struct user_feed_batch *b,
     int64_t cancelled)
 {
-	int64_t now_ms = clock_ms(), to = b->facts[b->n - 1].seq;
+	int64_t now_ms = wall_ms(), to = b->facts[b->n - 1].seq;
 
 	metrics_counter_add(&applied, b->n);
 	metrics_counter_add(&cancelled_orders, (uint64_t)cancelled);
+	/* A clock of the user service's ahead of this one's is no negative delay. */
 	for (size_t i = 0; i < b->n; i++)
-		metrics_histogram_observe(&delays, (now_ms - b->at[i] * 1000) * 1000);
+		metrics_histogram_observe(&delays, now_ms > b->at[i] * 1000 ?
+		    (now_ms - b->at[i] * 1000) * 1000 : 0);
 	atomic_store(&ec->cursor, to);
 	/* Still behind: the events waiting are at most as old as the last one
 	 * applied. Caught up: nothing waits. */
-	atomic_store(&ec->lag_s, to < b->last_seq ? now_ms / 1000 - b->at[b->n - 1] : 0);
+	atomic_store(&ec->lag_s, to < b->last_seq && now_ms / 1000 > b->at[b->n - 1] ?
+	    now_ms / 1000 - b->at[b->n - 1] : 0);
 	log_msg(LOG_LEVEL_INFO, "event=events_applied from=%" PRId64 " to=%" PRId64
 	    " events=%zu cancelled=%" PRId64 " last_seq=%" PRId64, from + 1, to, b->n,
 	    cancelled, b->last_seq);

@@ -63,17 +63,25 @@ credentials_read(struct json_object *o, struct user_fact *f)
 	return 0;
 }
 
+/*
+ * strptime takes more than one spelling of a moment (a space for a digit,
+ * a 30th of February or a 60th second that timegm moves on): the time is
+ * written back and must be what was read.
+ */
 int64_t
 user_feed_time(const char *s, size_t len)
 {
 	struct tm tm = { 0 };
+	char again[24];
 	const char *end;
 	time_t t;
 
 	if (len != 20 || s[19] != 'Z')
 		return -1;
 	end = strptime(s, "%Y-%m-%dT%H:%M:%S", &tm);
-	if (end != s + 19 || (t = timegm(&tm)) == (time_t)-1)
+	if (end != s + 19 || (t = timegm(&tm)) < 0 || gmtime_r(&t, &tm) == NULL ||
+	    strftime(again, sizeof(again), "%Y-%m-%dT%H:%M:%SZ", &tm) != 20 ||
+	    memcmp(again, s, 20) != 0)
 		return -1;
 	return (int64_t)t;
 }

@@ -21,6 +21,7 @@ main(void)
 	srunner_add_suite(sr, breaker_suite());
 	srunner_add_suite(sr, idempotency_suite());
 	srunner_add_suite(sr, user_answer_suite());
+	srunner_add_suite(sr, user_feed_suite());
 	srunner_add_suite(sr, user_watch_suite());
 	srunner_add_suite(sr, token_suite());
 	srunner_add_suite(sr, login_throttle_suite());
@@ -36,6 +37,7 @@ main(void)
 	srunner_add_suite(sr, password_suite());
 	srunner_add_suite(sr, admin_suite());
 	srunner_add_suite(sr, user_client_suite());
+	srunner_add_suite(sr, event_consumer_suite());
 
 	srunner_run_all(sr, CK_ENV);
 	failed = srunner_ntests_failed(sr);

@@ -5,7 +5,8 @@
  * nothing written), reads, every status move the state machine allows and
  * some it refuses (to anyone, or to a customer), If-Match, deletes (which
  * take the lines along) and pages of the list around their limit, after a
- * cursor and filtered by user and status.
+ * cursor and filtered by user, status, and the user's deletion as the
+ * projection knows it.
  */
 #include <stdio.h>
 #include <string.h>
@@ -13,6 +14,7 @@
 #include "check_store.h"
 #include "order_store.h"
 #include "product_store.h"
+#include "user_projection.h"
 
 static void
 price_list(const char *sku, const char *name, int64_t cents, const char *currency,
@@ -341,16 +343,24 @@ each(const struct order *o, void *arg)
 }
 
 static struct listed
-list(int64_t after, int64_t user_id, const enum order_status *status, int limit, int *more)
+list_filtered(int64_t after, const struct order_filter *f, int limit, int *more)
 {
-	struct order_filter f = { user_id, status != NULL, status ? *status : ORDER_PENDING, 0 };
 	struct listed l = { .n = 0 };
 	static struct order scratch;
 
 	*more = -1;
-	ck_assert_int_eq(order_store_list(test_db, after, &f, limit, &scratch, each, &l, more),
+	ck_assert_int_eq(order_store_list(test_db, after, f, limit, &scratch, each, &l, more),
 	    STORE_OK);
 	return l;
+}
+
+static struct listed
+list(int64_t after, int64_t user_id, const enum order_status *status, int limit, int *more)
+{
+	struct order_filter f = { .user_id = user_id, .has_status = status != NULL,
+	    .status = status ? *status : ORDER_PENDING };
+
+	return list_filtered(after, &f, limit, more);
 }
 
 START_TEST(test_list)
@@ -411,6 +421,71 @@ START_TEST(test_list)
 }
 END_TEST
 
+/*
+ * Only the orders of the users the projection knows as deleted
+ * (user_projection.h): the ones their deletion left, for an admin to
+ * settle, and the ones it cancelled.
+ */
+START_TEST(test_list_user_deleted)
+{
+	struct user_fact facts[] = {
+		{ .id = 1, .role = "customer", .cred_version = 1, .seq = 1 },
+		{ .id = 2, .deleted = 1, .role = "customer", .cred_version = 1, .seq = 2 },
+		{ .id = 3, .deleted = 1, .seq = 3 },
+	};
+	struct order_filter f = { .user_deleted = 1 };
+	struct if_match none = if_match(NULL);
+	int64_t ids[6], cancelled;
+	struct listed l;
+	struct order o;
+	int more;
+
+	/* Users 1 (active), 2 (deleted), 3 (deleted), 4 (unknown), 2, 2;
+	 * order 5 paid before its user's deletion. */
+	for (int i = 0; i < 6; i++)
+		ids[i] = add_ok(i < 4 ? 1 + i : 2, &o)->id;
+	ck_assert_int_eq(order_store_set_status(test_db, ids[5], &none, ORDER_PAID,
+	    ORDER_ACTOR_ADMIN, &o), STORE_OK);
+	l = list_filtered(0, &f, 10, &more);
+	ck_assert_int_eq(l.n, 0);
+	ck_assert_int_eq(user_projection_apply(test_db, USER_CURSOR_NONE, 3, facts, 3,
+	    &cancelled), STORE_OK);
+	ck_assert_int_eq(cancelled, 3);
+
+	l = list_filtered(0, &f, 10, &more);
+	ck_assert_int_eq(l.n, 4);
+	ck_assert_int_eq(l.ids[0], ids[1]);
+	ck_assert_int_eq(l.ids[1], ids[2]);
+	ck_assert_int_eq(l.ids[2], ids[4]);
+	ck_assert_int_eq(l.ids[3], ids[5]);
+	ck_assert_int_eq(more, 0);
+	/* Paged, and with the other filters. */
+	l = list_filtered(0, &f, 2, &more);
+	ck_assert_int_eq(l.n, 2);
+	ck_assert_int_eq(more, 1);
+	l = list_filtered(ids[2], &f, 2, &more);
+	ck_assert_int_eq(l.n, 2);
+	ck_assert_int_eq(l.ids[0], ids[4]);
+	ck_assert_int_eq(more, 0);
+	f.has_status = 1;
+	f.status = ORDER_PAID;
+	l = list_filtered(0, &f, 10, &more);
+	ck_assert_int_eq(l.n, 1);
+	ck_assert_int_eq(l.ids[0], ids[5]);
+	f.has_status = 0;
+	f.user_id = 3;
+	l = list_filtered(0, &f, 10, &more);
+	ck_assert_int_eq(l.n, 1);
+	ck_assert_int_eq(l.ids[0], ids[2]);
+	f.user_id = 1;
+	l = list_filtered(0, &f, 10, &more);
+	ck_assert_int_eq(l.n, 0);
+	/* Without the filter: every order. */
+	l = list(0, 0, NULL, 10, &more);
+	ck_assert_int_eq(l.n, 6);
+}
+END_TEST
+
 Suite *
 order_store_suite(void)
 {
@@ -435,6 +510,7 @@ order_store_suite(void)
 
 	tcase_add_checked_fixture(list_tc, setup, store_fixture_clean);
 	tcase_add_test(list_tc, test_list);
+	tcase_add_test(list_tc, test_list_user_deleted);
 	suite_add_tcase(s, list_tc);
 	return s;
 }

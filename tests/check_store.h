@@ -21,6 +21,7 @@ Suite *user_store_suite(void);
 Suite *order_store_suite(void);
 Suite *product_store_suite(void);
 Suite *idempotency_store_suite(void);
+Suite *user_projection_suite(void);
 
 /*
  * Choose the engine from the environment, once, before any suite runs: on

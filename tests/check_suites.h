@@ -16,6 +16,7 @@ Suite *auth_suite(void);
 Suite *breaker_suite(void);
 Suite *config_suite(void);
 Suite *dispatch_suite(void);
+Suite *event_consumer_suite(void);
 Suite *field_errors_suite(void);
 Suite *hash_slots_suite(void);
 Suite *http_status_suite(void);
@@ -46,6 +47,7 @@ Suite *token_suite(void);
 Suite *user_answer_suite(void);
 Suite *user_api_suite(void);
 Suite *user_client_suite(void);
+Suite *user_feed_suite(void);
 Suite *user_model_suite(void);
 Suite *user_watch_suite(void);
 

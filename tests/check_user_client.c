@@ -1,11 +1,11 @@
 /*
  * check_user_client.c - fcgi-order/user_client.c: the order service's
  * calls to the user service, made with libcurl against a small HTTP server
- * of the test's own, on a loopback port or on a unix socket in a
- * temporary folder. The server answers each request as the test's script
- * says (a status and a body, late, never, or slowly) and records what it
- * got: the request line, the headers that matter, and the connection it
- * came on.
+ * of the test's own (script_server.h), on a loopback port or on a unix
+ * socket in a temporary folder. The server answers each request as the
+ * test's script says (a status and a body, late, never, or slowly) and
+ * records what it got: the request line, the headers that matter, and the
+ * connection it came on.
  *
  * The jitter of the backoff between two attempts is rand_r's, which this
  * file defines in place of the C library's (user_client.c is linked in
@@ -13,21 +13,15 @@
  * retry to count, a moment to bring the user service up, and a backoff of
  * no time.
  */
-#include <errno.h>
-#include <poll.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <time.h>
 #include <unistd.h>
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
-#include <sys/time.h>
-#include <sys/un.h>
 
 #include <check.h>
 #include <curl/curl.h>
@@ -38,13 +32,13 @@
 #include "keygen.h"
 #include "keyring.h"
 #include "metrics.h"
+#include "script_server.h"
 #include "token.h"
 #include "user_client.h"
 
 #define DEADLINE_MS 2000	/* a lookup's, when the server answers at once */
 #define SHORT_DEADLINE_MS 200	/* one the server outlasts */
 #define LATE_MS 3000		/* a late answer: after any deadline here */
-#define DRIP_MS 50		/* between two bytes of a slow body */
 #define COOLDOWN_MS 300		/* the breaker's, and the watch's interval */
 #define SLACK_MS 1000		/* what a loaded machine may add to a deadline */
 #define RID "4bf92f3577b34da6a3ce929d0e0e4736"
@@ -71,250 +65,7 @@ rand_r(unsigned int *seed)
 /* The user service: a server that answers from a script              */
 /* ------------------------------------------------------------------ */
 
-#define SERVER_CONNS 8
-#define SERVER_SEEN 16
-#define REQUEST_MAX 8192
-
-enum act {
-	ACT_ANSWER,		/* status and body */
-	ACT_DROP,		/* close the connection without an answer */
-	ACT_DRIP		/* the head at once, then the body a byte per DRIP_MS */
-};
-
-struct step {
-	enum act act;
-	int status;
-	const char *body;	/* borrowed; must outlive the server */
-	int delay_ms;		/* before it acts */
-};
-
-/* One request as the server read it. */
-struct seen {
-	char method[8];
-	char path[128];
-	char auth[TOKEN_MAX + 16];	/* Authorization's value; "" when none */
-	char request_id[96];		/* X-Request-Id's */
-	int conn;			/* the connection it came on: 1, 2, ... */
-};
-
-struct conn {
-	int fd;			/* -1: a free slot */
-	int id;
-	size_t len;
-	char buf[REQUEST_MAX];
-};
-
-struct server {
-	int running;
-	int listen_fd;
-	int stop[2];		/* a pipe: a byte on it stops the thread */
-	pthread_t thread;
-	char sock[108];		/* its unix socket (as long as sun_path); "" on TCP */
-	char url[160];		/* the client's base URL */
-	struct conn conns[SERVER_CONNS];	/* the thread's alone */
-	pthread_mutex_t lock;	/* guards what follows */
-	const struct step *script;	/* the last step repeats */
-	struct step answer;	/* server_answers' one step */
-	size_t n_steps, next_step;
-	int n_seen;		/* requests read */
-	struct seen seen[SERVER_SEEN];	/* the first ones */
-	int accepted;		/* connections */
-};
-
 static struct server srv;
-
-/* Wait up to ms for a stop; 1 when one came. */
-static int
-server_stopping(struct server *s, int ms)
-{
-	struct pollfd p = { .fd = s->stop[0], .events = POLLIN };
-
-	return poll(&p, 1, ms) != 0;
-}
-
-static void
-conn_close(struct conn *c)
-{
-	close(c->fd);
-	c->fd = -1;
-	c->len = 0;
-}
-
-static int
-send_all(int fd, const char *p, size_t n)
-{
-	while (n > 0) {
-		ssize_t w = send(fd, p, n, MSG_NOSIGNAL);
-
-		if (w <= 0)
-			return -1;
-		p += w;
-		n -= (size_t)w;
-	}
-	return 0;
-}
-
-/* Copy the value of header name in head (CRLF lines) into out, or "". */
-static void
-header_value(const char *head, const char *name, char *out, size_t n)
-{
-	size_t len = strlen(name);
-	const char *line = strstr(head, "\r\n");
-
-	out[0] = '\0';
-	while (line != NULL && line[2] != '\r') {
-		line += 2;
-		if (strncasecmp(line, name, len) == 0 && line[len] == ':') {
-			const char *v = line + len + 1 + strspn(line + len + 1, " ");
-			const char *end = strstr(v, "\r\n");
-
-			snprintf(out, n, "%.*s", (int)(end - v), v);
-			return;
-		}
-		line = strstr(line, "\r\n");
-	}
-}
-
-/* Record the request in c->buf; the step that answers it into step. */
-static void
-server_record(struct server *s, struct conn *c, struct step *step)
-{
-	struct seen r = { .conn = c->id };
-	const char *sp = strchr(c->buf, ' ');
-	const char *sp2 = sp != NULL ? strchr(sp + 1, ' ') : NULL;
-
-	if (sp != NULL && sp2 != NULL) {
-		snprintf(r.method, sizeof(r.method), "%.*s", (int)(sp - c->buf), c->buf);
-		snprintf(r.path, sizeof(r.path), "%.*s", (int)(sp2 - sp - 1), sp + 1);
-	}
-	header_value(c->buf, "Authorization", r.auth, sizeof(r.auth));
-	header_value(c->buf, "X-Request-Id", r.request_id, sizeof(r.request_id));
-	pthread_mutex_lock(&s->lock);
-	if (s->n_seen < SERVER_SEEN)
-		s->seen[s->n_seen] = r;
-	s->n_seen++;
-	*step = (struct step){ ACT_ANSWER, 500, "", 0 };
-	if (s->n_steps > 0) {
-		*step = s->script[s->next_step];
-		if (s->next_step + 1 < s->n_steps)
-			s->next_step++;
-	}
-	pthread_mutex_unlock(&s->lock);
-}
-
-/* Answer the request in c->buf as the script says. */
-static void
-server_answer(struct server *s, struct conn *c)
-{
-	struct step step;
-	char head[256];
-	size_t len;
-
-	server_record(s, c, &step);
-	c->len = 0;
-	if (step.delay_ms > 0 && server_stopping(s, step.delay_ms))
-		return;
-	if (step.act == ACT_DROP) {
-		conn_close(c);
-		return;
-	}
-	len = strlen(step.body);
-	snprintf(head, sizeof(head), "HTTP/1.1 %d Scripted\r\nContent-Type: application/json\r\n"
-	    "Content-Length: %zu\r\n\r\n", step.status, len);
-	if (send_all(c->fd, head, strlen(head)) < 0) {
-		conn_close(c);
-		return;
-	}
-	if (step.act == ACT_ANSWER) {
-		if (send_all(c->fd, step.body, len) < 0)
-			conn_close(c);
-		return;
-	}
-	for (size_t i = 0; i < len; i++) {
-		if (server_stopping(s, DRIP_MS))
-			return;
-		if (send_all(c->fd, step.body + i, 1) < 0) {
-			conn_close(c);
-			return;
-		}
-	}
-}
-
-/* Read what c has; answer once a request's head is whole. */
-static void
-server_read(struct server *s, struct conn *c)
-{
-	ssize_t n = recv(c->fd, c->buf + c->len, sizeof(c->buf) - 1 - c->len, 0);
-
-	if (n <= 0) {
-		conn_close(c);
-		return;
-	}
-	c->len += (size_t)n;
-	c->buf[c->len] = '\0';
-	if (strstr(c->buf, "\r\n\r\n") != NULL)
-		server_answer(s, c);
-	else if (c->len == sizeof(c->buf) - 1)
-		conn_close(c);
-}
-
-static void
-server_accept(struct server *s)
-{
-	/* A client that stops reading (an answer too long) does not
-	 * hold the thread past a stop for long. */
-	struct timeval tv = { .tv_sec = 2 };
-	int fd = accept(s->listen_fd, NULL, NULL);
-
-	if (fd < 0)
-		return;
-	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
-	for (size_t i = 0; i < SERVER_CONNS; i++) {
-		if (s->conns[i].fd < 0) {
-			s->conns[i].fd = fd;
-			s->conns[i].len = 0;
-			pthread_mutex_lock(&s->lock);
-			s->conns[i].id = ++s->accepted;
-			pthread_mutex_unlock(&s->lock);
-			return;
-		}
-	}
-	close(fd);
-}
-
-static void *
-server_run(void *arg)
-{
-	struct server *s = arg;
-	struct pollfd p[2 + SERVER_CONNS];
-	struct conn *of[2 + SERVER_CONNS];
-
-	for (;;) {
-		nfds_t n = 2;
-
-		p[0] = (struct pollfd){ .fd = s->stop[0], .events = POLLIN };
-		p[1] = (struct pollfd){ .fd = s->listen_fd, .events = POLLIN };
-		for (size_t i = 0; i < SERVER_CONNS; i++) {
-			if (s->conns[i].fd >= 0) {
-				of[n] = &s->conns[i];
-				p[n++] = (struct pollfd){ .fd = s->conns[i].fd, .events = POLLIN };
-			}
-		}
-		if (poll(p, n, -1) < 0 && errno != EINTR)
-			break;
-		if (p[0].revents != 0)
-			break;
-		if (p[1].revents & POLLIN)
-			server_accept(s);
-		for (nfds_t i = 2; i < n; i++)
-			if (p[i].revents != 0 && of[i]->fd >= 0)
-				server_read(s, of[i]);
-	}
-	for (size_t i = 0; i < SERVER_CONNS; i++)
-		if (s->conns[i].fd >= 0)
-			conn_close(&s->conns[i]);
-	return NULL;
-}
 
 /*
  * The folder of the unix sockets: user.sock, the server's, and late.sock,
@@ -343,132 +94,14 @@ sock_remove(void)
 	unlink(path);
 }
 
-/* Start a server on a free loopback port, or on a unix socket. */
-static void
-server_start(struct server *s, int unix_socket)
+/* The path of the server's unix socket, user.sock. */
+static const char *
+user_sock(void)
 {
-	int fd;
+	static char path[128];
 
-	*s = (struct server){ .listen_fd = -1 };
-	for (size_t i = 0; i < SERVER_CONNS; i++)
-		s->conns[i].fd = -1;
-	ck_assert_int_eq(pthread_mutex_init(&s->lock, NULL), 0);
-	ck_assert_int_eq(pipe(s->stop), 0);
-	if (unix_socket) {
-		struct sockaddr_un a = { .sun_family = AF_UNIX };
-
-		sock_remove();
-		sock_path("user.sock", s->sock, sizeof(s->sock));
-		snprintf(a.sun_path, sizeof(a.sun_path), "%s", s->sock);
-		fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-		ck_assert_int_ge(fd, 0);
-		ck_assert_int_eq(bind(fd, (struct sockaddr *)&a, sizeof(a)), 0);
-		snprintf(s->url, sizeof(s->url), "unix:%s", s->sock);
-	} else {
-		struct sockaddr_in a = { .sin_family = AF_INET };
-		socklen_t alen = sizeof(a);
-
-		a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-		fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-		ck_assert_int_ge(fd, 0);
-		ck_assert_int_eq(bind(fd, (struct sockaddr *)&a, sizeof(a)), 0);
-		ck_assert_int_eq(getsockname(fd, (struct sockaddr *)&a, &alen), 0);
-		snprintf(s->url, sizeof(s->url), "http://127.0.0.1:%d", ntohs(a.sin_port));
-	}
-	s->listen_fd = fd;
-	ck_assert_int_eq(listen(fd, 16), 0);
-	ck_assert_int_eq(pthread_create(&s->thread, NULL, server_run, s), 0);
-	s->running = 1;
-}
-
-/* Stop s (when it runs) and remove what it made. */
-static void
-server_stop(struct server *s)
-{
-	if (!s->running)
-		return;
-	ck_assert_int_eq(write(s->stop[1], "x", 1), 1);
-	pthread_join(s->thread, NULL);
-	close(s->listen_fd);
-	close(s->stop[0]);
-	close(s->stop[1]);
-	pthread_mutex_destroy(&s->lock);
-	if (s->sock[0] != '\0')
-		sock_remove();
-	s->running = 0;
-}
-
-/* Answer the requests from now on with steps (n of them; the last repeats). */
-static void
-server_script(struct server *s, const struct step *steps, size_t n)
-{
-	pthread_mutex_lock(&s->lock);
-	s->script = steps;
-	s->n_steps = n;
-	s->next_step = 0;
-	pthread_mutex_unlock(&s->lock);
-}
-
-/* Answer every request from now on with status and body. */
-static void
-server_answers(struct server *s, int status, const char *body)
-{
-	pthread_mutex_lock(&s->lock);
-	s->answer = (struct step){ ACT_ANSWER, status, body, 0 };
-	pthread_mutex_unlock(&s->lock);
-	server_script(s, &s->answer, 1);
-}
-
-/* A count of s's (&s->n_seen, &s->accepted), read under its lock. */
-static int
-server_read_count(struct server *s, const int *count)
-{
-	int n;
-
-	pthread_mutex_lock(&s->lock);
-	n = *count;
-	pthread_mutex_unlock(&s->lock);
-	return n;
-}
-
-/* How many requests s has read. */
-static int
-server_count(struct server *s)
-{
-	return server_read_count(s, &s->n_seen);
-}
-
-/* How many connections s has accepted. */
-static int
-server_accepted(struct server *s)
-{
-	return server_read_count(s, &s->accepted);
-}
-
-/* The i-th request s read. */
-static struct seen
-server_seen(struct server *s, int i)
-{
-	struct seen r;
-
-	ck_assert_int_lt(i, SERVER_SEEN);
-	ck_assert_int_lt(i, server_count(s));
-	pthread_mutex_lock(&s->lock);
-	r = s->seen[i];
-	pthread_mutex_unlock(&s->lock);
-	return r;
-}
-
-/*
- * Wait (up to a few seconds) until s has read n requests: a request that
- * the client gave up on at its deadline may still be on its way.
- */
-static void
-server_wait(struct server *s, int n)
-{
-	for (int i = 0; i < 300 && server_count(s) < n; i++)
-		poll(NULL, 0, 10);
-	ck_assert_int_eq(server_count(s), n);
+	sock_path("user.sock", path, sizeof(path));
+	return path;
 }
 
 /* ------------------------------------------------------------------ */
@@ -543,7 +176,8 @@ client_setup(void)
 	/* A breaker that stays closed, unless a test says otherwise. */
 	breaker_init(&breaker, 100, COOLDOWN_MS);
 	user_watch_init(&watch, COOLDOWN_MS);
-	cfg = (struct user_client_config){ NULL, DEADLINE_MS, &breaker, &watch, &order_keys, NULL };
+	cfg = (struct user_client_config){ .timeout_ms = DEADLINE_MS, .breaker = &breaker,
+	    .watch = &watch, .keys = &order_keys };
 	retries = 0;
 	on_retry = NULL;
 }
@@ -554,6 +188,7 @@ client_teardown(void)
 	user_client_free(client);
 	client = NULL;
 	server_stop(&srv);
+	sock_remove();
 	if (idle_fd >= 0)
 		close(idle_fd);
 	idle_fd = -1;
@@ -583,7 +218,7 @@ breaker_reset(int threshold, int64_t cooldown_ms)
 static void
 serve(int status, const char *body)
 {
-	server_start(&srv, 0);
+	server_start(&srv, NULL);
 	server_answers(&srv, status, body);
 	client_start(srv.url, DEADLINE_MS);
 }
@@ -645,7 +280,7 @@ START_TEST(test_answers)
 		{ 201, USER_7, USER_UNAVAILABLE },
 	};
 
-	server_start(&srv, 0);
+	server_start(&srv, NULL);
 	client_start(srv.url, DEADLINE_MS);
 	for (size_t i = 0; i < N_ELEMS(cases); i++) {
 		int before = server_count(&srv);
@@ -704,7 +339,7 @@ START_TEST(test_unix_socket)
 	long retry_after;
 	struct seen r;
 
-	server_start(&srv, 1);
+	server_start(&srv, user_sock());
 	server_answers(&srv, 200, USER_7);
 	client_start(srv.url, DEADLINE_MS);
 	ck_assert_int_eq(lookup(7, &retry_after), USER_EXISTS);
@@ -725,7 +360,7 @@ START_TEST(test_dropped_not_retried)
 	static const struct step drop = { ACT_DROP, 0, "", 0 };
 	long retry_after;
 
-	server_start(&srv, 0);
+	server_start(&srv, NULL);
 	server_script(&srv, &drop, 1);
 	client_start(srv.url, DEADLINE_MS);
 	ck_assert_int_eq(lookup(7, &retry_after), USER_UNAVAILABLE);
@@ -777,7 +412,7 @@ START_TEST(test_retry_reaches_late_service)
 	char late[128], url[160];
 	long retry_after;
 
-	server_start(&srv, 1);
+	server_start(&srv, user_sock());
 	server_answers(&srv, 200, USER_7);
 	sock_path("late.sock", late, sizeof(late));
 	snprintf(url, sizeof(url), "unix:%s", late);
@@ -801,7 +436,7 @@ check_gives_up(const struct step *step)
 	long retry_after;
 	int64_t began, took;
 
-	server_start(&srv, 0);
+	server_start(&srv, NULL);
 	server_script(&srv, step, 1);
 	client_start(srv.url, SHORT_DEADLINE_MS);
 	began = clock_ms();
@@ -852,7 +487,7 @@ START_TEST(test_oversized_answer)
 
 	padded_user(fits, sizeof(fits) - 1);
 	padded_user(too_long, sizeof(too_long) - 1);
-	server_start(&srv, 0);
+	server_start(&srv, NULL);
 	client_start(srv.url, DEADLINE_MS);
 	server_answers(&srv, 200, fits);
 	ck_assert_int_eq(lookup(7, &retry_after), USER_EXISTS);
@@ -943,7 +578,7 @@ START_TEST(test_report)
 	long retry_after;
 	struct user_service_report r;
 
-	server_start(&srv, 0);
+	server_start(&srv, NULL);
 	client_start(srv.url, DEADLINE_MS);
 	user_client_report(client, &r);
 	ck_assert_int_eq(r.state, USER_SERVICE_UNKNOWN);
@@ -1059,7 +694,7 @@ START_TEST(test_metrics)
 	times = treq_metric(CALL_TIMES);
 	ck_assert(times >= 0);
 
-	server_start(&srv, 0);
+	server_start(&srv, NULL);
 	server_script(&srv, script, N_ELEMS(script));
 	client_start(srv.url, DEADLINE_MS);
 	breaker_reset(1, 2500);
