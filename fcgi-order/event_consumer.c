@@ -156,6 +156,15 @@ wall_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+/* How old an event of time at (Unix seconds) is now; 0 for one ahead. */
+static int64_t
+age_s(int64_t at)
+{
+	int64_t now = wall_ms() / 1000;
+
+	return now > at ? now - at : 0;
+}
+
 /* A batch applied: the counters, the lag, one log line. */
 static void
 batch_applied(struct event_consumer *ec, int64_t from, const struct user_feed_batch *b,
@@ -172,8 +181,7 @@ batch_applied(struct event_consumer *ec, int64_t from, const struct user_feed_ba
 	atomic_store(&ec->cursor, to);
 	/* Still behind: the events waiting are at most as old as the last one
 	 * applied. Caught up: nothing waits. */
-	atomic_store(&ec->lag_s, to < b->last_seq && now_ms / 1000 > b->at[b->n - 1] ?
-	    now_ms / 1000 - b->at[b->n - 1] : 0);
+	atomic_store(&ec->lag_s, to < b->last_seq ? age_s(b->at[b->n - 1]) : 0);
 	log_msg(LOG_LEVEL_INFO, "event=events_applied from=%" PRId64 " to=%" PRId64
 	    " events=%zu cancelled=%" PRId64 " last_seq=%" PRId64, from + 1, to, b->n,
 	    cancelled, b->last_seq);
@@ -216,7 +224,7 @@ turn(struct event_consumer *ec, struct db *db, struct user_client *client)
 		return 0;
 	}
 	/* Until it is applied, the lag is the age of the oldest event waiting. */
-	atomic_store(&ec->lag_s, clock_ms() / 1000 - b->at[0]);
+	atomic_store(&ec->lag_s, age_s(b->at[0]));
 	s = user_projection_apply(db, cursor, b->facts[b->n - 1].seq, b->facts, b->n,
 	    &cancelled);
 	if (s == STORE_STALE)	/* another instance applied them first */
