@@ -94,7 +94,7 @@ main(int argc, char **argv)
 		{ "events-wait", CONFIG_INT, &os.consumer.wait_s, 0, 5, "S",
 		  "how long one poll of the user events may wait for one (default 5)", NULL },
 		{ "events-batch", CONFIG_INT, &os.consumer.batch, 1, USER_FEED_BATCH_MAX, "N",
-		  "user events asked for and applied at once (default 200)", NULL },
+		  "user events asked for and applied at once (default 100)", NULL },
 		{ "events-max-lag", CONFIG_INT, &os.events_max_lag_s, 1, 86400, "S",
 		  "/order/ready answers 503 (behind) while the user events applied last "
 		  "are older than this and more wait (default 30)", NULL },

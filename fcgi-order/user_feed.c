@@ -13,7 +13,8 @@
 #include "json_io.h"
 #include "user_feed.h"
 
-#define FEED_MAX_DEPTH 4
+/* Room for an event member that is itself structured (added later). */
+#define FEED_MAX_DEPTH 8
 #define SEQ_MAX ((int64_t)1 << 53)	/* exact in any JSON reader */
 
 /* An integer member within [min, SEQ_MAX]. */

@@ -600,7 +600,7 @@ START_TEST(test_stop_while_polling)
 	ec.wait_s = 5;
 	consumer_start(script, N_ELEMS(script));
 	wait_requests(1);
-	ck_assert_str_eq(path_of(0), "/user/events?after=10&limit=200&wait=5");
+	ck_assert_str_eq(path_of(0), "/user/events?after=10&limit=100&wait=5");
 	pause_ms(300);
 	began = clock_ms();
 	consumer_stop();

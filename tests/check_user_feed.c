@@ -513,12 +513,15 @@ START_TEST(test_events_malformed)
 		{ "{\"events\":[null],\"last_seq\":42}", WHY_MEMBERS },
 		{ "{\"events\":[[]],\"last_seq\":42}", WHY_MEMBERS },
 		{ "{\"events\":[{}],\"last_seq\":42}", WHY_MEMBERS },
-		/* The depth limit, 4 levels: an answer's member may hold two
-		 * more, an event's member none (an empty [] or {} at most). */
-		{ "{\"events\":[],\"last_seq\":41,\"x\":[[[]]]}", NULL },
-		{ "{\"events\":[],\"last_seq\":41,\"x\":[[[[]]]]}", WHY_OBJECT },
-		{ "{\"events\":[],\"last_seq\":41,\"x\":{\"y\":{\"z\":{}}}}", NULL },
-		{ "{\"events\":[],\"last_seq\":41,\"x\":{\"y\":{\"z\":{\"w\":1}}}}", WHY_OBJECT },
+		/* The depth limit, 8 levels: an answer's member may hold six
+		 * more, an event's member four (room for a structured member a
+		 * later producer adds within schema 1). */
+		{ "{\"events\":[],\"last_seq\":41,\"x\":[[[[[[[]]]]]]]}", NULL },
+		{ "{\"events\":[],\"last_seq\":41,\"x\":[[[[[[[[]]]]]]]]}", WHY_OBJECT },
+		{ "{\"events\":[],\"last_seq\":41,\"x\":{\"a\":{\"b\":{\"c\":{\"d\":{\"e\":{}}}}}}}",
+		  NULL },
+		{ "{\"events\":[],\"last_seq\":41,\"x\":{\"a\":{\"b\":{\"c\":{\"d\":{\"e\":{\"f\":{\"g\":1}}}}}}}}",
+		  WHY_OBJECT },
 	};
 
 	for (size_t i = 0; i < N_ELEMS(cases); i++) {
