@@ -62,7 +62,8 @@ static const struct db_sql events_sql[] = {
 	    " u.version FROM user_event_seq AS s LEFT JOIN ("
 	    "SELECT * FROM (SELECT id, 'active' AS status, role, credential_version, version"
 	    " FROM users WHERE id > ?1 ORDER BY id LIMIT ?2) AS a"
-	    " UNION ALL SELECT * FROM (SELECT id, 'deleted', NULL, NULL, NULL"
+	    " UNION ALL SELECT * FROM (SELECT id, 'deleted', CAST(NULL AS text),"
+	    " CAST(NULL AS bigint), CAST(NULL AS bigint)"
 	    " FROM deleted_users WHERE id > ?1 ORDER BY id LIMIT ?2) AS d"
 	    ") AS u ON 1 = 1 WHERE s.id = 1 ORDER BY u.id LIMIT ?2", NULL },
 };

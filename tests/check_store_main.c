@@ -1,7 +1,7 @@
 /*
  * check_store_main.c - the unit test runner of the stores and the database
  * under them: db.c with its two engines, db_rows.c, user_store,
- * order_store, product_store and idempotency_store, each test on a fresh
+ * user_events, order_store, product_store and idempotency_store, each test on a fresh
  * database. On
  * SQLite by default; on PostgreSQL when MICROSHOP_TEST_POSTGRESQL names a
  * server (a libpq URI of a user who may create databases), and then a
@@ -33,6 +33,7 @@ main(void)
 	sr = srunner_create(db_suite());
 	srunner_add_suite(sr, db_rows_suite());
 	srunner_add_suite(sr, user_store_suite());
+	srunner_add_suite(sr, user_events_suite());
 	srunner_add_suite(sr, order_store_suite());
 	srunner_add_suite(sr, product_store_suite());
 	srunner_add_suite(sr, idempotency_store_suite());
