@@ -6,9 +6,8 @@
  * and a write that fails append none, an event that cannot be appended
  * fails its write, seqs follow one another without a gap, and a writer
  * waits for the one before it to commit (seq order is commit order); the
- * feed's
- * reads and head, the sweep and swept_through; the snapshot's rows, pages
- * and seq.
+ * feed's reads and head, the sweep and swept_through; the snapshot's rows,
+ * pages and seq; and a database that had users before the outbox.
  */
 #include <pthread.h>
 #include <stdatomic.h>
@@ -501,6 +500,42 @@ START_TEST(test_snapshot)
 }
 END_TEST
 
+/*
+ * A database with users before the outbox: their changes stand as seq 1,
+ * swept, so that a consumer from seq 0 resyncs from the snapshot (seq 1).
+ */
+START_TEST(test_upgrade_with_users)
+{
+	const struct db_schema before = { user_store_schema.sqlite, user_store_schema.postgresql,
+		6 };
+	int64_t seq = -1;
+
+	store_fixture_clean();
+	test_db = db_open(store_fixture_fresh("user", 1), &before, 1);
+	ck_assert_ptr_nonnull(test_db);
+	store_fixture_query(0, "INSERT INTO users (name, email, created_at, updated_at, version)"
+	    " VALUES ('Old', 'old@example.com', '2026-01-01T00:00:00Z',"
+	    " '2026-01-01T00:00:00Z', 4)");
+	db_close(test_db);
+	test_db = db_open(store_fixture_again(), &user_store_schema, 1);
+	ck_assert_ptr_nonnull(test_db);
+
+	feed(0, 10);
+	ck_assert_uint_eq(seen.n, 0);
+	ck_assert_int_eq(seen.head.last_seq, 1);
+	ck_assert_int_eq(seen.head.swept_through, 1);
+	ck_assert_int_eq(snapshot(0, 10, &seq), 0);
+	ck_assert_int_eq(seq, 1);
+	ck_assert_uint_eq(snap.n, 1);
+	ck_assert_int_eq(snap.u[0].version, 4);
+	/* The next change is seq 2. */
+	add_ok("New", "new@example.com");
+	feed(1, 10);
+	ck_assert_uint_eq(seen.n, 1);
+	ck_assert_int_eq(seen.e[0].seq, 2);
+}
+END_TEST
+
 START_TEST(test_snapshot_empty)
 {
 	int64_t seq = -1;
@@ -528,6 +563,7 @@ user_events_suite(void)
 	tcase_add_test(tc, test_sweep);
 	tcase_add_test(tc, test_snapshot);
 	tcase_add_test(tc, test_snapshot_empty);
+	tcase_add_test(tc, test_upgrade_with_users);
 	suite_add_tcase(s, tc);
 	return s;
 }
