@@ -195,8 +195,10 @@ event_feed_sweep(struct db *db, int64_t now_ms)
 	pthread_mutex_lock(&feed.lock);
 	retention_s = feed.retention_s;
 	pthread_mutex_unlock(&feed.lock);
-	/* One thread takes the sweep: the others find it no longer due. */
-	if (now_ms < due || !atomic_compare_exchange_strong(&next_sweep_ms, &due,
+	/* One thread takes the sweep: the others find it no longer due. A
+	 * feed never set up (event_feed_init) sweeps nothing. */
+	if (retention_s <= 0 || now_ms < due ||
+	    !atomic_compare_exchange_strong(&next_sweep_ms, &due,
 	    now_ms + sweep_interval_ms(retention_s)))
 		return STORE_OK;
 	db_time(time(NULL) - retention_s, before);

@@ -9,6 +9,9 @@
 
 #define EVENT_COLUMNS "e.seq, e.schema_version, e.type, e.at, e.user_id, e.user_version," \
 	" e.status, e.role, e.credential_version"
+/* The head as one row, (0, 0) before the first event made the seq row. */
+#define HEAD "SELECT coalesce(max(last_seq), 0) AS last_seq," \
+	" coalesce(max(swept_through), 0) AS swept_through FROM user_event_seq WHERE id = 1"
 
 enum events_sql {
 	SQL_NEXT_SEQ,
@@ -24,25 +27,28 @@ enum events_sql {
 static const struct db_sql events_sql[] = {
 	/*
 	 * Seqs are handed out by one row, not by a sequence or AUTOINCREMENT:
-	 * on PostgreSQL the UPDATE locks that row until COMMIT, so writers of
-	 * events run one after the other from here on, each commits before
-	 * the next takes its seq, and seq order is commit order. A reader that
-	 * saw seq N committed can therefore never meet a later commit with a
-	 * lower seq (which a sequence, handed out before the commits race,
-	 * would allow). On SQLite the one writer gives the same. A rolled-back
-	 * write rolls its seq back too: seqs have no gaps.
+	 * on PostgreSQL the UPDATE locks that row until COMMIT (the first
+	 * event's INSERT makes it, and a second first waits on its key until
+	 * that commits, then updates it), so writers of events run one after
+	 * the other from here on, each commits before the next takes its seq,
+	 * and seq order is commit order. A reader that saw seq N committed can
+	 * therefore never meet a later commit with a lower seq (which a
+	 * sequence, handed out before the commits race, would allow). On
+	 * SQLite the one writer gives the same. A rolled-back write rolls its
+	 * seq back too: seqs have no gaps.
 	 */
-	[SQL_NEXT_SEQ] = { "UPDATE user_event_seq SET last_seq = last_seq + 1 WHERE id = 1"
-	    " RETURNING last_seq", NULL },
+	[SQL_NEXT_SEQ] = { "INSERT INTO user_event_seq (id, last_seq, swept_through)"
+	    " VALUES (1, 1, 0) ON CONFLICT (id) DO UPDATE"
+	    " SET last_seq = user_event_seq.last_seq + 1 RETURNING last_seq", NULL },
 	[SQL_APPEND] = { "INSERT INTO user_events (seq, schema_version, type, user_id,"
 	    " user_version, status, role, credential_version, at)"
 	    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)", NULL },
-	[SQL_HEAD] = { "SELECT last_seq, swept_through FROM user_event_seq WHERE id = 1", NULL },
+	[SQL_HEAD] = { HEAD, NULL },
 	/* One statement, one snapshot: the head and the events after `after`
 	 * (none: one row of the head alone). */
-	[SQL_READ] = { "SELECT s.last_seq, s.swept_through, " EVENT_COLUMNS
-	    " FROM user_event_seq AS s LEFT JOIN user_events AS e ON e.seq > ?1"
-	    " WHERE s.id = 1 ORDER BY e.seq LIMIT ?2", NULL },
+	[SQL_READ] = { "SELECT h.last_seq, h.swept_through, " EVENT_COLUMNS
+	    " FROM (" HEAD ") AS h LEFT JOIN user_events AS e ON e.seq > ?1"
+	    " ORDER BY e.seq LIMIT ?2", NULL },
 	/* The feed stays one run of seqs: a sweep removes a prefix of it, up to
 	 * the newest event older than the cutoff (an event's at comes from its
 	 * writer's clock, which several hosts may not quite agree on). */
@@ -58,13 +64,14 @@ static const struct db_sql events_sql[] = {
 	 * so that a page sorts at most twice its length. Joined to the head's
 	 * row, an empty page still says its seq.
 	 */
-	[SQL_SNAPSHOT] = { "SELECT s.last_seq, u.id, u.status, u.role, u.credential_version,"
-	    " u.version FROM user_event_seq AS s LEFT JOIN ("
+	[SQL_SNAPSHOT] = { "SELECT h.last_seq, u.id, u.status, u.role, u.credential_version,"
+	    " u.version FROM (" HEAD ") AS h LEFT JOIN ("
 	    "SELECT * FROM (SELECT id, 'active' AS status, role, credential_version, version"
 	    " FROM users WHERE id > ?1 ORDER BY id LIMIT ?2) AS a"
-	    " UNION ALL SELECT * FROM (SELECT id, 'deleted', NULL, NULL, NULL"
+	    " UNION ALL SELECT * FROM (SELECT id, 'deleted', CAST(NULL AS text),"
+	    " CAST(NULL AS bigint), CAST(NULL AS bigint)"
 	    " FROM deleted_users WHERE id > ?1 ORDER BY id LIMIT ?2) AS d"
-	    ") AS u ON 1 = 1 WHERE s.id = 1 ORDER BY u.id LIMIT ?2", NULL },
+	    ") AS u ON 1 = 1 ORDER BY u.id LIMIT ?2", NULL },
 };
 DB_STMTS(stmts, events_sql, USER_EVENTS_STMT_FIRST, DB_STMT_COMMON);
 
@@ -86,7 +93,7 @@ user_events_append(struct db *db, enum user_event_type type, const struct user *
 	if (st == NULL)
 		return db_failure(db);
 	if ((s = db_step_one(st, seq_read, &seq)) != STORE_OK)
-		return s == STORE_NOT_FOUND ? STORE_ERR : s;
+		return s == STORE_NOT_FOUND ? STORE_ERR : s;	/* RETURNING gives a row */
 	if ((st = db_rows_stmt(db, &stmts, SQL_APPEND)) == NULL)
 		return db_failure(db);
 	db_now(now);
@@ -125,8 +132,7 @@ user_events_head(struct db *db, struct user_events_head *out)
 	if (st == NULL)
 		return db_failure(db);
 	s = db_step_one(st, head_read, out);
-	/* The row is made by the migration and never deleted. */
-	return s == STORE_NOT_FOUND ? STORE_ERR : s;
+	return s == STORE_NOT_FOUND ? STORE_ERR : s;	/* an aggregate gives a row */
 }
 
 /* Read the event of a row of SQL_READ (EVENT_COLUMNS from column 2). */
@@ -262,6 +268,6 @@ user_events_snapshot(struct db *db, int64_t after, int limit,
 		return db_failure(db);
 	db_bind_int64(st, 1, after);
 	s = db_rows_page(db, st, 2, limit, snapshot_row, &p, more);
-	/* The head's row is made by the migration and never deleted. */
+	/* The head is an aggregate: there is always its row. */
 	return s == STORE_OK && *seq < 0 ? STORE_ERR : s;
 }

@@ -10,6 +10,19 @@
 #include "user_events.h"
 #include "user_store.h"
 
+/*
+ * The outbox's seq row, at migration 7, on both engines. The users a
+ * database holds already when it gets the outbox have no event: their
+ * changes stand as seq 1, swept at once, so that a consumer that starts
+ * from seq 0 is answered 410 and reads them from the snapshot. An empty
+ * database gets no row (it reads as seq 0; the first event makes it), so
+ * that a database only migrated holds no row at all (what
+ * script/sqlite-to-postgresql copies into).
+ */
+#define EVENT_SEQ_FIRST_ROW \
+	"INSERT INTO user_event_seq (id, last_seq, swept_through) SELECT 1, 1, 1" \
+	" WHERE EXISTS (SELECT 1 FROM users) OR EXISTS (SELECT 1 FROM deleted_users);"
+
 static const char *const migrations_sqlite[] = {
 	/* 1: users. AUTOINCREMENT so that a deleted id is never handed out
 	 * again; NOCASE makes the email unique regardless of ASCII case. */
@@ -43,16 +56,15 @@ static const char *const migrations_sqlite[] = {
 	 * with an older one is refused (docs/security.md). */
 	("ALTER TABLE users ADD COLUMN credential_version INTEGER NOT NULL DEFAULT 1"
 	 "  CHECK (credential_version >= 1);"),
-	/* 7: the outbox (user_events.c): one row hands out the events' seqs
-	 * and says how far they were swept; each change to a user appends an
-	 * event in its own transaction. Users from before have no event: a
-	 * consumer starts from the snapshot. */
+	/* 7: the outbox (user_events.c): one row (id 1) hands out the events'
+	 * seqs and says how far they were swept; each change to a user appends
+	 * an event in its own transaction. */
 	"CREATE TABLE user_event_seq ("
 	"  id INTEGER PRIMARY KEY CHECK (id = 1),"
 	"  last_seq INTEGER NOT NULL,"
 	"  swept_through INTEGER NOT NULL CHECK (swept_through <= last_seq)"
 	") STRICT;"
-	"INSERT INTO user_event_seq (id, last_seq, swept_through) VALUES (1, 0, 0);"
+	EVENT_SEQ_FIRST_ROW
 	"CREATE TABLE user_events ("
 	"  seq INTEGER PRIMARY KEY,"
 	"  schema_version INTEGER NOT NULL,"
@@ -100,7 +112,7 @@ static const char *const migrations_postgresql[] = {
 	"  last_seq bigint NOT NULL,"
 	"  swept_through bigint NOT NULL CHECK (swept_through <= last_seq)"
 	");"
-	"INSERT INTO user_event_seq (id, last_seq, swept_through) VALUES (1, 0, 0);"
+	EVENT_SEQ_FIRST_ROW
 	"CREATE TABLE user_events ("
 	"  seq bigint PRIMARY KEY,"
 	"  schema_version integer NOT NULL,"

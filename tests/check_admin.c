@@ -2,8 +2,8 @@
  * check_admin.c - fcgi-user/admin.c, microshop-user --create-admin: the
  * password read from a FILE * (one line, its CR LF or LF taken off, 12 to
  * 256 bytes), the email checked, and an admin row written to a migrated
- * SQLite database in a temporary folder, its password hashed; each
- * refusal says why on stderr and writes nothing.
+ * SQLite database in a temporary folder, its password hashed, with its
+ * user.created event; each refusal says why on stderr and writes nothing.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,6 +17,7 @@
 #include "db.h"
 #include "password.h"
 #include "settings.h"
+#include "user_events.h"
 #include "user_store.h"
 
 #define PW "correct horse battery"
@@ -74,6 +75,12 @@ create(const char *email, const char *input, size_t len)
 }
 
 /* The stored credentials of email: STORE_OK or STORE_NOT_FOUND. */
+static void
+event_copy(const struct user_event *e, void *out)
+{
+	*(struct user_event *)out = *e;
+}
+
 static enum store_status
 stored(const char *email, struct user_credentials *cred)
 {
@@ -86,9 +93,27 @@ stored(const char *email, struct user_credentials *cred)
 	return st;
 }
 
+/* The newest event of the feed into *e; returns how many there are. */
+static int64_t
+newest_event(struct user_event *e)
+{
+	struct db *db = db_open(&cfg.db, &user_store_schema, 0);
+	struct user_events_head head;
+
+	ck_assert_ptr_nonnull(db);
+	memset(e, 0, sizeof(*e));
+	ck_assert_int_eq(user_events_head(db, &head), STORE_OK);
+	if (head.last_seq > 0)
+		ck_assert_int_eq(user_events_read(db, head.last_seq - 1, 1, event_copy, e, &head),
+		    STORE_OK);
+	db_close(db);
+	return head.last_seq;
+}
+
 START_TEST(test_create)
 {
 	struct user_credentials cred;
+	struct user_event e;
 
 	ck_assert_int_eq(create("root@example.com", BYTES(PW "\n")), 0);
 	ck_assert_str_eq(output, "admin 1 created: root@example.com\n");
@@ -97,6 +122,12 @@ START_TEST(test_create)
 	ck_assert_str_eq(cred.role, "admin");
 	ck_assert_ptr_null(strstr(cred.password_hash, PW));
 	ck_assert_int_eq(password_verify(cred.password_hash, BYTES(PW)), PASSWORD_OK);
+	/* Other services hear of it as of a signup. */
+	ck_assert_int_eq(newest_event(&e), 1);
+	ck_assert_str_eq(e.type, "user.created");
+	ck_assert_int_eq(e.user_id, 1);
+	ck_assert_str_eq(e.role, "admin");
+	ck_assert_str_eq(e.status, "active");
 
 	/* A second, with CR LF; then one without a newline at all. */
 	ck_assert_int_eq(create("two@example.com", BYTES("second password\r\n")), 0);
@@ -119,10 +150,13 @@ END_TEST
 START_TEST(test_email_taken)
 {
 	struct user_credentials cred;
+	struct user_event e;
 
 	ck_assert_int_eq(create("root@example.com", BYTES(PW "\n")), 0);
 	ck_assert_int_eq(create("root@example.com", BYTES("another password\n")), -1);
 	ck_assert_str_eq(output, "--create-admin: a user with this email already exists\n");
+	/* Refused: no second event. */
+	ck_assert_int_eq(newest_event(&e), 1);
 	ck_assert_int_eq(stored("root@example.com", &cred), STORE_OK);
 	ck_assert_int_eq(password_verify(cred.password_hash, BYTES(PW)), PASSWORD_OK);
 }

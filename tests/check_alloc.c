@@ -5,7 +5,8 @@
  * answer or a clean failure (NULL, -1), and each answer sent must be
  * either the whole answer or a 500 problem, never one with a member, an
  * item, a header or a body missing; and nothing may leak. The builders:
- * the user's, the order's and the product's JSON forms, problems, pages,
+ * the user's (and its events' and snapshot's), the order's and the product's
+ * JSON forms, problems, pages,
  * the JSON text itself.
  *
  * Its own runner: the binary is linked with --wrap of the allocator and
@@ -105,6 +106,41 @@ build_user(void *arg)
 START_TEST(test_user_to_json)
 {
 	each_failure(build_user, (void *)&ada, "user_to_json");
+}
+END_TEST
+
+static struct json_object *
+build_event(void *arg)
+{
+	return user_event_to_json(arg);
+}
+
+START_TEST(test_user_event_to_json)
+{
+	static const struct user_event e = {
+		.seq = 12, .schema = 1, .type = "user.updated", .at = "2026-12-01T19:43:30Z",
+		.user_id = 4, .user_version = 2, .status = "active", .role = "admin",
+		.cred_version = 3,
+	};
+
+	each_failure(build_event, (void *)&e, "user_event_to_json");
+}
+END_TEST
+
+static struct json_object *
+build_state(void *arg)
+{
+	return user_state_to_json(arg);
+}
+
+/* A snapshot's users: an active one (five members), a deleted one (two). */
+START_TEST(test_user_state_to_json)
+{
+	static const struct user_state active = { 1, 0, "customer", 2, 3 };
+	static const struct user_state deleted = { 2, 1, "", 0, 0 };
+
+	each_failure(build_state, (void *)&active, "user_state_to_json (active)");
+	each_failure(build_state, (void *)&deleted, "user_state_to_json (deleted)");
 }
 END_TEST
 
@@ -434,6 +470,8 @@ answers_suite(void)
 
 	tc = tcase_create("builders");
 	tcase_add_test(tc, test_user_to_json);
+	tcase_add_test(tc, test_user_event_to_json);
+	tcase_add_test(tc, test_user_state_to_json);
 	tcase_add_test(tc, test_order_to_json);
 	tcase_add_test(tc, test_product_to_json);
 	tcase_add_test(tc, test_problem_new);

@@ -34,6 +34,7 @@ static const struct route routes[] = {
 	[ROUTE_ADMIN] = { "GET", "/thing/admin", handler, NULL, ROUTE_ADMIN },
 	[ROUTE_USER_OR_SERVICE] = { "GET", "/thing/internal", handler, NULL,
 	    ROUTE_USER_OR_SERVICE },
+	[ROUTE_SERVICE] = { "GET", "/thing/feed", handler, NULL, ROUTE_SERVICE },
 };
 
 /* The service's session check: counts its calls, refuses when told to. */
@@ -94,7 +95,7 @@ END_TEST
 START_TEST(test_no_token)
 {
 	static const enum route_access protected[] = {
-		ROUTE_USER, ROUTE_ADMIN, ROUTE_USER_OR_SERVICE
+		ROUTE_USER, ROUTE_ADMIN, ROUTE_USER_OR_SERVICE, ROUTE_SERVICE
 	};
 
 	for (size_t i = 0; i < N_ELEMS(protected); i++) {
@@ -185,6 +186,10 @@ START_TEST(test_access)
 		{ ROUTE_USER_OR_SERVICE, TOKEN_CUSTOMER, 0, 1, NULL },
 		{ ROUTE_USER_OR_SERVICE, TOKEN_ADMIN, 0, 1, NULL },
 		{ ROUTE_USER_OR_SERVICE, TOKEN_SERVICE, 0, 0, NULL },
+		/* A service's alone, and no user's state read for the others. */
+		{ ROUTE_SERVICE, TOKEN_CUSTOMER, 403, 0, "this needs a service token" },
+		{ ROUTE_SERVICE, TOKEN_ADMIN, 403, 0, "this needs a service token" },
+		{ ROUTE_SERVICE, TOKEN_SERVICE, 0, 0, NULL },
 	};
 
 	for (size_t i = 0; i < N_ELEMS(cases); i++) {

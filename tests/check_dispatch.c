@@ -70,6 +70,7 @@ static const struct route routes[] = {
 	{ "GET", "/thing", list, list_query, ROUTE_PUBLIC },
 	{ "POST", "/thing", create, NULL, ROUTE_USER },
 	{ "GET", "/thing/silent", silent, NULL, ROUTE_PUBLIC },
+	{ "GET", "/thing/feed", list, list_query, ROUTE_SERVICE },
 	{ "GET", "/thing/{id}", show, NULL, ROUTE_PUBLIC },
 	{ "DELETE", "/thing/{id}", show, NULL, ROUTE_ADMIN },
 };
@@ -221,6 +222,42 @@ START_TEST(test_access_first)
 }
 END_TEST
 
+/* A route for services: another service's token, and nobody else's. */
+START_TEST(test_service_only)
+{
+	struct treq *t = treq_new("GET", "/thing/feed?limit=3", NULL);
+
+	ck_assert_int_eq(serve(t), 401);
+	ck_assert_int_eq(seen.calls, 0);
+	treq_free(t);
+
+	/* A user's token, even an admin's, and even with a query the route
+	 * would refuse: 403 before anything else, no session looked up. */
+	t = treq_new("GET", "/thing/feed?bogus=1", NULL);
+	treq_bearer(t, TOKEN_ADMIN, 7, 600);
+	ck_assert_int_eq(serve(t), 403);
+	treq_problem(t, 403, "this needs a service token");
+	ck_assert_int_eq(seen.calls, 0);
+	ck_assert_int_eq(session_calls, 0);
+	treq_free(t);
+
+	t = treq_new("GET", "/thing/feed?limit=3", NULL);
+	treq_bearer(t, TOKEN_CUSTOMER, 42, 600);
+	ck_assert_int_eq(serve(t), 403);
+	ck_assert_int_eq(seen.calls, 0);
+	treq_free(t);
+
+	t = treq_new("GET", "/thing/feed?limit=3", NULL);
+	treq_bearer(t, TOKEN_SERVICE, 0, 60);
+	ck_assert_int_eq(serve(t), 200);
+	ck_assert_int_eq(seen.calls, 1);
+	ck_assert_str_eq(seen.limit, "3");
+	ck_assert_int_eq(seen.authenticated, 1);
+	ck_assert_int_eq(session_calls, 0);
+	treq_free(t);
+}
+END_TEST
+
 START_TEST(test_unanswered)
 {
 	struct treq *t = treq_new("GET", "/thing/silent", NULL);
@@ -362,6 +399,7 @@ dispatch_suite(void)
 	tcase_add_test(tc, test_method_not_allowed);
 	tcase_add_test(tc, test_query);
 	tcase_add_test(tc, test_access_first);
+	tcase_add_test(tc, test_service_only);
 	tcase_add_test(tc, test_unanswered);
 	tcase_add_test(tc, test_uri);
 	tcase_add_test(tc, test_request_id);

@@ -36,6 +36,7 @@ main(void)
 	srunner_add_suite(sr, service_suite());
 	srunner_add_suite(sr, password_suite());
 	srunner_add_suite(sr, admin_suite());
+	srunner_add_suite(sr, event_feed_suite());
 	srunner_add_suite(sr, user_client_suite());
 	srunner_add_suite(sr, event_consumer_suite());
 

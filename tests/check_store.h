@@ -18,6 +18,7 @@
 Suite *db_suite(void);
 Suite *db_rows_suite(void);
 Suite *user_store_suite(void);
+Suite *user_events_suite(void);
 Suite *order_store_suite(void);
 Suite *product_store_suite(void);
 Suite *idempotency_store_suite(void);

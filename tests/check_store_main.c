@@ -1,11 +1,11 @@
 /*
  * check_store_main.c - the unit test runner of the stores and the database
  * under them: db.c with its two engines, db_rows.c, user_store,
- * order_store, product_store, user_projection and idempotency_store,
- * each test on a fresh database. On SQLite by default; on PostgreSQL
- * when MICROSHOP_TEST_POSTGRESQL names a server (a libpq URI of a user
- * who may create databases), and then a server that cannot be reached
- * fails the run. Linked without
+ * user_events, order_store, product_store, user_projection and
+ * idempotency_store, each test on a fresh database. On SQLite by default;
+ * on PostgreSQL when MICROSHOP_TEST_POSTGRESQL names a server (a libpq URI
+ * of a user who may create databases), and then a server that cannot be
+ * reached fails the run. Linked without
  * common/serve: a store that needs the serving layer fails to link.
  * Check's environment variables apply (CK_VERBOSITY, CK_FORK=no for
  * valgrind, CK_RUN_SUITE, CK_RUN_CASE). Exits non-zero when any check
@@ -33,6 +33,7 @@ main(void)
 	sr = srunner_create(db_suite());
 	srunner_add_suite(sr, db_rows_suite());
 	srunner_add_suite(sr, user_store_suite());
+	srunner_add_suite(sr, user_events_suite());
 	srunner_add_suite(sr, order_store_suite());
 	srunner_add_suite(sr, product_store_suite());
 	srunner_add_suite(sr, user_projection_suite());

@@ -17,6 +17,7 @@ Suite *breaker_suite(void);
 Suite *config_suite(void);
 Suite *dispatch_suite(void);
 Suite *event_consumer_suite(void);
+Suite *event_feed_suite(void);
 Suite *field_errors_suite(void);
 Suite *hash_slots_suite(void);
 Suite *http_status_suite(void);

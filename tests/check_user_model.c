@@ -654,6 +654,63 @@ START_TEST(test_to_json_reads_back)
 }
 END_TEST
 
+/* An event, member for member as docs/api.md shows it; never an email or a name. */
+START_TEST(test_event_to_json)
+{
+	static const struct {
+		struct user_event e;
+		const char *json;
+	} cases[] = {
+		{ { 12, 1, "user.created", "2026-12-01T19:43:30Z", 4, 1, "active", "customer", 1 },
+		  "{\"seq\":12,\"schema\":1,\"type\":\"user.created\",\"at\":\"2026-12-01T19:43:30Z\","
+		  "\"user_id\":4,\"user_version\":1,\"status\":\"active\",\"role\":\"customer\","
+		  "\"credential_version\":1}" },
+		{ { INT64_MAX, 1, "user.deleted", "2026-12-01T19:43:31Z", INT64_MAX, 7, "deleted",
+		    "admin", 3 },
+		  "{\"seq\":9223372036854775807,\"schema\":1,\"type\":\"user.deleted\","
+		  "\"at\":\"2026-12-01T19:43:31Z\",\"user_id\":9223372036854775807,"
+		  "\"user_version\":7,\"status\":\"deleted\",\"role\":\"admin\","
+		  "\"credential_version\":3}" },
+	};
+
+	for (size_t i = 0; i < N_ELEMS(cases); i++) {
+		struct json_object *o = user_event_to_json(&cases[i].e);
+		size_t len;
+
+		ck_assert_ptr_nonnull(o);
+		ck_assert_str_eq(json_io_to_string(o, &len), cases[i].json);
+		json_object_put(o);
+	}
+	ck_assert_str_eq(user_event_type_name(USER_EVENT_CREATED), "user.created");
+	ck_assert_str_eq(user_event_type_name(USER_EVENT_UPDATED), "user.updated");
+	ck_assert_str_eq(user_event_type_name(USER_EVENT_DELETED), "user.deleted");
+}
+END_TEST
+
+/* A snapshot's user: all of an active one, only the id of a deleted one. */
+START_TEST(test_state_to_json)
+{
+	static const struct {
+		struct user_state s;
+		const char *json;
+	} cases[] = {
+		{ { 1, 0, "customer", 2, 3 },
+		  "{\"id\":1,\"status\":\"active\",\"role\":\"customer\","
+		  "\"credential_version\":2,\"version\":3}" },
+		{ { 2, 1, "admin", 5, 6 }, "{\"id\":2,\"status\":\"deleted\"}" },
+	};
+
+	for (size_t i = 0; i < N_ELEMS(cases); i++) {
+		struct json_object *o = user_state_to_json(&cases[i].s);
+		size_t len;
+
+		ck_assert_ptr_nonnull(o);
+		ck_assert_str_eq(json_io_to_string(o, &len), cases[i].json);
+		json_object_put(o);
+	}
+}
+END_TEST
+
 Suite *
 user_model_suite(void)
 {
@@ -676,6 +733,8 @@ user_model_suite(void)
 	tcase_add_test(tc, test_role_and_current_password);
 	tcase_add_test(tc, test_to_json);
 	tcase_add_test(tc, test_to_json_reads_back);
+	tcase_add_test(tc, test_event_to_json);
+	tcase_add_test(tc, test_state_to_json);
 	suite_add_tcase(s, tc);
 
 	return s;

@@ -4,9 +4,8 @@
  *
  * The database is a shared-cache in-memory SQLite database: one
  * connection (the keeper) migrates it and keeps it alive; a plain
- * connection beside it (raw) empties it back to the rows the migrations
- * wrote (a copy kept in a database of its own) and runs the SQL fixtures,
- * with its foreign keys off so that rows go in any order.
+ * connection beside it (raw) empties it and runs the SQL fixtures, with
+ * its foreign keys off so that rows go in any order.
  */
 #include <ctype.h>
 #include <stdio.h>
@@ -519,10 +518,13 @@ harness_serve(const char *text, size_t len, struct harness_answer *a)
 /* The database                                                       */
 /* ------------------------------------------------------------------ */
 
-/* Run each statement the query sql makes (one a row) on the raw connection. 0, or -1. */
+/* Delete every row of every table. 0, or -1. */
 static int
-raw_run_made(const char *sql)
+database_empty(void)
 {
+	static const char sql[] =
+	    "SELECT 'DELETE FROM \"' || name || '\"' FROM sqlite_master "
+	    "WHERE type = 'table'";
 	sqlite3_stmt *st = NULL;
 	char *stmts[MAX_TABLES];
 	size_t n = 0;
@@ -542,33 +544,6 @@ raw_run_made(const char *sql)
 		free(stmts[i]);
 	}
 	return rc;
-}
-
-/*
- * Keep a copy of the rows the migrations wrote (the user service's event
- * seq row) in a database of the raw connection's own, for database_empty
- * to put back. 0, or -1.
- */
-static int
-seed_keep(void)
-{
-	if (sqlite3_exec(h.raw, "ATTACH DATABASE ':memory:' AS seed", NULL, NULL, NULL) !=
-	    SQLITE_OK)
-		return -1;
-	return raw_run_made("SELECT 'CREATE TABLE seed.\"' || name || '\" AS SELECT * FROM "
-	    "main.\"' || name || '\"' FROM main.sqlite_master "
-	    "WHERE type = 'table' AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\'");
-}
-
-/* Every table back to what the migrations left: emptied, then seeded. 0, or -1. */
-static int
-database_empty(void)
-{
-	if (raw_run_made("SELECT 'DELETE FROM main.\"' || name || '\"' FROM main.sqlite_master "
-	    "WHERE type = 'table'") < 0)
-		return -1;
-	return raw_run_made("SELECT 'INSERT INTO main.\"' || name || '\" SELECT * FROM "
-	    "seed.\"' || name || '\"' FROM seed.sqlite_master WHERE type = 'table'");
 }
 
 int
@@ -625,7 +600,7 @@ harness_init(const struct harness_target *t)
 	h.cfg.own = t->own;
 	h.keeper = db_open(&h.cfg.db, t->schema, 1);
 	if (h.keeper == NULL || sqlite3_open_v2(h.db_path, &h.raw, SQLITE_OPEN_READWRITE |
-	    SQLITE_OPEN_URI, NULL) != SQLITE_OK || seed_keep() < 0) {
+	    SQLITE_OPEN_URI, NULL) != SQLITE_OK) {
 		fprintf(stderr, "harness: the in-memory database did not open\n");
 		harness_fini();
 		return -1;

@@ -22,8 +22,7 @@
  *     written into a buffer that grows (up to 4 MiB);
  *   - the database: a shared-cache in-memory SQLite database, migrated
  *     by harness_init and kept open by the harness; harness_reset empties
- *     it back to what the migrations wrote and serves the target's
- *     fixtures. The service's own thread_init
+ *     it and serves the target's fixtures. The service's own thread_init
  *     opens the worker's connection to it, as a worker opens the file.
  *   - the answer read back: status, head, body and its JSON, and whether
  *     it is one well-formed FastCGI responder answer.
@@ -79,8 +78,7 @@ void harness_fini(void);
 struct svc_config *harness_config(void);
 
 /*
- * Empty every table (but for the rows the migrations wrote), serve the
- * fixtures, run the SQL fixtures. Returns 0,
+ * Empty every table, serve the fixtures, run the SQL fixtures. Returns 0,
  * or -1 after saying on stderr which one failed.
  */
 int harness_reset(void);
