@@ -34,6 +34,7 @@
 #include "keygen.h"
 #include "keyring.h"
 #include "metrics.h"
+#include "order_rows.h"
 #include "order_store.h"
 #include "product_store.h"
 #include "script_server.h"
@@ -96,21 +97,13 @@ files_remove(void)
 static void
 suite_setup(void)
 {
-	struct keygen_pair pair;
-	const char *why = NULL;
-
 	ck_assert_int_eq(curl_global_init(CURL_GLOBAL_DEFAULT), CURLE_OK);
 	snprintf(dir, sizeof(dir), "%s/check_event_consumer.XXXXXX",
 	    getenv("TMPDIR") != NULL && strlen(getenv("TMPDIR")) < 24 ? getenv("TMPDIR") : "/tmp");
 	ck_assert_ptr_nonnull(mkdtemp(dir));
 	snprintf(sock, sizeof(sock), "%s/user.sock", dir);
 	snprintf(db_path, sizeof(db_path), "%s/order.db", dir);
-	ck_assert_int_eq(keygen_p256(&pair), 0);
-	ck_assert_int_eq(keyring_add_private(&order_keys, pair.private_pem, pair.private_len,
-	    KEY_SERVICE_TOKENS, &why), 0);
-	ck_assert_int_eq(keyring_add_public(&user_side, pair.public_pem, pair.public_len,
-	    KEY_SERVICE_TOKENS, &why), 0);
-	keygen_free(&pair);
+	ck_assert_int_eq(keygen_service_keys(&order_keys, &user_side), 0);
 }
 
 static void
@@ -304,24 +297,6 @@ cursor_at_10(void)
 	    STORE_OK);
 }
 
-/* One pending order of user_id; its id. */
-static int64_t
-order_of(int64_t user_id)
-{
-	struct field_errors fe;
-	struct product scratch;
-	struct order o = { .user_id = user_id, .n_items = 1 };
-	enum store_status s;
-
-	snprintf(o.items[0].sku, sizeof(o.items[0].sku), "tea");
-	o.items[0].quantity = 1;
-	field_errors_init(&fe);
-	ck_assert_int_eq(db_begin_write(db), STORE_OK);
-	s = order_store_insert(db, &o, &scratch, &fe);
-	ck_assert_int_eq(db_end_write(db, s), STORE_OK);
-	return o.id;
-}
-
 static void
 check_order(int64_t id, enum order_status status, const char *reason)
 {
@@ -425,10 +400,10 @@ START_TEST(test_deletion_cancels)
 	struct order o;
 
 	cursor_at_10();
-	pending1 = order_of(7);
-	paid = order_of(7);
-	pending2 = order_of(7);
-	other = order_of(8);
+	pending1 = order_rows_pending(db, 7);
+	paid = order_rows_pending(db, 7);
+	pending2 = order_rows_pending(db, 7);
+	other = order_rows_pending(db, 8);
 	ck_assert_int_eq(if_match_parse(NULL, &none), 0);
 	ck_assert_int_eq(order_store_set_status(db, paid, &none, ORDER_PAID, ORDER_ACTOR_ADMIN,
 	    &o), STORE_OK);
@@ -467,7 +442,7 @@ START_TEST(test_resync_on_410)
 	int64_t order;
 
 	cursor_at_10();
-	order = order_of(5);
+	order = order_rows_pending(db, 5);
 	consumer_start(script, N_ELEMS(script));
 	wait_cursor(43);
 	wait_requests(5);
@@ -571,7 +546,7 @@ START_TEST(test_applied_elsewhere)
 	int64_t order, cancelled;
 
 	cursor_at_10();
-	order = order_of(7);
+	order = order_rows_pending(db, 7);
 	consumer_start(script, N_ELEMS(script));
 	wait_requests(1);
 	ck_assert_int_eq(user_projection_apply(db, 10, 12, f, 2, &cancelled), STORE_OK);

@@ -114,18 +114,10 @@ static struct keyring user_side;	/* accepts them */
 static void
 suite_setup(void)
 {
-	struct keygen_pair pair;
-	const char *why = NULL;
-
 	ck_assert_int_eq(curl_global_init(CURL_GLOBAL_DEFAULT), CURLE_OK);
 	snprintf(sock_dir, sizeof(sock_dir), "/tmp/check_user_client.XXXXXX");
 	ck_assert_ptr_nonnull(mkdtemp(sock_dir));
-	ck_assert_int_eq(keygen_p256(&pair), 0);
-	ck_assert_int_eq(keyring_add_private(&order_keys, pair.private_pem, pair.private_len,
-	    KEY_SERVICE_TOKENS, &why), 0);
-	ck_assert_int_eq(keyring_add_public(&user_side, pair.public_pem, pair.public_len,
-	    KEY_SERVICE_TOKENS, &why), 0);
-	keygen_free(&pair);
+	ck_assert_int_eq(keygen_service_keys(&order_keys, &user_side), 0);
 }
 
 static void

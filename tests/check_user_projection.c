@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "check_store.h"
+#include "order_rows.h"
 #include "order_store.h"
 #include "product_store.h"
 #include "user_projection.h"
@@ -97,24 +98,6 @@ static long long
 users_known(void)
 {
 	return store_fixture_query(0, "SELECT count(*) FROM known_users");
-}
-
-/* One order of user_id, pending, as the API writes it; its id. */
-static int64_t
-order_of(int64_t user_id)
-{
-	struct field_errors fe;
-	struct product scratch;
-	struct order o = { .user_id = user_id, .n_items = 1 };
-	enum store_status s;
-
-	snprintf(o.items[0].sku, sizeof(o.items[0].sku), "tea");
-	o.items[0].quantity = 1;
-	field_errors_init(&fe);
-	ck_assert_int_eq(db_begin_write(test_db), STORE_OK);
-	s = order_store_insert(test_db, &o, &scratch, &fe);
-	ck_assert_int_eq(db_end_write(test_db, s), STORE_OK);
-	return o.id;
 }
 
 /* Order id moved to status `to` by an admin. */
@@ -201,7 +184,7 @@ START_TEST(test_cursor_stale)
 	int64_t order, cancelled;
 
 	apply_one(active(7, 5, 1, "customer"));
-	order = order_of(7);
+	order = order_rows_pending(test_db, 7);
 	ck_assert_int_eq(cursor(), 5);
 	for (size_t i = 0; i < N_ELEMS(wrong); i++) {
 		struct user_fact f[] = { active(8, 6, 1, "customer"), deleted(7, 7) };
@@ -240,7 +223,7 @@ START_TEST(test_apply_all_or_nothing)
 	int64_t order, cancelled;
 
 	apply_one(active(7, 5, 1, "customer"));
-	order = order_of(7);
+	order = order_rows_pending(test_db, 7);
 	/* (The failure is logged.) */
 	ck_assert_int_ne(apply(5, 8, f, 3, &cancelled), STORE_OK);
 	ck_assert_int_eq(cancelled, 0);
@@ -380,16 +363,16 @@ START_TEST(test_deletion_cancels_pending)
 
 	apply_one(active(7, 2, 1, "customer"));
 	apply_one(active(8, 3, 1, "customer"));
-	pending1 = order_of(7);
-	paid = order_of(7);
+	pending1 = order_rows_pending(test_db, 7);
+	paid = order_rows_pending(test_db, 7);
 	order_move(paid, ORDER_PAID);
-	shipped = order_of(7);
+	shipped = order_rows_pending(test_db, 7);
 	order_move(shipped, ORDER_PAID);
 	order_move(shipped, ORDER_SHIPPED);
-	cancelled_before = order_of(7);
+	cancelled_before = order_rows_pending(test_db, 7);
 	order_move(cancelled_before, ORDER_CANCELLED);
-	pending2 = order_of(7);
-	other = order_of(8);
+	pending2 = order_rows_pending(test_db, 7);
+	other = order_rows_pending(test_db, 8);
 
 	ck_assert_int_eq(apply(3, 6, &f, 1, &cancelled), STORE_OK);
 	ck_assert_int_eq(cancelled, 2);
@@ -421,7 +404,7 @@ START_TEST(test_deletion_of_unknown_user)
 	struct user_fact f[] = { deleted(9, 4), deleted(10, 5) };
 	int64_t order, cancelled;
 
-	order = order_of(9);
+	order = order_rows_pending(test_db, 9);
 	ck_assert_int_eq(apply(USER_CURSOR_NONE, 5, f, 2, &cancelled), STORE_OK);
 	ck_assert_int_eq(cancelled, 1);
 	check_order(order, ORDER_CANCELLED, "user_deleted", 2);
@@ -485,7 +468,7 @@ START_TEST(test_page_leaves_cursor)
 
 	page[1].role[0] = '\0';		/* a snapshot's deleted row */
 	page[1].cred_version = page[1].user_version = 0;
-	order = order_of(4);
+	order = order_rows_pending(test_db, 4);
 	ck_assert_int_eq(user_projection_apply_page(test_db, page, 3, &cancelled), STORE_OK);
 	ck_assert_int_eq(cancelled, 1);
 	ck_assert_int_eq(cursor(), USER_CURSOR_NONE);

@@ -9,6 +9,7 @@
 #include <openssl/pem.h>
 
 #include "keygen.h"
+#include "keyring.h"
 
 /* The text a BIO holds, copied into *out (NUL-terminated). 0 or -1. */
 static int
@@ -53,4 +54,21 @@ keygen_free(struct keygen_pair *p)
 	free(p->private_pem);
 	free(p->public_pem);
 	memset(p, 0, sizeof(*p));
+}
+
+int
+keygen_service_keys(struct keyring *signer, struct keyring *checker)
+{
+	struct keygen_pair pair;
+	const char *why;
+	int rc = -1;
+
+	if (keygen_p256(&pair) < 0)
+		return -1;
+	if (keyring_add_private(signer, pair.private_pem, pair.private_len, KEY_SERVICE_TOKENS,
+	    &why) == 0 && keyring_add_public(checker, pair.public_pem, pair.public_len,
+	    KEY_SERVICE_TOKENS, &why) == 0)
+		rc = 0;
+	keygen_free(&pair);
+	return rc;
 }

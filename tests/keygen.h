@@ -20,4 +20,13 @@ int keygen_p256(struct keygen_pair *out);
 /* Release what keygen_p256 made. */
 void keygen_free(struct keygen_pair *p);
 
+struct keyring;
+
+/*
+ * A new pair for service tokens: its private key into signer (the order
+ * service's side), its public key into checker (the user service's).
+ * Returns 0, or -1.
+ */
+int keygen_service_keys(struct keyring *signer, struct keyring *checker);
+
 #endif
