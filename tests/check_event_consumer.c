@@ -265,24 +265,6 @@ check_page_asked(int i, int64_t after_id)
 }
 
 /* The projection's row of user id. */
-static struct user_known
-known(int64_t id)
-{
-	struct user_known k;
-
-	ck_assert_msg(user_projection_get(db, id, &k) == STORE_OK, "user %lld unknown",
-	    (long long)id);
-	return k;
-}
-
-static int
-is_unknown(int64_t id)
-{
-	struct user_known k;
-
-	return user_projection_get(db, id, &k) == STORE_NOT_FOUND;
-}
-
 /* Users 7 and 8 known (active, credential version 1), the cursor at 10. */
 static void
 cursor_at_10(void)
@@ -336,11 +318,11 @@ START_TEST(test_applies_batch)
 	consumer_start(script, N_ELEMS(script));
 	wait_cursor(13);
 	wait_requests(2);
-	ck_assert_int_eq(known(7).cred_version, 2);
-	ck_assert_int_eq(known(7).seq, 11);
-	ck_assert_int_eq(known(9).seq, 12);
-	ck_assert_int_eq(known(10).seq, 13);
-	ck_assert_int_eq(known(8).seq, 10);
+	ck_assert_int_eq(order_rows_known(db, 7).cred_version, 2);
+	ck_assert_int_eq(order_rows_known(db, 7).seq, 11);
+	ck_assert_int_eq(order_rows_known(db, 9).seq, 12);
+	ck_assert_int_eq(order_rows_known(db, 10).seq, 13);
+	ck_assert_int_eq(order_rows_known(db, 8).seq, 10);
 	/* What the workers read: following, caught up. */
 	ck_assert_int_eq(atomic_load(&ec.state), CONSUMER_FOLLOWING);
 	ck_assert_int_eq(atomic_load(&ec.cursor), 13);
@@ -409,7 +391,7 @@ START_TEST(test_deletion_cancels)
 	    &o), STORE_OK);
 	consumer_start(script, N_ELEMS(script));
 	wait_cursor(11);
-	ck_assert_int_eq(known(7).deleted, 1);
+	ck_assert_int_eq(order_rows_known(db, 7).deleted, 1);
 	check_order(pending1, ORDER_CANCELLED, "user_deleted");
 	check_order(pending2, ORDER_CANCELLED, "user_deleted");
 	check_order(paid, ORDER_PAID, "");
@@ -453,13 +435,13 @@ START_TEST(test_resync_on_410)
 	check_page_asked(2, 5);
 	check_poll(3, 40);
 	check_poll(4, 43);
-	ck_assert_int_eq(known(3).cred_version, 2);
-	ck_assert_int_eq(known(3).seq, 42);
-	ck_assert_int_eq(known(5).deleted, 1);
+	ck_assert_int_eq(order_rows_known(db, 3).cred_version, 2);
+	ck_assert_int_eq(order_rows_known(db, 3).seq, 42);
+	ck_assert_int_eq(order_rows_known(db, 5).deleted, 1);
 	check_order(order, ORDER_CANCELLED, "user_deleted");
-	ck_assert_int_eq(known(8).cred_version, 4);
-	ck_assert_int_eq(known(8).seq, 42);
-	ck_assert_int_eq(known(9).seq, 43);
+	ck_assert_int_eq(order_rows_known(db, 8).cred_version, 4);
+	ck_assert_int_eq(order_rows_known(db, 8).seq, 42);
+	ck_assert_int_eq(order_rows_known(db, 9).seq, 43);
 	ck_assert(treq_metric("microshop_order_events_resyncs_total") >= 1);
 	ck_assert_msg(strstr(logged, "event=events_resync cursor=10") != NULL, "%s", logged);
 	ck_assert_msg(strstr(logged, "event=events_resynced seq=40 users=3 cancelled=1") != NULL,
@@ -486,8 +468,8 @@ START_TEST(test_starts_from_snapshot)
 	check_page_asked(0, 0);
 	check_poll(1, 12);
 	check_poll(2, 13);
-	ck_assert_int_eq(known(7).cred_version, 2);
-	ck_assert_int_eq(known(8).deleted, 1);
+	ck_assert_int_eq(order_rows_known(db, 7).cred_version, 2);
+	ck_assert_int_eq(order_rows_known(db, 8).deleted, 1);
 }
 END_TEST
 
@@ -510,15 +492,15 @@ START_TEST(test_gap_not_applied)
 	consumer_start(script, N_ELEMS(script));
 	wait_requests(3);
 	ck_assert_int_eq(db_cursor(), 10);
-	ck_assert(is_unknown(9));
-	ck_assert(is_unknown(10));
+	ck_assert(order_rows_unknown(db, 9));
+	ck_assert(order_rows_unknown(db, 10));
 	ck_assert_int_eq(atomic_load(&ec.state), CONSUMER_UNREACHABLE);
 	check_poll(0, 10);
 	check_poll(1, 10);
 	check_poll(2, 10);
 	/* Then the whole batch. */
 	wait_cursor(12);
-	ck_assert_int_eq(known(9).seq, 11);
+	ck_assert_int_eq(order_rows_known(db, 9).seq, 11);
 	consumer_stop();
 	ck_assert_msg(strstr(logged, "event=events_bad_answer") != NULL &&
 	    strstr(logged, "out of sequence") != NULL && strstr(logged, "status=503") != NULL,
@@ -554,8 +536,8 @@ START_TEST(test_applied_elsewhere)
 	check_poll(1, 12);
 	consumer_stop();
 	ck_assert_int_eq(db_cursor(), 12);
-	ck_assert_int_eq(known(7).deleted, 0);
-	ck_assert_int_eq(known(8).cred_version, 1);
+	ck_assert_int_eq(order_rows_known(db, 7).deleted, 0);
+	ck_assert_int_eq(order_rows_known(db, 8).cred_version, 1);
 	check_order(order, ORDER_PENDING, "");
 	ck_assert_msg(strstr(logged, "event=events_applied") == NULL, "%s", logged);
 }

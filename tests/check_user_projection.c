@@ -66,25 +66,6 @@ looked_up(int64_t id)
 }
 
 /* The projection's row of user id; fails the test when there is none. */
-static struct user_known
-known(int64_t id)
-{
-	struct user_known k;
-
-	memset(&k, 0x5a, sizeof(k));
-	ck_assert_msg(user_projection_get(test_db, id, &k) == STORE_OK, "user %lld unknown",
-	    (long long)id);
-	return k;
-}
-
-static int
-is_unknown(int64_t id)
-{
-	struct user_known k;
-
-	return user_projection_get(test_db, id, &k) == STORE_NOT_FOUND;
-}
-
 static int64_t
 cursor(void)
 {
@@ -150,7 +131,7 @@ apply_one(struct user_fact f)
 START_TEST(test_cursor_none)
 {
 	ck_assert_int_eq(cursor(), USER_CURSOR_NONE);
-	ck_assert(is_unknown(7));
+	ck_assert(order_rows_unknown(test_db, 7));
 	ck_assert_int_eq(users_known(), 0);
 }
 END_TEST
@@ -164,13 +145,13 @@ START_TEST(test_cursor_start)
 	ck_assert_int_eq(apply(USER_CURSOR_NONE, 5, f, 2, &cancelled), STORE_OK);
 	ck_assert_int_eq(cancelled, 0);
 	ck_assert_int_eq(cursor(), 5);
-	ck_assert_int_eq(known(8).seq, 5);
+	ck_assert_int_eq(order_rows_known(test_db, 8).seq, 5);
 	/* A second instance that also found no cursor: too late. */
 	f[0] = deleted(7, 6);
 	ck_assert_int_eq(apply(USER_CURSOR_NONE, 6, f, 1, &cancelled), STORE_STALE);
 	ck_assert_int_eq(cancelled, 0);
 	ck_assert_int_eq(cursor(), 5);
-	ck_assert_int_eq(known(7).deleted, 0);
+	ck_assert_int_eq(order_rows_known(test_db, 7).deleted, 0);
 	/* A cursor at 0: the snapshot of a feed without events yet. */
 	ck_assert_int_eq(apply(5, 0, NULL, 0, &cancelled), STORE_OK);
 	ck_assert_int_eq(cursor(), 0);
@@ -192,8 +173,8 @@ START_TEST(test_cursor_stale)
 		ck_assert_int_eq(apply(wrong[i], 7, f, 2, &cancelled), STORE_STALE);
 		ck_assert_int_eq(cancelled, 0);
 		ck_assert_int_eq(cursor(), 5);
-		ck_assert(is_unknown(8));
-		ck_assert_int_eq(known(7).deleted, 0);
+		ck_assert(order_rows_unknown(test_db, 8));
+		ck_assert_int_eq(order_rows_known(test_db, 7).deleted, 0);
 		check_order(order, ORDER_PENDING, "", 1);
 	}
 	ck_assert_int_eq(users_known(), 1);
@@ -205,8 +186,8 @@ START_TEST(test_cursor_stale)
 		ck_assert_int_eq(apply(5, 7, f, 2, &cancelled), STORE_OK);
 		ck_assert_int_eq(cancelled, 1);
 		ck_assert_int_eq(cursor(), 7);
-		ck_assert_int_eq(known(7).deleted, 1);
-		ck_assert_int_eq(known(8).seq, 6);
+		ck_assert_int_eq(order_rows_known(test_db, 7).deleted, 1);
+		ck_assert_int_eq(order_rows_known(test_db, 8).seq, 6);
 		check_order(order, ORDER_CANCELLED, "user_deleted", 2);
 		/* And a second time, not: the cursor has moved on. */
 		ck_assert_int_eq(apply(5, 7, f, 2, &cancelled), STORE_STALE);
@@ -228,8 +209,8 @@ START_TEST(test_apply_all_or_nothing)
 	ck_assert_int_ne(apply(5, 8, f, 3, &cancelled), STORE_OK);
 	ck_assert_int_eq(cancelled, 0);
 	ck_assert_int_eq(cursor(), 5);
-	ck_assert_int_eq(known(7).deleted, 0);
-	ck_assert(is_unknown(8));
+	ck_assert_int_eq(order_rows_known(test_db, 7).deleted, 0);
+	ck_assert(order_rows_unknown(test_db, 8));
 	check_order(order, ORDER_PENDING, "", 1);
 	/* The connection is usable after it. */
 	ck_assert_int_eq(apply(5, 7, f, 2, &cancelled), STORE_OK);
@@ -246,14 +227,14 @@ START_TEST(test_fact_read_back)
 	struct user_known k;
 
 	apply_one(active(7, 3, 4, "admin"));
-	k = known(7);
+	k = order_rows_known(test_db, 7);
 	ck_assert_int_eq(k.deleted, 0);
 	ck_assert_str_eq(k.role, "admin");
 	ck_assert_int_eq(k.cred_version, 4);
 	ck_assert_int_eq(k.seq, 3);
 	ck_assert_int_eq(store_fixture_query(1, "SELECT user_version FROM known_users"
 	    " WHERE id = 7"), 14);
-	ck_assert(is_unknown(8));
+	ck_assert(order_rows_unknown(test_db, 8));
 }
 END_TEST
 
@@ -265,7 +246,7 @@ START_TEST(test_newer_over_older)
 
 	apply_one(active(7, 5, 1, "customer"));
 	apply_one(active(7, 8, 2, "admin"));
-	k = known(7);
+	k = order_rows_known(test_db, 7);
 	ck_assert_int_eq(k.seq, 8);
 	ck_assert_int_eq(k.cred_version, 2);
 	ck_assert_str_eq(k.role, "admin");
@@ -276,7 +257,7 @@ START_TEST(test_newer_over_older)
 	    active(7, 6, 3, "customer") }, 1, &cancelled), STORE_OK);
 	ck_assert_int_eq(user_projection_apply_page(test_db, (struct user_fact[]){
 	    active(7, 8, 4, "customer") }, 1, &cancelled), STORE_OK);
-	k = known(7);
+	k = order_rows_known(test_db, 7);
 	ck_assert_int_eq(k.seq, 8);
 	ck_assert_int_eq(k.cred_version, 2);
 	ck_assert_str_eq(k.role, "admin");
@@ -285,7 +266,7 @@ START_TEST(test_newer_over_older)
 
 	/* In one batch, each in turn: the last one stands. */
 	ck_assert_int_eq(apply(cursor(), 12, batch, 2, &cancelled), STORE_OK);
-	k = known(7);
+	k = order_rows_known(test_db, 7);
 	ck_assert_int_eq(k.seq, 12);
 	ck_assert_int_eq(k.cred_version, 7);
 	ck_assert_str_eq(k.role, "admin");
@@ -302,7 +283,7 @@ START_TEST(test_deletion_final)
 
 	apply_one(active(7, 2, 1, "customer"));
 	apply_one(f);
-	ck_assert_int_eq(known(7).deleted, 1);
+	ck_assert_int_eq(order_rows_known(test_db, 7).deleted, 1);
 	apply_one(active(7, 9, 3, "admin"));
 	ck_assert_int_eq(user_projection_apply_page(test_db, (struct user_fact[]){
 	    active(7, 20, 4, "admin") }, 1, &cancelled), STORE_OK);
@@ -311,7 +292,7 @@ START_TEST(test_deletion_final)
 	ck_assert_int_eq(user_projection_check(test_db, &f, 7, &k), STORE_OK);
 	ck_assert_int_eq(k.deleted, 1);
 	ck_assert_int_eq(db_end_write(test_db, STORE_OK), STORE_OK);
-	k = known(7);
+	k = order_rows_known(test_db, 7);
 	ck_assert_int_eq(k.deleted, 1);
 	ck_assert_int_eq(k.seq, 5);
 	ck_assert_int_eq(k.cred_version, 1);
@@ -329,7 +310,7 @@ START_TEST(test_lookup_never_overwrites)
 	ck_assert_int_eq(db_begin_write(test_db), STORE_OK);
 	ck_assert_int_eq(user_projection_check(test_db, &f, 7, &k), STORE_OK);
 	ck_assert_int_eq(db_end_write(test_db, STORE_OK), STORE_OK);
-	k = known(7);
+	k = order_rows_known(test_db, 7);
 	ck_assert_int_eq(k.deleted, 0);
 	ck_assert_int_eq(k.seq, 0);
 	ck_assert_int_eq(k.cred_version, 0);
@@ -337,7 +318,7 @@ START_TEST(test_lookup_never_overwrites)
 
 	/* Any event is newer than a lookup. */
 	apply_one(active(7, 1, 3, "customer"));
-	ck_assert_int_eq(known(7).cred_version, 3);
+	ck_assert_int_eq(order_rows_known(test_db, 7).cred_version, 3);
 	/* A lookup again, or a fact of sequence 0 applied: nothing changes. */
 	ck_assert_int_eq(db_begin_write(test_db), STORE_OK);
 	ck_assert_int_eq(user_projection_check(test_db, &f, 7, &k), STORE_OK);
@@ -345,7 +326,7 @@ START_TEST(test_lookup_never_overwrites)
 	ck_assert_int_eq(db_end_write(test_db, STORE_OK), STORE_OK);
 	f.seq = 0;
 	ck_assert_int_eq(user_projection_apply_page(test_db, &f, 1, &cancelled), STORE_OK);
-	k = known(7);
+	k = order_rows_known(test_db, 7);
 	ck_assert_int_eq(k.seq, 1);
 	ck_assert_int_eq(k.cred_version, 3);
 	ck_assert_str_eq(k.role, "customer");
@@ -408,8 +389,8 @@ START_TEST(test_deletion_of_unknown_user)
 	ck_assert_int_eq(apply(USER_CURSOR_NONE, 5, f, 2, &cancelled), STORE_OK);
 	ck_assert_int_eq(cancelled, 1);
 	check_order(order, ORDER_CANCELLED, "user_deleted", 2);
-	ck_assert_int_eq(known(9).deleted, 1);
-	ck_assert_int_eq(known(10).deleted, 1);
+	ck_assert_int_eq(order_rows_known(test_db, 9).deleted, 1);
+	ck_assert_int_eq(order_rows_known(test_db, 10).deleted, 1);
 }
 END_TEST
 
@@ -426,7 +407,7 @@ START_TEST(test_check_in_write)
 	ck_assert_int_eq(db_begin_write(test_db), STORE_OK);
 	ck_assert_int_eq(user_projection_check(test_db, NULL, 7, &k), STORE_NOT_FOUND);
 	ck_assert_int_eq(db_end_write(test_db, STORE_OK), STORE_OK);
-	ck_assert(is_unknown(7));
+	ck_assert(order_rows_unknown(test_db, 7));
 
 	/* A lookup's answer is recorded in the write, and read back in it. */
 	ck_assert_int_eq(db_begin_write(test_db), STORE_OK);
@@ -434,14 +415,14 @@ START_TEST(test_check_in_write)
 	ck_assert_int_eq(k.deleted, 0);
 	ck_assert_int_eq(k.seq, 0);
 	ck_assert_int_eq(db_end_write(test_db, STORE_OK), STORE_OK);
-	ck_assert_int_eq(known(7).deleted, 0);
+	ck_assert_int_eq(order_rows_known(test_db, 7).deleted, 0);
 
 	/* A write rolled back (the order refused) records nothing. */
 	f = looked_up(8);
 	ck_assert_int_eq(db_begin_write(test_db), STORE_OK);
 	ck_assert_int_eq(user_projection_check(test_db, &f, 8, &k), STORE_OK);
 	ck_assert_int_eq(db_end_write(test_db, STORE_CONFLICT), STORE_CONFLICT);
-	ck_assert(is_unknown(8));
+	ck_assert(order_rows_unknown(test_db, 8));
 
 	/* A deleted user is reported deleted, whatever the lookup said. */
 	apply_one(deleted(9, 3));
@@ -473,9 +454,9 @@ START_TEST(test_page_leaves_cursor)
 	ck_assert_int_eq(cancelled, 1);
 	ck_assert_int_eq(cursor(), USER_CURSOR_NONE);
 	ck_assert_int_eq(users_known(), 3);
-	ck_assert_int_eq(known(3).seq, 40);
-	ck_assert_int_eq(known(4).deleted, 1);
-	ck_assert_str_eq(known(7).role, "admin");
+	ck_assert_int_eq(order_rows_known(test_db, 3).seq, 40);
+	ck_assert_int_eq(order_rows_known(test_db, 4).deleted, 1);
+	ck_assert_str_eq(order_rows_known(test_db, 7).role, "admin");
 	check_order(order, ORDER_CANCELLED, "user_deleted", 2);
 
 	/* With a cursor, it stays where it is. */
@@ -484,7 +465,7 @@ START_TEST(test_page_leaves_cursor)
 	ck_assert_int_eq(user_projection_apply_page(test_db, page, 1, &cancelled), STORE_OK);
 	ck_assert_int_eq(cancelled, 0);
 	ck_assert_int_eq(cursor(), 40);
-	ck_assert_int_eq(known(3).cred_version, 5);
+	ck_assert_int_eq(order_rows_known(test_db, 3).cred_version, 5);
 	/* An empty page is no error. */
 	ck_assert_int_eq(user_projection_apply_page(test_db, NULL, 0, &cancelled), STORE_OK);
 	ck_assert_int_eq(cancelled, 0);
