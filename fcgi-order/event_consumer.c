@@ -9,6 +9,7 @@
  * once. A failed turn waits a full-jitter backoff; a stop ends the wait.
  */
 #include <inttypes.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <time.h>
@@ -266,6 +267,9 @@ consumer_main(void *arg)
 int
 event_consumer_start(struct event_consumer *ec)
 {
+	sigset_t all, old;
+	int rc;
+
 	atomic_init(&ec->stop, 0);
 	atomic_init(&ec->state, CONSUMER_STARTING);
 	atomic_init(&ec->cursor, -1);
@@ -287,10 +291,18 @@ event_consumer_start(struct event_consumer *ec)
 	metrics_gauge_register(&ec->lag_seconds_gauge, "microshop_order_events_lag_seconds",
 	    "While behind, the age of the last event applied; 0 when caught up.",
 	    lag_seconds_read, ec);
-	if (pthread_create(&ec->thread, NULL, consumer_main, ec) != 0) {
+	/* Made with every signal blocked, which it keeps: SIGTERM is the main
+	 * thread's, waited for once the service runs (fcgi_loop.c), and a stop
+	 * signal delivered to this thread instead would be lost. */
+	sigfillset(&all);
+	pthread_sigmask(SIG_BLOCK, &all, &old);
+	rc = pthread_create(&ec->thread, NULL, consumer_main, ec);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (rc != 0) {
 		log_msg(LOG_LEVEL_ERROR, "event=events_thread_failed");
 		return -1;
 	}
+	pthread_setname_np(ec->thread, EVENT_CONSUMER_THREAD);
 	ec->running = 1;
 	return 0;
 }

@@ -52,7 +52,13 @@ struct event_consumer {
 	struct metrics_gauge lag_events_gauge, lag_seconds_gauge;
 };
 
-/* Register the consumer's metrics and start its thread. 0, or -1. */
+/* The consumer thread's name (ps -L, /proc/PID/task/TID/comm). */
+#define EVENT_CONSUMER_THREAD "order-events"
+
+/*
+ * Register the consumer's metrics and start its thread, every signal
+ * blocked in it (the stop signals are the main thread's). 0, or -1.
+ */
 int event_consumer_start(struct event_consumer *ec);
 
 /* Stop the thread (within about a second) and wait for it. */

@@ -15,7 +15,9 @@
  * In this runner, rand_r is check_user_client.c's (a backoff of no time):
  * every wait here also allows the real jitter of the consumer's backoff.
  */
+#include <dirent.h>
 #include <inttypes.h>
+#include <signal.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -570,6 +572,65 @@ START_TEST(test_stop_while_polling)
 }
 END_TEST
 
+/*
+ * The signals blocked in the thread named name of this process, from
+ * /proc (its SigBlk mask); the check fails when there is no such thread.
+ */
+static unsigned long long
+blocked_in(const char *name)
+{
+	char path[300], line[128];
+	unsigned long long mask = 0;
+	int found = 0;
+	DIR *d = opendir("/proc/self/task");
+	struct dirent *e;
+	FILE *f;
+
+	ck_assert_ptr_nonnull(d);
+	while (!found && (e = readdir(d)) != NULL) {
+		if (e->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "/proc/self/task/%s/comm", e->d_name);
+		if ((f = fopen(path, "r")) == NULL)
+			continue;
+		found = fgets(line, sizeof(line), f) != NULL && strncmp(line, name, strlen(name)) == 0 &&
+		    line[strlen(name)] == '\n';
+		fclose(f);
+		if (!found)
+			continue;
+		snprintf(path, sizeof(path), "/proc/self/task/%s/status", e->d_name);
+		ck_assert_ptr_nonnull(f = fopen(path, "r"));
+		while (fgets(line, sizeof(line), f) != NULL)
+			if (sscanf(line, "SigBlk: %llx", &mask) == 1)
+				break;
+		fclose(f);
+	}
+	closedir(d);
+	ck_assert_msg(found, "no thread named %s", name);
+	return mask;
+}
+
+/*
+ * The stop signals are the main thread's (fcgi_loop.c waits for them):
+ * the consumer, started before they are blocked there, blocks them
+ * itself, or a SIGTERM delivered to it would be lost and the service
+ * would never stop (seen under valgrind: user.test waited for ever).
+ */
+START_TEST(test_signals_blocked)
+{
+	static const struct step script[] = { HOLD };
+	unsigned long long mask;
+
+	cursor_at_10();
+	consumer_start(script, N_ELEMS(script));
+	wait_requests(1);
+	mask = blocked_in(EVENT_CONSUMER_THREAD);
+	ck_assert_msg(mask & (1ULL << (SIGTERM - 1)), "SIGTERM not blocked: %llx", mask);
+	ck_assert_msg(mask & (1ULL << (SIGINT - 1)), "SIGINT not blocked: %llx", mask);
+	consumer_stop();
+}
+END_TEST
+
 /* A consumer that never started stops at once. */
 START_TEST(test_stop_not_started)
 {
@@ -595,6 +656,7 @@ event_consumer_suite(void)
 	tcase_add_test(tc, test_gap_not_applied);
 	tcase_add_test(tc, test_applied_elsewhere);
 	tcase_add_test(tc, test_stop_while_polling);
+	tcase_add_test(tc, test_signals_blocked);
 	tcase_add_test(tc, test_stop_not_started);
 	suite_add_tcase(s, tc);
 	return s;
