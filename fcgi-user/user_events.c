@@ -27,7 +27,7 @@ enum events_sql {
 static const struct db_sql events_sql[] = {
 	/*
 	 * Seqs are handed out by one row, not by a sequence or AUTOINCREMENT:
-	 * on PostgreSQL the UPDATE locks that row until COMMIT (the first
+	 * on PostgreSQL the upsert's UPDATE locks that row until COMMIT (the first
 	 * event's INSERT makes it, and a second first waits on its key until
 	 * that commits, then updates it), so writers of events run one after
 	 * the other from here on, each commits before the next takes its seq,
