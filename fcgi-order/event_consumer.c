@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <time.h>
 
+#include "clock.h"
 #include "log.h"
 #include "event_consumer.h"
 #include "order_store.h"
@@ -75,6 +76,44 @@ pause_ms(struct event_consumer *ec, int64_t ms)
 }
 
 /*
+ * Now in milliseconds on the wall clock: an event's time is the user
+ * service's wall clock, which clock.h's monotonic one is not comparable to.
+ */
+static int64_t
+wall_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* How old an event of time at (Unix seconds) is now; 0 for one ahead. */
+static int64_t
+age_s(int64_t at)
+{
+	int64_t now = wall_ms() / 1000;
+
+	return now > at ? now - at : 0;
+}
+
+/*
+ * A 200 this consumer cannot read (an event of a schema it does not
+ * know, say) stops it there until it is upgraded: what waits is at least
+ * as old as its last turn that left it up to date, and its lag grows
+ * from then on, so that /order/ready says behind. An answer that does
+ * not come (the user service away) does not: the projection serves.
+ */
+static void
+stuck(struct event_consumer *ec)
+{
+	int64_t since = (wall_ms() - ec->fresh_ms) / 1000;
+
+	if (since > atomic_load(&ec->lag_s))
+		atomic_store(&ec->lag_s, since);
+}
+
+/*
  * GET path; 0 with the answer's status, body and length, or -1 (no whole
  * answer) after marking the feed unreachable.
  */
@@ -123,6 +162,8 @@ resync(struct event_consumer *ec, struct db *db, struct user_client *client, int
 		    USER_SNAPSHOT_PAGE_MAX, p, &why) < 0) {
 			log_msg(LOG_LEVEL_WARN, "event=events_bad_answer path=%s status=%ld "
 			    "msg=\"%s\"", path, status, status == 200 ? why : "not 200");
+			if (status == 200)
+				stuck(ec);
 			return -1;
 		}
 		if (start < 0)
@@ -138,32 +179,11 @@ resync(struct event_consumer *ec, struct db *db, struct user_client *client, int
 		return 0;
 	if (user_projection_apply(db, from, start, NULL, 0, &c) == STORE_OK)
 		atomic_store(&ec->cursor, start);
+	ec->fresh_ms = wall_ms();
 	metrics_counter_add(&cancelled_orders, (uint64_t)cancelled);
 	log_msg(LOG_LEVEL_INFO, "event=events_resynced seq=%" PRId64 " users=%" PRId64
 	    " cancelled=%" PRId64, start, users, cancelled);
 	return 0;
-}
-
-/*
- * Now in milliseconds on the wall clock: an event's time is the user
- * service's wall clock, which clock.h's monotonic one is not comparable to.
- */
-static int64_t
-wall_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-/* How old an event of time at (Unix seconds) is now; 0 for one ahead. */
-static int64_t
-age_s(int64_t at)
-{
-	int64_t now = wall_ms() / 1000;
-
-	return now > at ? now - at : 0;
 }
 
 /* A batch applied: the counters, the lag, one log line. */
@@ -180,6 +200,7 @@ batch_applied(struct event_consumer *ec, int64_t from, const struct user_feed_ba
 		metrics_histogram_observe(&delays, now_ms > b->at[i] * 1000 ?
 		    (now_ms - b->at[i] * 1000) * 1000 : 0);
 	atomic_store(&ec->cursor, to);
+	ec->fresh_ms = now_ms;
 	/* Still behind: the events waiting are at most as old as the last one
 	 * applied. Caught up: nothing waits. */
 	atomic_store(&ec->lag_s, to < b->last_seq ? age_s(b->at[b->n - 1]) : 0);
@@ -199,6 +220,7 @@ turn(struct event_consumer *ec, struct db *db, struct user_client *client)
 	size_t len;
 	long status;
 	enum store_status s;
+	int64_t began = clock_ms();
 
 	if (user_projection_cursor(db, &cursor) != STORE_OK)
 		return -1;
@@ -215,6 +237,8 @@ turn(struct event_consumer *ec, struct db *db, struct user_client *client)
 	    &why) < 0) {
 		log_msg(LOG_LEVEL_WARN, "event=events_bad_answer path=%s status=%ld msg=\"%s\"",
 		    path, status, status == 200 ? why : "not 200");
+		if (status == 200)
+			stuck(ec);
 		atomic_store(&ec->state, CONSUMER_UNREACHABLE);
 		return -1;
 	}
@@ -222,6 +246,10 @@ turn(struct event_consumer *ec, struct db *db, struct user_client *client)
 	atomic_store(&ec->last_seq, b->last_seq);
 	if (b->n == 0) {
 		atomic_store(&ec->lag_s, 0);
+		ec->fresh_ms = wall_ms();
+		/* Answered at once (no wait slot free there, or no wait asked):
+		 * the next poll not at once, or this thread would spin. */
+		pause_ms(ec, EVENT_CONSUMER_POLL_MIN_MS - (clock_ms() - began));
 		return 0;
 	}
 	/* Until it is applied, the lag is the age of the oldest event waiting. */
@@ -277,6 +305,7 @@ event_consumer_start(struct event_consumer *ec)
 	atomic_init(&ec->lag_s, 0);
 	ec->client.cancel = &ec->stop;
 	ec->seed = (unsigned)time(NULL) ^ (unsigned)(uintptr_t)ec;
+	ec->fresh_ms = wall_ms();
 	metrics_counter_register(&applied, "microshop_order_events_applied_total",
 	    "User events applied to the projection.");
 	metrics_counter_register(&resyncs, "microshop_order_events_resyncs_total",
@@ -289,7 +318,8 @@ event_consumer_start(struct event_consumer *ec)
 	    "Events the feed had at its last answer that are not applied yet.",
 	    lag_events_read, ec);
 	metrics_gauge_register(&ec->lag_seconds_gauge, "microshop_order_events_lag_seconds",
-	    "While behind, the age of the last event applied; 0 when caught up.",
+	    "While behind, the age of the last event applied (stuck at one it cannot "
+	    "read: the time since it was up to date); 0 when caught up.",
 	    lag_seconds_read, ec);
 	/* Made with every signal blocked, which it keeps: SIGTERM is the main
 	 * thread's, waited for once the service runs (fcgi_loop.c), and a stop

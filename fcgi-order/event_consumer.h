@@ -38,6 +38,7 @@ struct event_consumer {
 	int running;
 	atomic_int stop;
 	unsigned seed;
+	int64_t fresh_ms;	/* wall clock: the last turn that left it up to date */
 	struct user_feed_batch events;
 	struct user_snapshot_page page;
 
@@ -46,11 +47,19 @@ struct event_consumer {
 	atomic_llong cursor;	/* the last sequence applied; -1 before any */
 	atomic_llong last_seq;	/* the newest the feed had at its last answer */
 	/* How old the events waiting are: the oldest fetched, until applied;
-	 * then, while more wait, the age of the last applied; 0 caught up. */
+	 * then, while more wait, the age of the last applied; 0 caught up;
+	 * stuck at a batch it cannot read, the time since it was up to date. */
 	atomic_llong lag_s;
 
 	struct metrics_gauge lag_events_gauge, lag_seconds_gauge;
 };
+
+/*
+ * The least time between the starts of two polls that found nothing: a
+ * poll the user service answered at once (no wait slot free, or
+ * --events-wait 0) is not followed at once by the next.
+ */
+#define EVENT_CONSUMER_POLL_MIN_MS 200
 
 /* The consumer thread's name (ps -L, /proc/PID/task/TID/comm). */
 #define EVENT_CONSUMER_THREAD "order-events"
