@@ -145,6 +145,7 @@ resync(struct event_consumer *ec, struct db *db, struct user_client *client, int
 {
 	struct user_snapshot_page *p = &ec->page;
 	int64_t after_id = 0, start = -1, users = 0, cancelled = 0, c;
+	int forget;
 	char path[128];
 	const char *body, *why;
 	size_t len;
@@ -166,10 +167,18 @@ resync(struct event_consumer *ec, struct db *db, struct user_client *client, int
 				stuck(ec);
 			return -1;
 		}
+		/* A snapshot behind the cursor is another history (the user
+		 * database restored or replaced): its first page forgets the
+		 * old one, whose higher sequences would hide the new facts. */
+		forget = start < 0 && from != USER_CURSOR_NONE && p->seq < from;
 		if (start < 0)
 			start = p->seq;
-		if (user_projection_apply_page(db, p->facts, p->n, &c) != STORE_OK)
+		if (user_projection_apply_page(db, p->facts, p->n, forget, &c) != STORE_OK)
 			return -1;
+		if (forget)
+			log_msg(LOG_LEVEL_WARN, "event=events_history_changed cursor=%" PRId64
+			    " snapshot_seq=%" PRId64 " msg=\"the user service's feed is behind "
+			    "this cursor: the projection is rebuilt\"", from, p->seq);
 		cancelled += c;
 		users += (int64_t)p->n;
 		if (p->n > 0)
@@ -177,10 +186,15 @@ resync(struct event_consumer *ec, struct db *db, struct user_client *client, int
 	} while (p->more && !atomic_load(&ec->stop));
 	if (atomic_load(&ec->stop))
 		return 0;
-	if (user_projection_apply(db, from, start, NULL, 0, &c) == STORE_OK)
-		atomic_store(&ec->cursor, start);
 	ec->fresh_ms = wall_ms();
 	metrics_counter_add(&cancelled_orders, (uint64_t)cancelled);
+	if (user_projection_apply(db, from, start, NULL, 0, &c) != STORE_OK) {
+		/* Another instance moved the cursor first: it goes on from there. */
+		log_msg(LOG_LEVEL_INFO, "event=events_resync_superseded seq=%" PRId64
+		    " users=%" PRId64 " cancelled=%" PRId64, start, users, cancelled);
+		return 0;
+	}
+	atomic_store(&ec->cursor, start);
 	log_msg(LOG_LEVEL_INFO, "event=events_resynced seq=%" PRId64 " users=%" PRId64
 	    " cancelled=%" PRId64, start, users, cancelled);
 	return 0;

@@ -20,7 +20,8 @@ enum projection_sql {
 	SQL_CANCEL_PENDING,
 	SQL_CURSOR,
 	SQL_CURSOR_MOVE,
-	SQL_CURSOR_START
+	SQL_CURSOR_START,
+	SQL_FORGET
 };
 
 static const struct db_sql projection_sql[] = {
@@ -52,6 +53,9 @@ static const struct db_sql projection_sql[] = {
 	    " WHERE feed = " FEED " AND seq = ?1 RETURNING seq", NULL },
 	[SQL_CURSOR_START] = { "INSERT INTO event_cursor (feed, seq, updated_at)"
 	    " VALUES (" FEED ", ?1, ?2) ON CONFLICT (feed) DO NOTHING RETURNING seq", NULL },
+	/* What another history said, deletions too: the new one says it all
+	 * again, and an order for a user it has not said yet is looked up. */
+	[SQL_FORGET] = { "DELETE FROM known_users", NULL },
 };
 DB_STMTS(stmts, projection_sql, USER_PROJECTION_STMT_FIRST, DB_STMT_COMMON);
 
@@ -210,15 +214,22 @@ user_projection_apply(struct db *db, int64_t from, int64_t to,
 
 enum store_status
 user_projection_apply_page(struct db *db, const struct user_fact *facts, size_t n,
-    int64_t *cancelled)
+    int forget, int64_t *cancelled)
 {
 	char now[DB_TIME_LEN];
+	struct db_stmt *st;
 	enum store_status s;
 
 	*cancelled = 0;
 	db_now(now);
 	if ((s = db_begin_write(db)) != STORE_OK)
 		return s;
+	if (forget) {
+		if ((st = db_rows_stmt(db, &stmts, SQL_FORGET)) == NULL)
+			return db_end_write(db, db_failure(db));
+		if ((s = db_exec_stmt(st)) != STORE_OK)
+			return db_end_write(db, s);
+	}
 	s = facts_apply(db, facts, n, now, cancelled);
 	if (s != STORE_OK)
 		*cancelled = 0;

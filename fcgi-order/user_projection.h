@@ -73,9 +73,12 @@ enum store_status user_projection_apply(struct db *db, int64_t from, int64_t to,
 
 /*
  * One write transaction: apply facts[0..n) (a snapshot's page) and their
- * effects, the cursor left as it is. *cancelled as above.
+ * effects, the cursor left as it is. With forget set, the projection is
+ * emptied first, in the same transaction: the feed is another history (a
+ * restored or replaced user database), whose sequence numbers are lower
+ * than the ones the old history left on each user. *cancelled as above.
  */
 enum store_status user_projection_apply_page(struct db *db, const struct user_fact *facts,
-    size_t n, int64_t *cancelled);
+    size_t n, int forget, int64_t *cancelled);
 
 #endif

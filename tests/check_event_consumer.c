@@ -453,6 +453,39 @@ START_TEST(test_resync_on_410)
 }
 END_TEST
 
+/*
+ * The user database restored from an older copy: its feed ends at 5,
+ * behind the cursor at 10. The resync forgets the old history (user 7 is
+ * not in the restored database; user 8 was known at seq 10, which would
+ * hide every fact of the new one below it), and the event 6 that follows
+ * raises user 8's credential version. Before the fix the projection still
+ * said "credential version 1, seq 10" for user 8.
+ */
+START_TEST(test_resync_restored)
+{
+	static const struct step script[] = {
+		{ ACT_ANSWER, 410, "{\"type\":\"about:blank\",\"title\":\"Gone\",\"status\":410,"
+		  "\"detail\":\"the feed never had seq 10\",\"oldest_seq\":1,\"last_seq\":5}", 0 },
+		ANSWER(PAGE(5, "false", ACTIVE_ROW(8, 1))),
+		ANSWER(BATCH(6, UPDATED(6, 8, 2))),
+		HOLD,
+	};
+
+	cursor_at_10();
+	consumer_start(script, N_ELEMS(script));
+	wait_cursor(6);
+	wait_requests(4);
+	consumer_stop();
+
+	check_poll(3, 6);
+	ck_assert_int_eq(order_rows_known(db, 8).cred_version, 2);
+	ck_assert_int_eq(order_rows_known(db, 8).seq, 6);
+	ck_assert(order_rows_unknown(db, 7));
+	ck_assert_msg(strstr(logged, "event=events_history_changed cursor=10 snapshot_seq=5")
+	    != NULL, "%s", logged);
+}
+END_TEST
+
 /* No cursor yet: the snapshot first, then the events after it. */
 START_TEST(test_starts_from_snapshot)
 {
@@ -705,6 +738,7 @@ event_consumer_suite(void)
 	tcase_add_test(tc, test_behind);
 	tcase_add_test(tc, test_deletion_cancels);
 	tcase_add_test(tc, test_resync_on_410);
+	tcase_add_test(tc, test_resync_restored);
 	tcase_add_test(tc, test_starts_from_snapshot);
 	tcase_add_test(tc, test_gap_not_applied);
 	tcase_add_test(tc, test_applied_elsewhere);

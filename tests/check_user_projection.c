@@ -254,9 +254,9 @@ START_TEST(test_newer_over_older)
 	/* Older news, and news as old, is ignored (a page of a snapshot newer
 	 * than the events replayed after it). */
 	ck_assert_int_eq(user_projection_apply_page(test_db, (struct user_fact[]){
-	    active(7, 6, 3, "customer") }, 1, &cancelled), STORE_OK);
+	    active(7, 6, 3, "customer") }, 1, 0, &cancelled), STORE_OK);
 	ck_assert_int_eq(user_projection_apply_page(test_db, (struct user_fact[]){
-	    active(7, 8, 4, "customer") }, 1, &cancelled), STORE_OK);
+	    active(7, 8, 4, "customer") }, 1, 0, &cancelled), STORE_OK);
 	k = order_rows_known(test_db, 7);
 	ck_assert_int_eq(k.seq, 8);
 	ck_assert_int_eq(k.cred_version, 2);
@@ -286,7 +286,7 @@ START_TEST(test_deletion_final)
 	ck_assert_int_eq(order_rows_known(test_db, 7).deleted, 1);
 	apply_one(active(7, 9, 3, "admin"));
 	ck_assert_int_eq(user_projection_apply_page(test_db, (struct user_fact[]){
-	    active(7, 20, 4, "admin") }, 1, &cancelled), STORE_OK);
+	    active(7, 20, 4, "admin") }, 1, 0, &cancelled), STORE_OK);
 	ck_assert_int_eq(db_begin_write(test_db), STORE_OK);
 	f = looked_up(7);
 	ck_assert_int_eq(user_projection_check(test_db, &f, 7, &k), STORE_OK);
@@ -325,7 +325,7 @@ START_TEST(test_lookup_never_overwrites)
 	ck_assert_int_eq(k.cred_version, 3);
 	ck_assert_int_eq(db_end_write(test_db, STORE_OK), STORE_OK);
 	f.seq = 0;
-	ck_assert_int_eq(user_projection_apply_page(test_db, &f, 1, &cancelled), STORE_OK);
+	ck_assert_int_eq(user_projection_apply_page(test_db, &f, 1, 0, &cancelled), STORE_OK);
 	k = order_rows_known(test_db, 7);
 	ck_assert_int_eq(k.seq, 1);
 	ck_assert_int_eq(k.cred_version, 3);
@@ -371,7 +371,7 @@ START_TEST(test_deletion_cancels_pending)
 	f.seq = 7;
 	ck_assert_int_eq(apply(6, 7, &f, 1, &cancelled), STORE_OK);
 	ck_assert_int_eq(cancelled, 0);
-	ck_assert_int_eq(user_projection_apply_page(test_db, &f, 1, &cancelled), STORE_OK);
+	ck_assert_int_eq(user_projection_apply_page(test_db, &f, 1, 0, &cancelled), STORE_OK);
 	ck_assert_int_eq(cancelled, 0);
 	check_order(pending1, ORDER_CANCELLED, "user_deleted", 2);
 	check_order(pending2, ORDER_CANCELLED, "user_deleted", 2);
@@ -450,7 +450,7 @@ START_TEST(test_page_leaves_cursor)
 	page[1].role[0] = '\0';		/* a snapshot's deleted row */
 	page[1].cred_version = page[1].user_version = 0;
 	order = order_rows_pending(test_db, 4);
-	ck_assert_int_eq(user_projection_apply_page(test_db, page, 3, &cancelled), STORE_OK);
+	ck_assert_int_eq(user_projection_apply_page(test_db, page, 3, 0, &cancelled), STORE_OK);
 	ck_assert_int_eq(cancelled, 1);
 	ck_assert_int_eq(cursor(), USER_CURSOR_NONE);
 	ck_assert_int_eq(users_known(), 3);
@@ -462,12 +462,12 @@ START_TEST(test_page_leaves_cursor)
 	/* With a cursor, it stays where it is. */
 	ck_assert_int_eq(apply(USER_CURSOR_NONE, 40, NULL, 0, &cancelled), STORE_OK);
 	page[0] = active(3, 50, 5, "customer");
-	ck_assert_int_eq(user_projection_apply_page(test_db, page, 1, &cancelled), STORE_OK);
+	ck_assert_int_eq(user_projection_apply_page(test_db, page, 1, 0, &cancelled), STORE_OK);
 	ck_assert_int_eq(cancelled, 0);
 	ck_assert_int_eq(cursor(), 40);
 	ck_assert_int_eq(order_rows_known(test_db, 3).cred_version, 5);
 	/* An empty page is no error. */
-	ck_assert_int_eq(user_projection_apply_page(test_db, NULL, 0, &cancelled), STORE_OK);
+	ck_assert_int_eq(user_projection_apply_page(test_db, NULL, 0, 0, &cancelled), STORE_OK);
 	ck_assert_int_eq(cancelled, 0);
 }
 END_TEST
