@@ -114,6 +114,21 @@ stuck(struct event_consumer *ec)
 }
 
 /*
+ * An answer of the feed or the snapshot that is not a 200 this consumer
+ * can read (why says what is wrong with a 200): logged, and a 200 makes
+ * it stuck. Returns -1, a failed turn.
+ */
+static int
+bad_answer(struct event_consumer *ec, const char *path, long status, const char *why)
+{
+	log_msg(LOG_LEVEL_WARN, "event=events_bad_answer path=%s status=%ld msg=\"%s\"",
+	    path, status, status == 200 ? why : "not 200");
+	if (status == 200)
+		stuck(ec);
+	return -1;
+}
+
+/*
  * GET path; 0 with the answer's status, body and length, or -1 (no whole
  * answer) after marking the feed unreachable.
  */
@@ -147,7 +162,7 @@ resync(struct event_consumer *ec, struct db *db, struct user_client *client, int
 	int64_t after_id = 0, start = -1, users = 0, cancelled = 0, c;
 	int forget;
 	char path[128];
-	const char *body, *why;
+	const char *body, *why = NULL;
 	size_t len;
 	long status;
 
@@ -160,13 +175,8 @@ resync(struct event_consumer *ec, struct db *db, struct user_client *client, int
 		if (fetch(ec, client, path, &status, &body, &len) < 0)
 			return -1;
 		if (status != 200 || user_feed_read_snapshot(body, len, after_id,
-		    USER_SNAPSHOT_PAGE_MAX, p, &why) < 0) {
-			log_msg(LOG_LEVEL_WARN, "event=events_bad_answer path=%s status=%ld "
-			    "msg=\"%s\"", path, status, status == 200 ? why : "not 200");
-			if (status == 200)
-				stuck(ec);
-			return -1;
-		}
+		    USER_SNAPSHOT_PAGE_MAX, p, &why) < 0)
+			return bad_answer(ec, path, status, why);
 		/* A snapshot behind the cursor is another history (the user
 		 * database restored or replaced): its first page forgets the
 		 * old one, whose higher sequences would hide the new facts. */
@@ -230,7 +240,7 @@ turn(struct event_consumer *ec, struct db *db, struct user_client *client)
 	struct user_feed_batch *b = &ec->events;
 	int64_t cursor, cancelled;
 	char path[128];
-	const char *body, *why;
+	const char *body, *why = NULL;
 	size_t len;
 	long status;
 	enum store_status s;
@@ -249,12 +259,8 @@ turn(struct event_consumer *ec, struct db *db, struct user_client *client)
 		return resync(ec, db, client, cursor);
 	if (status != 200 || user_feed_read_events(body, len, cursor, (size_t)ec->batch, b,
 	    &why) < 0) {
-		log_msg(LOG_LEVEL_WARN, "event=events_bad_answer path=%s status=%ld msg=\"%s\"",
-		    path, status, status == 200 ? why : "not 200");
-		if (status == 200)
-			stuck(ec);
 		atomic_store(&ec->state, CONSUMER_UNREACHABLE);
-		return -1;
+		return bad_answer(ec, path, status, why);
 	}
 	atomic_store(&ec->state, CONSUMER_FOLLOWING);
 	atomic_store(&ec->last_seq, b->last_seq);
