@@ -36,6 +36,13 @@ struct route {
 	 */
 	const char *const *query;
 	enum route_access access;
+	/*
+	 * The route only reads, and answers at once: the check of the caller's
+	 * token and the handler read in one snapshot of the database, where the
+	 * service offers one (fcgi_service.h). Never set on a route that
+	 * writes, or that waits (a long poll would never see a change).
+	 */
+	int snapshot;
 };
 
 #define ROUTE_MAX_PARAMS 4

@@ -94,6 +94,7 @@ dispatch_serve(struct http_request *req, FCGX_Request *fcgi,
     const struct svc_config *cfg, const struct fcgi_service *svc, void *ctx)
 {
 	const char *uri, *rid;
+	int snapshot = 0;
 	long dur_us;
 
 	clock_gettime(CLOCK_MONOTONIC, &req->start);
@@ -140,6 +141,8 @@ dispatch_serve(struct http_request *req, FCGX_Request *fcgi,
 		http_problem_send(req, 405, "allowed methods: %s", req->match.allow);
 		break;
 	case ROUTE_FOUND:
+		if (req->match.route->snapshot && svc->snapshot_begin != NULL)
+			snapshot = svc->snapshot_begin(req) == 0;
 		/* Who is asking comes first: nothing about a request is looked
 		 * at for a caller who may not make it. */
 		if (auth_or_reply(req, svc->session_check) < 0 || query_or_reply(req, req->match.route->query) < 0)
@@ -153,6 +156,8 @@ dispatch_serve(struct http_request *req, FCGX_Request *fcgi,
 		break;
 	}
 out:
+	if (snapshot)
+		svc->snapshot_end(req);
 	dur_us = elapsed_us(&req->start);
 	request_metrics_end(req, dur_us);
 	log_request(req, dur_us);

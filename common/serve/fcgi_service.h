@@ -2,8 +2,8 @@
  * fcgi_service.h - how a service serves a request, to the request loop
  * (fcgi_loop.h) and dispatch (dispatch.h): its routes (router.h), the
  * state each worker thread owns (made and released by the service), its
- * check that a user token is still current (auth.h), and what it ends when
- * it begins to stop.
+ * check that a user token is still current (auth.h), the read transaction
+ * around a route marked .snapshot, and what it ends when it begins to stop.
  */
 #ifndef MICROSHOP_FCGI_SERVICE_H
 #define MICROSHOP_FCGI_SERVICE_H
@@ -23,6 +23,14 @@ struct fcgi_service {
 	void (*thread_fini)(void *ctx);
 	/* Whether a user token is still current (auth.h); NULL: no check. */
 	auth_session_check *session_check;
+	/*
+	 * Around a request whose route is marked .snapshot (router.h), from
+	 * before the token's session check to after the handler: begin a read
+	 * transaction (0 when one is open, else -1, and the reads go on alone)
+	 * and end it. NULL: the reads of a request are each a transaction.
+	 */
+	int (*snapshot_begin)(struct http_request *req);
+	void (*snapshot_end)(struct http_request *req);
 	/*
 	 * Called once when SIGTERM or SIGINT begins the stop, before the loop
 	 * waits for the workers to finish their requests: ends what makes a
