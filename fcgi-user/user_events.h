@@ -24,7 +24,7 @@
  * to DB_STMT_COMMON; each file's DB_STMTS fails to compile if its own do
  * not fit.
  */
-#define USER_EVENTS_STMT_FIRST 16
+#define USER_EVENTS_STMT_FIRST 24
 
 /*
  * Inside the caller's write transaction, as its last statements: append

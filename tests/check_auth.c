@@ -29,12 +29,12 @@ handler(struct http_request *req)
 }
 
 static const struct route routes[] = {
-	[ROUTE_PUBLIC] = { "GET", "/thing/public", handler, NULL, ROUTE_PUBLIC },
-	[ROUTE_USER] = { "GET", "/thing/user", handler, NULL, ROUTE_USER },
-	[ROUTE_ADMIN] = { "GET", "/thing/admin", handler, NULL, ROUTE_ADMIN },
+	[ROUTE_PUBLIC] = { "GET", "/thing/public", handler, NULL, ROUTE_PUBLIC, 0 },
+	[ROUTE_USER] = { "GET", "/thing/user", handler, NULL, ROUTE_USER, 0 },
+	[ROUTE_ADMIN] = { "GET", "/thing/admin", handler, NULL, ROUTE_ADMIN, 0 },
 	[ROUTE_USER_OR_SERVICE] = { "GET", "/thing/internal", handler, NULL,
-	    ROUTE_USER_OR_SERVICE },
-	[ROUTE_SERVICE] = { "GET", "/thing/feed", handler, NULL, ROUTE_SERVICE },
+	    ROUTE_USER_OR_SERVICE, 0 },
+	[ROUTE_SERVICE] = { "GET", "/thing/feed", handler, NULL, ROUTE_SERVICE, 0 },
 };
 
 /* The service's session check: counts its calls, refuses when told to. */
@@ -212,7 +212,7 @@ END_TEST
 /* A session check's refusal is the answer, before the admin role is asked. */
 START_TEST(test_session_refuses)
 {
-	static const enum route_access checked[] = { ROUTE_USER, ROUTE_ADMIN };
+	static const enum route_access checked[] = { ROUTE_USER, ROUTE_ADMIN, 0 };
 
 	for (size_t i = 0; i < N_ELEMS(checked); i++) {
 		struct treq *t = request(checked[i], 1, TOKEN_CUSTOMER, 42);

@@ -5,7 +5,8 @@
  * with the service's session check), the query's keys (400 malformed, 422
  * unknown or repeated), the handler with the worker's state, a 500 for a
  * handler that did not answer, the request id the answer and the log
- * carry, the one logfmt line, and nothing of a request left for the next.
+ * carry, the one logfmt line, nothing of a request left for the next, and
+ * the service's read transaction around a route marked .snapshot.
  */
 #include <stdio.h>
 #include <string.h>
@@ -64,15 +65,36 @@ silent(struct http_request *req)
 	seen.calls++;
 }
 
+/* What the snapshot hooks, the session check and snap saw, in order. */
+static char trace[64];
+
+static void
+trace_add(const char *what)
+{
+	size_t n = strlen(trace);
+
+	snprintf(trace + n, sizeof(trace) - n, "%s%s", n > 0 ? " " : "", what);
+}
+
+static void
+snap(struct http_request *req)
+{
+	seen.calls++;
+	trace_add("handler");
+	http_send_status(req, "read");
+}
+
 static const char *const list_query[] = { "limit", "after", NULL };
 
 static const struct route routes[] = {
-	{ "GET", "/thing", list, list_query, ROUTE_PUBLIC },
-	{ "POST", "/thing", create, NULL, ROUTE_USER },
-	{ "GET", "/thing/silent", silent, NULL, ROUTE_PUBLIC },
-	{ "GET", "/thing/feed", list, list_query, ROUTE_SERVICE },
-	{ "GET", "/thing/{id}", show, NULL, ROUTE_PUBLIC },
-	{ "DELETE", "/thing/{id}", show, NULL, ROUTE_ADMIN },
+	{ "GET", "/thing", list, list_query, ROUTE_PUBLIC, 0 },
+	{ "POST", "/thing", create, NULL, ROUTE_USER, 0 },
+	{ "GET", "/thing/silent", silent, NULL, ROUTE_PUBLIC, 0 },
+	{ "GET", "/thing/feed", list, list_query, ROUTE_SERVICE, 0 },
+	{ "GET", "/thing/{id}", show, NULL, ROUTE_PUBLIC, 0 },
+	{ "DELETE", "/thing/{id}", show, NULL, ROUTE_ADMIN, 0 },
+	{ "GET", "/snap", snap, list_query, ROUTE_USER, 1 },
+	{ "GET", "/snap/public", snap, NULL, ROUTE_PUBLIC, 1 },
 };
 
 static int session_calls;
@@ -82,11 +104,29 @@ session(struct http_request *req)
 {
 	(void)req;
 	session_calls++;
+	trace_add("session");
 	return 0;
 }
 
+static int snapshot_fails;	/* snapshot_begin answers -1 */
+
+static int
+snapshot_begin(struct http_request *req)
+{
+	(void)req;
+	trace_add(snapshot_fails ? "begin-failed" : "begin");
+	return snapshot_fails ? -1 : 0;
+}
+
+static void
+snapshot_end(struct http_request *req)
+{
+	trace_add(req->status != 0 ? "end-answered" : "end-unanswered");
+}
+
 static const struct fcgi_service svc = {
-	.routes = routes, .n_routes = N_ELEMS(routes), .session_check = session
+	.routes = routes, .n_routes = N_ELEMS(routes), .session_check = session,
+	.snapshot_begin = snapshot_begin, .snapshot_end = snapshot_end
 };
 
 static int worker_state;	/* what thread_init would have made */
@@ -97,6 +137,7 @@ serve(struct treq *t)
 {
 	memset(&seen, 0, sizeof(seen));
 	session_calls = 0;
+	trace[0] = '\0';
 	dispatch_serve(&t->req, &t->fcgi, &t->cfg, &svc, &worker_state);
 	return treq_status(t);
 }
@@ -258,6 +299,43 @@ START_TEST(test_service_only)
 }
 END_TEST
 
+/*
+ * A route marked .snapshot: the service's read transaction begins before
+ * the token's session check and ends once the handler answered, whatever
+ * ended the request; other routes have none, and a transaction that could
+ * not begin is not ended.
+ */
+START_TEST(test_snapshot)
+{
+	static const struct {
+		const char *uri;
+		int token, fails, status;
+		const char *trace;
+	} cases[] = {
+		{ "/snap?limit=2", 1, 0, 200, "begin session handler end-answered" },
+		{ "/snap/public", 0, 0, 200, "begin handler end-answered" },
+		{ "/snap", 0, 0, 401, "begin end-answered" },
+		{ "/snap?bogus=1", 1, 0, 422, "begin session end-answered" },
+		{ "/snap", 1, 1, 200, "begin-failed session handler" },
+		{ "/thing?limit=2", 1, 0, 200, "" },
+	};
+
+	for (size_t i = 0; i < N_ELEMS(cases); i++) {
+		struct treq *t = treq_new("GET", cases[i].uri, NULL);
+
+		if (cases[i].token)
+			treq_bearer(t, TOKEN_CUSTOMER, 42, 600);
+		snapshot_fails = cases[i].fails;
+		ck_assert_msg(serve(t) == cases[i].status, "%s: %d", cases[i].uri,
+		    t->req.status);
+		ck_assert_msg(strcmp(trace, cases[i].trace) == 0, "%s (fails %d): [%s], not [%s]",
+		    cases[i].uri, cases[i].fails, trace, cases[i].trace);
+		treq_free(t);
+	}
+	snapshot_fails = 0;
+}
+END_TEST
+
 START_TEST(test_unanswered)
 {
 	struct treq *t = treq_new("GET", "/thing/silent", NULL);
@@ -400,6 +478,7 @@ dispatch_suite(void)
 	tcase_add_test(tc, test_query);
 	tcase_add_test(tc, test_access_first);
 	tcase_add_test(tc, test_service_only);
+	tcase_add_test(tc, test_snapshot);
 	tcase_add_test(tc, test_unanswered);
 	tcase_add_test(tc, test_uri);
 	tcase_add_test(tc, test_request_id);

@@ -59,8 +59,8 @@ no_handler(struct http_request *req)
 }
 
 static const struct route routes[] = {
-	{ "POST", "/thing", no_handler, NULL, ROUTE_USER_OR_SERVICE },
-	{ "POST", "/signup", no_handler, NULL, ROUTE_PUBLIC },
+	{ "POST", "/thing", no_handler, NULL, ROUTE_USER_OR_SERVICE, 0 },
+	{ "POST", "/signup", no_handler, NULL, ROUTE_PUBLIC, 0 },
 };
 
 static const char *const sqlite_migrations[] = {

@@ -24,9 +24,9 @@
 #define THREADS 4
 
 static const struct route routes[] = {
-	{ "GET", "/thing", NULL, NULL, ROUTE_PUBLIC },
-	{ "POST", "/thing", NULL, NULL, ROUTE_USER },
-	{ "GET", "/thing/{id}", NULL, NULL, ROUTE_PUBLIC },
+	{ "GET", "/thing", NULL, NULL, ROUTE_PUBLIC, 0 },
+	{ "POST", "/thing", NULL, NULL, ROUTE_USER, 0 },
+	{ "GET", "/thing/{id}", NULL, NULL, ROUTE_PUBLIC, 0 },
 };
 
 static void
@@ -84,7 +84,7 @@ END_TEST
 /* No route of the table, and statuses out of range. */
 START_TEST(test_none)
 {
-	static const struct route elsewhere = { "GET", "/thing", NULL, NULL, ROUTE_PUBLIC };
+	static const struct route elsewhere = { "GET", "/thing", NULL, NULL, ROUTE_PUBLIC, 0 };
 	double none404 = count(REQS NONE "status=\"404\"}");
 	double none500 = count(REQS NONE "status=\"500\"}");
 	double get200 = count(REQS GET_THING "status=\"200\"}");
@@ -206,7 +206,7 @@ START_TEST(test_routes_max)
 
 	for (size_t i = 0; i < N_ELEMS(many); i++) {
 		snprintf(patterns[i], sizeof(patterns[i]), "/r%zu", i);
-		many[i] = (struct route){ "GET", patterns[i], NULL, NULL, ROUTE_PUBLIC };
+		many[i] = (struct route){ "GET", patterns[i], NULL, NULL, ROUTE_PUBLIC, 0 };
 	}
 	metrics_reset();
 	request_metrics_register(many, N_ELEMS(many), THREADS);

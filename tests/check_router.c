@@ -18,13 +18,13 @@ dummy_handler(struct http_request *req)
 
 /* The user service's table, in its order. */
 static const struct route user_routes[] = {
-	{ "GET", "/user/health", dummy_handler, NULL, ROUTE_PUBLIC },
-	{ "POST", "/user/login", dummy_handler, NULL, ROUTE_PUBLIC },
-	{ "POST", "/user", dummy_handler, NULL, ROUTE_PUBLIC },
-	{ "GET", "/user", dummy_handler, NULL, ROUTE_USER },
-	{ "GET", "/user/{id}", dummy_handler, NULL, ROUTE_USER },
-	{ "PATCH", "/user/{id}", dummy_handler, NULL, ROUTE_USER },
-	{ "DELETE", "/user/{id}", dummy_handler, NULL, ROUTE_USER },
+	{ "GET", "/user/health", dummy_handler, NULL, ROUTE_PUBLIC, 0 },
+	{ "POST", "/user/login", dummy_handler, NULL, ROUTE_PUBLIC, 0 },
+	{ "POST", "/user", dummy_handler, NULL, ROUTE_PUBLIC, 0 },
+	{ "GET", "/user", dummy_handler, NULL, ROUTE_USER, 0 },
+	{ "GET", "/user/{id}", dummy_handler, NULL, ROUTE_USER, 0 },
+	{ "PATCH", "/user/{id}", dummy_handler, NULL, ROUTE_USER, 0 },
+	{ "DELETE", "/user/{id}", dummy_handler, NULL, ROUTE_USER, 0 },
 };
 
 struct found_case {
@@ -183,9 +183,9 @@ END_TEST
 START_TEST(test_several_params)
 {
 	static const struct route routes[] = {
-		{ "GET", "/order/{id}", dummy_handler, NULL, ROUTE_USER },
-		{ "GET", "/order/{id}/item/{n}", dummy_handler, NULL, ROUTE_USER },
-		{ "GET", "/a/{b}/{c}/{d}/{e}", dummy_handler, NULL, ROUTE_USER },
+		{ "GET", "/order/{id}", dummy_handler, NULL, ROUTE_USER, 0 },
+		{ "GET", "/order/{id}/item/{n}", dummy_handler, NULL, ROUTE_USER, 0 },
+		{ "GET", "/a/{b}/{c}/{d}/{e}", dummy_handler, NULL, ROUTE_USER, 0 },
 	};
 	struct route_match m;
 
@@ -227,11 +227,11 @@ START_TEST(test_allow_truncated)
 {
 	/* More methods than m.allow holds: truncated, still terminated. */
 	static const struct route routes[] = {
-		{ "METHOD-NUMBER-ONE", "/x", dummy_handler, NULL, ROUTE_USER },
-		{ "METHOD-NUMBER-TWO", "/x", dummy_handler, NULL, ROUTE_USER },
-		{ "METHOD-NUMBER-THREE", "/x", dummy_handler, NULL, ROUTE_USER },
-		{ "METHOD-NUMBER-FOUR", "/x", dummy_handler, NULL, ROUTE_USER },
-		{ "METHOD-NUMBER-FIVE", "/x", dummy_handler, NULL, ROUTE_USER },
+		{ "METHOD-NUMBER-ONE", "/x", dummy_handler, NULL, ROUTE_USER, 0 },
+		{ "METHOD-NUMBER-TWO", "/x", dummy_handler, NULL, ROUTE_USER, 0 },
+		{ "METHOD-NUMBER-THREE", "/x", dummy_handler, NULL, ROUTE_USER, 0 },
+		{ "METHOD-NUMBER-FOUR", "/x", dummy_handler, NULL, ROUTE_USER, 0 },
+		{ "METHOD-NUMBER-FIVE", "/x", dummy_handler, NULL, ROUTE_USER, 0 },
 	};
 	struct route_match m;
 
