@@ -15,7 +15,10 @@
 #include "db_driver.h"
 #include "log.h"
 
-#define DB_HEAP_LIMIT (6 * 1024 * 1024)
+/* Each connection's page cache, in KiB (PRAGMA cache_size = -N). */
+#define DB_CACHE_KIB 256
+#define STR_(x) #x
+#define STR(x) STR_(x)
 
 struct lite {
 	sqlite3 *conn;
@@ -133,14 +136,16 @@ static void
 lite_init(void)
 {
 	/*
-	 * Every worker thread has its own connection, and each connection its
-	 * own page cache (2 MB by default), so ten threads would keep ten
-	 * copies of the same pages. The soft limit on SQLite's memory for the
-	 * whole process makes the caches give pages back past it; a page read
-	 * again comes from the kernel's page cache.
+	 * No memory statistics: with them every allocation of every
+	 * connection takes one global mutex (Debian's SQLite has no lookaside
+	 * memory, so that is several per row read), and the worker threads
+	 * met there 0.6 times per GET /user/{id} (a futex each); without
+	 * them, 0.08 (docs/performance.md). What bounds SQLite's memory is
+	 * then each connection's own cache (lite_open), not a soft heap limit
+	 * for the process, which needs the statistics.
 	 */
-	sqlite3_config(SQLITE_CONFIG_LOG, sqlite_log, NULL);	/* before SQLite starts */
-	sqlite3_soft_heap_limit64(DB_HEAP_LIMIT);
+	sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);	/* both before SQLite starts */
+	sqlite3_config(SQLITE_CONFIG_LOG, sqlite_log, NULL);
 }
 
 static int
@@ -202,10 +207,19 @@ lite_open(struct db *db)
 	 * loss; NORMAL syncs only at checkpoints, so the last writes before a
 	 * power loss (never a crash of the process) can be lost.
 	 */
+	/*
+	 * Every worker thread has its own connection, and each connection its
+	 * own page cache (2 MB by default): the user service's six threads
+	 * kept six copies of the same pages, most of its memory. DB_CACHE_KIB
+	 * holds the upper levels of the B-trees that every lookup goes
+	 * through; a leaf read again comes from the kernel's page cache (one
+	 * pread; docs/performance.md).
+	 */
 	if (lite_exec(db, "PRAGMA journal_mode = WAL") < 0 ||
 	    lite_exec(db, db->cfg->synchronous_full ? "PRAGMA synchronous = FULL"
 	    : "PRAGMA synchronous = NORMAL") < 0 ||
-	    lite_exec(db, "PRAGMA foreign_keys = ON") < 0)
+	    lite_exec(db, "PRAGMA foreign_keys = ON") < 0 ||
+	    lite_exec(db, "PRAGMA cache_size = -" STR(DB_CACHE_KIB)) < 0)
 		return -1;
 	return 0;
 }
