@@ -4,8 +4,9 @@
  * ASCII case, a role the schema refuses), reads (not found, gone after a
  * delete), updates (a patch that changes nothing, the credential version
  * raised by a new password, email or role, a taken email, If-Match),
- * deletes, logins' credentials, sessions, logout, and pages of the list
- * around their limit, after a cursor and filtered by email.
+ * deletes, logins' credentials, sessions, logout, pages of the list
+ * around their limit, after a cursor and filtered by email, and (SQLite)
+ * reads in one snapshot while another connection writes.
  */
 #include <stdio.h>
 #include <string.h>
@@ -375,6 +376,54 @@ START_TEST(test_session_and_logout)
 }
 END_TEST
 
+/* On a file, where a second connection can write beside test_db. */
+static void
+setup_file(void)
+{
+	test_db = db_open(store_fixture_fresh("user", 1), &user_store_schema, 1);
+	ck_assert_ptr_nonnull(test_db);
+}
+
+/*
+ * SQLite: the reads between user_store_snapshot_begin and _end see the
+ * database as the first of them found it, whatever another connection
+ * commits meanwhile; after the end, the reads see that commit, and the
+ * connection writes again (no transaction left open).
+ */
+START_TEST(test_snapshot)
+{
+	struct db *other = db_open(store_fixture_again(), &user_store_schema, 0);
+	struct user_session se;
+	struct user u;
+	int64_t id = add_ok("Ada", "ada@example.com");
+
+	ck_assert_ptr_nonnull(other);
+	ck_assert_int_eq(user_store_snapshot_begin(test_db), STORE_OK);
+	ck_assert_int_eq(user_store_session(test_db, id, &se), STORE_OK);
+	ck_assert_int_eq(se.cred_version, 1);
+	ck_assert_int_eq(user_store_logout(other, id), STORE_OK);
+	ck_assert_int_eq(user_store_session(other, id, &se), STORE_OK);
+	ck_assert_int_eq(se.cred_version, 2);
+	ck_assert_int_eq(user_store_session(test_db, id, &se), STORE_OK);
+	ck_assert_int_eq(se.cred_version, 1);
+	ck_assert_int_eq(user_store_get(test_db, id, &u), STORE_OK);
+	ck_assert_int_eq(u.cred_version, 1);
+	user_store_snapshot_end(test_db);
+
+	ck_assert_int_eq(user_store_get(test_db, id, &u), STORE_OK);
+	ck_assert_int_eq(u.cred_version, 2);
+	ck_assert_int_eq(user_store_logout(test_db, id), STORE_OK);
+	ck_assert_int_eq(user_store_session(other, id, &se), STORE_OK);
+	ck_assert_int_eq(se.cred_version, 3);
+
+	/* A snapshot that read nothing ends as cleanly. */
+	ck_assert_int_eq(user_store_snapshot_begin(test_db), STORE_OK);
+	user_store_snapshot_end(test_db);
+	ck_assert_int_eq(user_store_logout(test_db, id), STORE_OK);
+	db_close(other);
+}
+END_TEST
+
 /* ------------------------------------------------------------------ */
 /* List                                                                */
 /* ------------------------------------------------------------------ */
@@ -477,6 +526,7 @@ user_store_suite(void)
 	TCase *update = tcase_create("update");
 	TCase *session = tcase_create("credentials");
 	TCase *list_tc = tcase_create("list");
+	TCase *snapshot = tcase_create("snapshot");
 
 	tcase_add_checked_fixture(write, setup, store_fixture_clean);
 	tcase_add_test(write, test_insert);
@@ -506,5 +556,12 @@ user_store_suite(void)
 	tcase_add_test(list_tc, test_list_pages);
 	tcase_add_test(list_tc, test_list_deleted_and_filtered);
 	suite_add_tcase(s, list_tc);
+
+	/* The user service opens snapshots on SQLite alone (user_api.c). */
+	if (store_fixture_engine() == DB_SQLITE) {
+		tcase_add_checked_fixture(snapshot, setup_file, store_fixture_clean);
+		tcase_add_test(snapshot, test_snapshot);
+		suite_add_tcase(s, snapshot);
+	}
 	return s;
 }
