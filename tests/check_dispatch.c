@@ -6,10 +6,12 @@
  * unknown or repeated), the handler with the worker's state, a 500 for a
  * handler that did not answer, the request id the answer and the log
  * carry, the one logfmt line, nothing of a request left for the next, and
- * the service's read transaction around a route marked .snapshot.
+ * around a route marked .snapshot the service's read transaction and the
+ * log line kept under load.
  */
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <check.h>
 #include <json-c/json.h>
@@ -18,6 +20,7 @@
 #include "check_suites.h"
 #include "dispatch.h"
 #include "http.h"
+#include "log.h"
 #include "request.h"
 #include "service.h"
 
@@ -28,6 +31,7 @@ static struct {
 	char limit[32];
 	int64_t id;
 	int authenticated;
+	int kept_due;	/* log_kept_due_ms() as the handler began */
 } seen;
 
 static void
@@ -54,6 +58,7 @@ static void
 create(struct http_request *req)
 {
 	seen.calls++;
+	seen.kept_due = log_kept_due_ms();
 	seen.authenticated = req->auth.exp != 0;
 	http_send_empty(req, 201);
 }
@@ -333,6 +338,42 @@ START_TEST(test_snapshot)
 		treq_free(t);
 	}
 	snapshot_fails = 0;
+	log_flush();	/* their lines, kept or not, stay out of the next test's */
+}
+END_TEST
+
+/*
+ * The line of a quick read (a .snapshot route) waits for those that follow
+ * only under load: alone (the last quick read ended over a millisecond
+ * before) it is written as the request ends; and what a thread keeps is
+ * written before the handler of any other route runs, which may be slow.
+ */
+START_TEST(test_log_kept)
+{
+	struct treq *t = treq_new("GET", "/snap/public", NULL);
+	const char *log;
+	int due;
+
+	usleep(2000);
+	treq_log_begin();
+	ck_assert_int_eq(serve(t), 200);
+	due = log_kept_due_ms();
+	log = treq_log_end();
+	ck_assert_int_eq(due, -1);
+	ck_assert_ptr_nonnull(strstr(log, "route=/snap/public path=/snap/public status=200 "));
+	treq_free(t);
+
+	t = treq_new("POST", "/thing", "{}");
+	treq_bearer(t, TOKEN_CUSTOMER, 42, 600);
+	treq_log_begin();
+	log_line(LOG_LEVEL_INFO, 1, "event=kept");
+	ck_assert_int_eq(serve(t), 201);
+	log = treq_log_end();
+	ck_assert_int_eq(seen.kept_due, -1);
+	ck_assert_ptr_nonnull(strstr(log, "event=kept\n"));
+	ck_assert_ptr_nonnull(strstr(log, "route=/thing "));
+	ck_assert(strstr(log, "event=kept\n") < strstr(log, "route=/thing "));
+	treq_free(t);
 }
 END_TEST
 
@@ -479,6 +520,7 @@ dispatch_suite(void)
 	tcase_add_test(tc, test_access_first);
 	tcase_add_test(tc, test_service_only);
 	tcase_add_test(tc, test_snapshot);
+	tcase_add_test(tc, test_log_kept);
 	tcase_add_test(tc, test_unanswered);
 	tcase_add_test(tc, test_uri);
 	tcase_add_test(tc, test_request_id);

@@ -1,12 +1,16 @@
 /*
  * check_log.c - common/core/log.c: the level names, logfmt values (bare
  * when plain; quoted with quotes, backslashes and control bytes escaped
- * when not; cut to fit without breaking an escape), and the lines
- * log_msg writes to stderr: their shape, one per call, ended by a
- * newline, cut at the line's size, and none below the threshold.
+ * when not; cut to fit without breaking an escape), the lines log_msg
+ * writes to stderr: their shape, one per call, ended by a newline, cut at
+ * the line's size, and none below the threshold; and the lines log_line
+ * keeps: written together at log_flush, before a line not kept, when the
+ * buffer is full or when the first is LOG_KEEP_MS old, in their order.
  */
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "check_suites.h"
 #include "log.h"
@@ -242,6 +246,134 @@ START_TEST(test_msg_long)
 }
 END_TEST
 
+/* Bytes written to the capture so far. */
+static long
+captured(struct test_capture *c)
+{
+	struct stat sb;
+
+	return fstat(fileno(c->f), &sb) == 0 ? (long)sb.st_size : -1;
+}
+
+/* The events of out's lines, in order, joined by spaces. */
+static void
+events_of(const char *out, char *events, size_t n)
+{
+	const char *p = out;
+
+	events[0] = '\0';
+	while ((p = strstr(p, "event=")) != NULL) {
+		size_t len = strcspn(p + 6, " \n"), o = strlen(events);
+
+		snprintf(events + o, n - o, "%s%.*s", o > 0 ? " " : "", (int)len, p + 6);
+		p += 6 + len;
+	}
+}
+
+START_TEST(test_kept)
+{
+	struct test_capture cap;
+	char out[1024], events[256];
+	long before_flush, before_msg;
+	int due_none, due_below, due_kept, due_after;
+
+	log_init("check", LOG_LEVEL_INFO);
+	test_capture_begin(&cap);
+	due_none = log_kept_due_ms();
+	log_line(LOG_LEVEL_DEBUG, 1, "event=below");
+	due_below = log_kept_due_ms();
+	log_line(LOG_LEVEL_INFO, 1, "event=k1");
+	log_line(LOG_LEVEL_INFO, 1, "event=k2");
+	due_kept = log_kept_due_ms();
+	before_msg = captured(&cap);
+	log_msg(LOG_LEVEL_WARN, "event=now");
+	due_after = log_kept_due_ms();
+	log_line(LOG_LEVEL_INFO, 1, "event=k3");
+	before_flush = captured(&cap);
+	log_flush();
+	log_flush();	/* nothing left: nothing written twice */
+	test_capture_end(&cap, out, sizeof(out));
+	log_init("microshop", LOG_LEVEL_INFO);
+
+	ck_assert_int_eq(due_none, -1);
+	ck_assert_int_eq(due_below, -1);
+	ck_assert_msg(due_kept >= 0 && due_kept <= LOG_KEEP_MS, "due in %d ms", due_kept);
+	ck_assert_int_eq(due_after, -1);
+	ck_assert_int_eq(before_msg, 0);
+	ck_assert_int_eq(before_flush, (long)(strstr(out, "event=now\n") + 10 - out));
+	events_of(out, events, sizeof(events));
+	ck_assert_str_eq(events, "k1 k2 now k3");
+	/* A kept line has the shape of any other. */
+	line_check(out + before_flush, strlen(out + before_flush), "info", "event=k3");
+}
+END_TEST
+
+static void
+keep_many(void)
+{
+	char v[200];
+
+	memset(v, 'v', sizeof(v) - 1);
+	v[sizeof(v) - 1] = '\0';
+	for (int i = 0; i < 30; i++)
+		log_line(LOG_LEVEL_INFO, 1, "event=k%d v=%s", i, v);
+}
+
+/* A full buffer is written whole, lines unbroken; the rest waits. */
+START_TEST(test_kept_full)
+{
+	struct test_capture cap;
+	char out[16384];
+	long first;
+	size_t len;
+	int lines = 0;
+
+	log_init("check", LOG_LEVEL_INFO);
+	test_capture_begin(&cap);
+	keep_many();
+	first = captured(&cap);
+	log_flush();
+	len = test_capture_end(&cap, out, sizeof(out));
+	log_init("microshop", LOG_LEVEL_INFO);
+
+	ck_assert_msg(first > 0 && first <= 4096 && out[first - 1] == '\n', "first %ld", first);
+	ck_assert_uint_gt(len, 30 * 200);
+	for (const char *p = out; (p = strchr(p, '\n')) != NULL; p++)
+		lines++;
+	ck_assert_int_eq(lines, 30);
+	ck_assert_ptr_nonnull(strstr(out, "event=k0 "));
+	ck_assert_ptr_nonnull(strstr(out, "event=k29 "));
+	ck_assert(strstr(out, "event=k0 ") < strstr(out, "event=k29 "));
+}
+END_TEST
+
+/* A line kept LOG_KEEP_MS ago goes with the next line kept. */
+START_TEST(test_kept_age)
+{
+	struct test_capture cap;
+	char out[1024], events[64];
+	long before, after;
+	int due;
+
+	log_init("check", LOG_LEVEL_INFO);
+	test_capture_begin(&cap);
+	log_line(LOG_LEVEL_INFO, 1, "event=old");
+	usleep((LOG_KEEP_MS + 10) * 1000);
+	due = log_kept_due_ms();
+	before = captured(&cap);
+	log_line(LOG_LEVEL_INFO, 1, "event=young");
+	after = captured(&cap);
+	test_capture_end(&cap, out, sizeof(out));
+	log_init("microshop", LOG_LEVEL_INFO);
+
+	ck_assert_int_eq(due, 0);
+	ck_assert_int_eq(before, 0);
+	ck_assert_uint_eq((size_t)after, strlen(out));
+	events_of(out, events, sizeof(events));
+	ck_assert_str_eq(events, "old young");
+}
+END_TEST
+
 Suite *
 log_suite(void)
 {
@@ -253,6 +385,9 @@ log_suite(void)
 	tcase_add_test(tc, test_value_cut);
 	tcase_add_test(tc, test_msg_levels);
 	tcase_add_test(tc, test_msg_long);
+	tcase_add_test(tc, test_kept);
+	tcase_add_test(tc, test_kept_full);
+	tcase_add_test(tc, test_kept_age);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -7,7 +7,23 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "log.h"
+
+#define LOG_LINE_MAX 2048
+
+/*
+ * The lines this thread keeps (log_line with keep set): one write(2) of
+ * at most PIPE_BUF bytes, which a pipe takes whole, so that lines of
+ * several threads still never interleave.
+ */
+#define LOG_KEEP_BYTES 4096
+
+static _Thread_local struct {
+	char buf[LOG_KEEP_BYTES];
+	size_t len;
+	int64_t since_ms;	/* when the first of them was kept */
+} kept;
 
 static const char *log_service = "microshop";
 static enum log_level log_threshold = LOG_LEVEL_INFO;
@@ -77,15 +93,81 @@ log_value(char *buf, size_t n, const char *s)
 	return buf;
 }
 
+static void log_vline(enum log_level level, int keep, const char *fmt, va_list ap)
+	__attribute__((format(printf, 3, 0)));
+
+/* Write len bytes of lines, in one write(2). */
+static void
+lines_write(const char *lines, size_t len)
+{
+	if (write(STDERR_FILENO, lines, len) < 0) {
+		/* Nowhere left to report it. */
+	}
+}
+
+void
+log_flush(void)
+{
+	if (kept.len > 0)
+		lines_write(kept.buf, kept.len);
+	kept.len = 0;
+}
+
+int
+log_kept_due_ms(void)
+{
+	int64_t left;
+
+	if (kept.len == 0)
+		return -1;
+	left = kept.since_ms + LOG_KEEP_MS - clock_ms();
+	return left > 0 ? (int)left : 0;
+}
+
+/* Keep line (len bytes) with this thread's lines, writing them when due. */
+static void
+line_keep(const char *line, size_t len)
+{
+	int64_t now = clock_ms();
+
+	if (kept.len + len > sizeof(kept.buf))
+		log_flush();
+	if (kept.len == 0)
+		kept.since_ms = now;
+	memcpy(kept.buf + kept.len, line, len);
+	kept.len += len;
+	if (now - kept.since_ms >= LOG_KEEP_MS)
+		log_flush();
+}
+
 void
 log_msg(enum log_level level, const char *fmt, ...)
 {
-	char line[2048];
+	va_list ap;
+
+	va_start(ap, fmt);
+	log_vline(level, 0, fmt, ap);
+	va_end(ap);
+}
+
+void
+log_line(enum log_level level, int keep, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	log_vline(level, keep, fmt, ap);
+	va_end(ap);
+}
+
+static void
+log_vline(enum log_level level, int keep, const char *fmt, va_list ap)
+{
+	char line[LOG_LINE_MAX];
 	struct timespec ts;
 	struct tm tm;
 	size_t len;
 	int n;
-	va_list ap;
 
 	if (level < log_threshold)
 		return;
@@ -99,9 +181,7 @@ log_msg(enum log_level level, const char *fmt, ...)
 	    log_level_names[level], log_service);
 	len = (size_t)n;
 
-	va_start(ap, fmt);
 	n = vsnprintf(line + len, sizeof(line) - len - 1, fmt, ap);
-	va_end(ap);
 	if (n < 0)
 		n = 0;
 	len += (size_t)n;
@@ -109,8 +189,12 @@ log_msg(enum log_level level, const char *fmt, ...)
 		len = sizeof(line) - 2;
 	line[len++] = '\n';
 
-	/* One write per line: atomic for lines below PIPE_BUF on pipes. */
-	if (write(STDERR_FILENO, line, len) < 0) {
-		/* Nowhere left to report it. */
+	if (keep) {
+		line_keep(line, len);
+		return;
 	}
+	/* What this thread kept goes first: its lines stay in their order. */
+	log_flush();
+	/* One write per line: atomic for lines below PIPE_BUF on pipes. */
+	lines_write(line, len);
 }

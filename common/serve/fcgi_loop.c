@@ -358,14 +358,19 @@ worker_main(void *arg)
 	 * fresh ones included, until none comes for DRAIN_IDLE_MS.
 	 */
 	for (;;) {
-		int stopping = atomic_load(&loop->stopping), n;
+		int stopping = atomic_load(&loop->stopping), n, wait_ms;
 		struct epoll_event ev;
 
 		if (stopping && !acked) {
 			acked = 1;
 			atomic_fetch_add(&loop->draining, 1);
 		}
-		n = epoll_wait(loop->epoll_fd, &ev, 1, stopping ? DRAIN_IDLE_MS : -1);
+		/* Log lines kept under load are written once due, or at once
+		 * when stopping (log.h). */
+		if (stopping)
+			log_flush();
+		wait_ms = stopping ? DRAIN_IDLE_MS : log_kept_due_ms();
+		n = epoll_wait(loop->epoll_fd, &ev, 1, wait_ms);
 
 		if (n < 0) {
 			if (errno == EINTR)
@@ -376,6 +381,7 @@ worker_main(void *arg)
 		if (n == 0) {
 			if (stopping)
 				break;
+			log_flush();
 			continue;
 		}
 		if (ev.data.ptr == &loop->stop_tag)
@@ -388,6 +394,7 @@ worker_main(void *arg)
 		conn_serve(loop, ev.data.ptr, req, ctx);
 	}
 out:
+	log_flush();
 	if (req != NULL)
 		free(req->body);
 	free(req);
