@@ -16,7 +16,7 @@
 #include "log.h"
 
 /* Each connection's page cache, in KiB (PRAGMA cache_size = -N). */
-#define DB_CACHE_KIB 256
+#define DB_CACHE_KIB 128
 #define STR_(x) #x
 #define STR(x) STR_(x)
 
