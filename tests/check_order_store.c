@@ -4,9 +4,10 @@
  * order priced from it and inserted with its lines (or refused, with
  * nothing written), reads, every status move the state machine allows and
  * some it refuses (to anyone, or to a customer), If-Match, deletes (which
- * take the lines along) and pages of the list around their limit, after a
+ * take the lines along), pages of the list around their limit, after a
  * cursor and filtered by user, status, and the user's deletion as the
- * projection knows it.
+ * projection knows it, and (SQLite) reads in one snapshot while another
+ * connection writes.
  */
 #include <stdio.h>
 #include <string.h>
@@ -35,13 +36,28 @@ price_list(const char *sku, const char *name, int64_t cents, const char *currenc
 }
 
 static void
-setup(void)
+prices(void)
 {
-	store_fixture_open(&order_store_schema, "order");
 	price_list("tea", "Green tea", 350, "EUR", 1);
 	price_list("mug", "Mug", 1200, "EUR", 1);
 	price_list("old", "Old mug", 100, "EUR", 0);
 	price_list("usd", "Import", 500, "USD", 1);
+}
+
+static void
+setup(void)
+{
+	store_fixture_open(&order_store_schema, "order");
+	prices();
+}
+
+/* On a file, where a second connection can write beside test_db. */
+static void
+setup_file(void)
+{
+	test_db = db_open(store_fixture_fresh("order", 1), &order_store_schema, 1);
+	ck_assert_ptr_nonnull(test_db);
+	prices();
 }
 
 struct line {
@@ -486,6 +502,40 @@ START_TEST(test_list_user_deleted)
 }
 END_TEST
 
+/*
+ * SQLite: the reads between order_store_snapshot_begin and _end see the
+ * database as the first of them found it, whatever another connection
+ * commits meanwhile; after the end, the reads see that commit, and the
+ * connection writes again (no transaction left open).
+ */
+START_TEST(test_snapshot)
+{
+	struct db *other = db_open(store_fixture_again(), &order_store_schema, 0);
+	struct if_match none = if_match(NULL);
+	struct order o, got;
+
+	ck_assert_ptr_nonnull(other);
+	add_ok(7, &o);
+	ck_assert_int_eq(order_store_snapshot_begin(test_db), STORE_OK);
+	ck_assert_int_eq(order_store_get(test_db, o.id, &got), STORE_OK);
+	ck_assert_int_eq(got.status, ORDER_PENDING);
+	ck_assert_int_eq(order_store_set_status(other, o.id, &none, ORDER_PAID,
+	    ORDER_ACTOR_ADMIN, &got), STORE_OK);
+	ck_assert_int_eq(order_store_get(test_db, o.id, &got), STORE_OK);
+	ck_assert_int_eq(got.status, ORDER_PENDING);
+	ck_assert_int_eq(got.version, 1);
+	order_store_snapshot_end(test_db);
+
+	ck_assert_int_eq(order_store_get(test_db, o.id, &got), STORE_OK);
+	ck_assert_int_eq(got.status, ORDER_PAID);
+	ck_assert_int_eq(order_store_set_status(test_db, o.id, &none, ORDER_SHIPPED,
+	    ORDER_ACTOR_ADMIN, &got), STORE_OK);
+	ck_assert_int_eq(order_store_get(other, o.id, &got), STORE_OK);
+	ck_assert_int_eq(got.status, ORDER_SHIPPED);
+	db_close(other);
+}
+END_TEST
+
 Suite *
 order_store_suite(void)
 {
@@ -493,6 +543,7 @@ order_store_suite(void)
 	TCase *write = tcase_create("insert_get_delete");
 	TCase *move = tcase_create("status");
 	TCase *list_tc = tcase_create("list");
+	TCase *snapshot = tcase_create("snapshot");
 
 	tcase_add_checked_fixture(write, setup, store_fixture_clean);
 	tcase_add_test(write, test_insert);
@@ -512,5 +563,12 @@ order_store_suite(void)
 	tcase_add_test(list_tc, test_list);
 	tcase_add_test(list_tc, test_list_user_deleted);
 	suite_add_tcase(s, list_tc);
+
+	/* The order service opens snapshots on SQLite alone (order_api.c). */
+	if (store_fixture_engine() == DB_SQLITE) {
+		tcase_add_checked_fixture(snapshot, setup_file, store_fixture_clean);
+		tcase_add_test(snapshot, test_snapshot);
+		suite_add_tcase(s, snapshot);
+	}
 	return s;
 }
