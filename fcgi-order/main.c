@@ -11,6 +11,7 @@
 #include <curl/curl.h>
 
 #include "clock.h"
+#include "db.h"
 #include "log.h"
 #include "order_api.h"
 #include "order_store.h"
@@ -20,7 +21,8 @@
 #define USER_READY_PROBE_MS 5000
 
 /*
- * Worker threads per CPU when --threads is not given. A write waits on its
+ * Worker threads per CPU when --threads is not given and writes are
+ * batched (one per CPU otherwise). A write waits on its
  * thread for the COMMIT of its batch (group commit, db_batch.c), so a
  * batch holds at most as many writes as there are threads: with 2 per CPU
  * batches stay near 2 writes and the COMMIT is what a durable order waits
@@ -35,7 +37,8 @@ order_configure(struct svc_config *cfg)
 	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
 
 	if (cfg->threads == 0)
-		cfg->threads = (cpus > 0 ? cpus : 1) * ORDER_THREADS_PER_CPU;
+		cfg->threads = (cpus > 0 ? cpus : 1) *
+		    (db_batch_max(&cfg->db) > 1 ? ORDER_THREADS_PER_CPU : 1);
 	if (cfg->threads > CONFIG_THREADS_MAX)
 		cfg->threads = CONFIG_THREADS_MAX;
 	return 0;

@@ -51,8 +51,9 @@ struct db_config {
 	const char *path;	/* the file, or the URI without "sqlite:" */
 	int synchronous_full;	/* a COMMIT survives power loss (1) or a crash (0) */
 	/* Group commit (--batch-max, --batch-wait): at most batch_max writes
-	 * per COMMIT (1: a transaction per write), and the longest a batch
-	 * waits for writers already queued to join it, in microseconds. */
+	 * per COMMIT (1: a transaction per write; 0: the engine's default,
+	 * db_batch_max), and the longest a batch waits for writers already
+	 * queued to join it, in microseconds. */
 	long batch_max;
 	long batch_wait_us;
 	struct db_batch *batch;	/* db_batch_start's; NULL: none */
@@ -122,6 +123,15 @@ void db_stop(const struct db_config *cfg);
  * after logging event=batch_held (the crash test kills the service then).
  */
 int db_batch_start(struct db_config *cfg, const struct db_schema *schema);
+
+/*
+ * The writes one COMMIT may hold for cfg: its batch_max, or the engine's
+ * default when 0: DB_BATCH_MAX_SQLITE on SQLite, 1 on PostgreSQL, where
+ * each connection's own COMMIT ran faster than batches on one connection
+ * (docs/performance.md).
+ */
+#define DB_BATCH_MAX_SQLITE 64
+long db_batch_max(const struct db_config *cfg);
 void db_batch_stop(struct db_config *cfg);
 
 /* Finalise cached statements and close. Accepts NULL. */

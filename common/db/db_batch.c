@@ -223,6 +223,14 @@ db_batch_end(struct db *db, enum store_status st)
 	return me.status;
 }
 
+long
+db_batch_max(const struct db_config *cfg)
+{
+	if (cfg->batch_max > 0)
+		return cfg->batch_max;
+	return cfg->engine == DB_POSTGRESQL ? 1 : DB_BATCH_MAX_SQLITE;
+}
+
 int
 db_batch_start(struct db_config *cfg, const struct db_schema *schema)
 {
@@ -230,7 +238,7 @@ db_batch_start(struct db_config *cfg, const struct db_schema *schema)
 	pthread_condattr_t attr;
 	const char *hold = getenv("MICROSHOP_TEST_HOLD_BATCH");
 
-	if (cfg->batch_max <= 1)
+	if (db_batch_max(cfg) <= 1)
 		return 0;
 	if ((b = calloc(1, sizeof(*b))) == NULL)
 		return -1;
@@ -243,7 +251,7 @@ db_batch_start(struct db_config *cfg, const struct db_schema *schema)
 	pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);	/* clock_us's */
 	pthread_cond_init(&b->changed, &attr);
 	pthread_condattr_destroy(&attr);
-	b->max_writes = cfg->batch_max;
+	b->max_writes = db_batch_max(cfg);
 	b->max_wait_us = cfg->batch_wait_us;
 	b->hold_at = hold != NULL ? strtol(hold, NULL, 10) : 0;
 	cfg->batch = b;
