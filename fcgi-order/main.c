@@ -6,10 +6,12 @@
  * SIGTERM.
  */
 #include <stdlib.h>
+#include <unistd.h>
 
 #include <curl/curl.h>
 
 #include "clock.h"
+#include "db.h"
 #include "log.h"
 #include "order_api.h"
 #include "order_store.h"
@@ -17,6 +19,30 @@
 
 /* Readiness asks the user service at most this often (per process). */
 #define USER_READY_PROBE_MS 5000
+
+/*
+ * Worker threads per CPU when --threads is not given and writes are
+ * batched (one per CPU otherwise). A write waits on its
+ * thread for the COMMIT of its batch (group commit, db_batch.c), so a
+ * batch holds at most as many writes as there are threads: with 2 per CPU
+ * batches stay near 2 writes and the COMMIT is what a durable order waits
+ * for; with 8 they hold about 10. Reads pay a little for the extra threads
+ * (docs/performance.md has both runs).
+ */
+#define ORDER_THREADS_PER_CPU 8
+
+static int
+order_configure(struct svc_config *cfg)
+{
+	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+
+	if (cfg->threads == 0)
+		cfg->threads = (cpus > 0 ? cpus : 1) *
+		    (db_batch_max(&cfg->db) > 1 ? ORDER_THREADS_PER_CPU : 1);
+	if (cfg->threads > CONFIG_THREADS_MAX)
+		cfg->threads = CONFIG_THREADS_MAX;
+	return 0;
+}
 
 /* The breaker's state for the metrics: 0 closed, 1 open, 2 half-open. */
 static int64_t
@@ -108,6 +134,8 @@ main(int argc, char **argv)
 		.options = options,
 		.n_options = sizeof(options) / sizeof(options[0]),
 		.own = &os,
+		.threads_by_configure = 1,	/* order_configure */
+		.configure = order_configure,
 		.start = order_start,
 		.stop = order_stop,
 	};

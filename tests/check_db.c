@@ -6,10 +6,14 @@
  * engine's own text, parameters and columns of every type), one-row
  * statements, write transactions (COMMIT, ROLLBACK, what another
  * connection sees), constraints answered STORE_CONFLICT, and readiness.
+ * The write tests run again with group commit (db_batch.c), where a write
+ * is a SAVEPOINT in a batch on the process's writer connection, and
+ * threads writing at once keep exactly the writes that succeeded.
  * A few tests are one engine's own: a replaced SQLite file, a cut
  * PostgreSQL connection, a PostgreSQL database of another service.
  * db_config_parse is tested in check_settings.c.
  */
+#include <pthread.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -541,6 +545,106 @@ START_TEST(test_write_not_begun)
 }
 END_TEST
 
+/* ------------------------------------------------------------------ */
+/* Group commit                                                        */
+/* ------------------------------------------------------------------ */
+
+static struct db_config batched_cfg;
+
+/* test_db writes through a batch of at most 8 writes (on a file). */
+static void
+setup_batched(void)
+{
+	batched_cfg = *store_fixture_fresh("test", 1);
+	ck_assert_int_eq(db_migrate(&batched_cfg, &things), 0);
+	batched_cfg.batch_max = 8;
+	batched_cfg.batch_wait_us = 2000;
+	ck_assert_int_eq(db_batch_start(&batched_cfg, &things), 0);
+	ck_assert_ptr_nonnull(batched_cfg.batch);
+	test_db = db_open(&batched_cfg, &things, 0);
+	ck_assert_ptr_nonnull(test_db);
+}
+
+static void
+teardown_batched(void)
+{
+	db_end_write(test_db, STORE_ERR);
+	db_close(test_db);
+	test_db = NULL;
+	db_batch_stop(&batched_cfg);
+	store_fixture_clean();
+}
+
+#define BATCH_THREADS 8
+#define BATCH_WRITES 30
+
+/*
+ * One thread's writes, each its own transaction: write i inserts a thing,
+ * and keeps it unless i % 3 == 1 (the store refuses it: STORE_STALE) or
+ * i % 5 == 2 (a second insert of the same name: a constraint). Counts
+ * the answers that were not what the write asked for.
+ */
+static void *
+batch_writer(void *arg)
+{
+	long t = (long)arg, wrong = 0;
+	struct db *db = db_open(&batched_cfg, &things, 0);
+	enum store_status st, want;
+	char name[32];
+
+	for (int i = 0; db != NULL && i < BATCH_WRITES; i++) {
+		snprintf(name, sizeof(name), "t%ld-%d", t, i);
+		if (db_begin_write(db) != STORE_OK) {
+			wrong++;
+			continue;
+		}
+		insert(db, name, i, &st);
+		want = i % 3 == 1 ? STORE_STALE : STORE_OK;
+		if (st == STORE_OK && i % 5 == 2 && want == STORE_OK) {
+			insert(db, name, i, &st);
+			want = STORE_CONFLICT;
+		}
+		if (st == STORE_OK)
+			st = want;
+		wrong += db_end_write(db, st) != want;
+	}
+	db_close(db);
+	return (void *)(db != NULL ? wrong : -1);
+}
+
+START_TEST(test_batch_threads)
+{
+	pthread_t th[BATCH_THREADS];
+	long kept = 0, wrong = 0;
+	void *r;
+
+	for (long t = 0; t < BATCH_THREADS; t++)
+		ck_assert_int_eq(pthread_create(&th[t], NULL, batch_writer, (void *)t), 0);
+	for (long t = 0; t < BATCH_THREADS; t++) {
+		pthread_join(th[t], &r);
+		wrong += (long)r;
+	}
+	for (int i = 0; i < BATCH_WRITES; i++)
+		kept += i % 3 != 1 && i % 5 != 2;
+	ck_assert_int_eq(wrong, 0);
+	ck_assert_int_eq(count(test_db), kept * BATCH_THREADS);
+	/* A refused write's thing is nowhere, whatever its batch kept. */
+	ck_assert_int_eq(store_fixture_query(0,
+	    "SELECT count(*) FROM things WHERE n % 3 = 1 OR n % 5 = 2"), 0);
+}
+END_TEST
+
+START_TEST(test_batch_off)
+{
+	struct db_config one = *store_fixture_fresh("test", 1);
+
+	one.batch_max = 1;
+	ck_assert_int_eq(db_batch_start(&one, &things), 0);
+	ck_assert_ptr_null(one.batch);
+	db_batch_stop(&one);
+}
+END_TEST
+
 START_TEST(test_write_seen_after_commit)
 {
 	const struct db_config *cfg = store_fixture_fresh("test", 1);
@@ -663,6 +767,7 @@ db_suite(void)
 	TCase *open = tcase_create("open");
 	TCase *stmts = tcase_create("statements");
 	TCase *writes = tcase_create("writes");
+	TCase *batched = tcase_create("group commit");
 	TCase *ready = tcase_create("ready");
 
 	/* The tests that open their own database clean up the same way. */
@@ -701,6 +806,14 @@ db_suite(void)
 	tcase_add_test(writes, test_write_rollback);
 	tcase_add_test(writes, test_write_not_begun);
 	suite_add_tcase(s, writes);
+
+	tcase_add_checked_fixture(batched, setup_batched, teardown_batched);
+	tcase_add_test(batched, test_write_commit);
+	tcase_add_test(batched, test_write_rollback);
+	tcase_add_test(batched, test_write_not_begun);
+	tcase_add_test(batched, test_batch_threads);
+	suite_add_tcase(s, batched);
+	tcase_add_test(open, test_batch_off);
 
 	tcase_add_checked_fixture(ready, setup, store_fixture_clean);
 	tcase_add_test(ready, test_ready);

@@ -170,7 +170,8 @@ END_TEST
 static struct db *
 user_db(int n)
 {
-	struct db_config cfg = { .service = "user", .engine = DB_SQLITE, .path = ":memory:" };
+	/* db keeps a pointer to its settings: they outlive it. */
+	static const struct db_config cfg = { .service = "user", .engine = DB_SQLITE, .path = ":memory:" };
 	struct db *db = db_open(&cfg, &user_store_schema, 1);
 	struct user_input in;
 	struct user u;

@@ -76,7 +76,7 @@ static const char *const pg_migrations[] = {
 static const struct db_schema schema = {
 	sqlite_migrations, pg_migrations, N_ELEMS(sqlite_migrations)
 };
-static const struct db_config db_cfg = { "test", DB_SQLITE, ":memory:", 0 };
+static const struct db_config db_cfg = { .service = "test", .engine = DB_SQLITE, .path = ":memory:" };
 
 static const struct db_sql sql[] = {
 	{ "INSERT INTO things (name) VALUES (?1) RETURNING id", NULL },

@@ -146,6 +146,8 @@ db_stmt(struct db *db, unsigned idx, const struct db_sql *sql)
 {
 	struct db_stmt *st;
 
+	if (db->writing_on != NULL)
+		db = db->writing_on;
 	if (idx >= DB_MAX_STATEMENTS) {
 		db_fail(db, STORE_ERR);
 		return NULL;
@@ -267,6 +269,8 @@ db_reset(struct db_stmt *st)
 enum store_status
 db_failure(struct db *db)
 {
+	if (db->writing_on != NULL)
+		return db->writing_on->failure;
 	return db->failure;
 }
 
@@ -298,9 +302,18 @@ db_step_one(struct db_stmt *st, void (*read)(struct db_stmt *st, void *out), voi
 	return rc == DB_ROW ? STORE_ERR : db_failure(db);
 }
 
+/* Does db write through the process's batch (not being its writer)? */
+static int
+batched(const struct db *db)
+{
+	return db->cfg->batch != NULL && db_batch_writer(db->cfg->batch) != db;
+}
+
 enum store_status
 db_begin_write(struct db *db)
 {
+	if (batched(db))
+		return db_batch_begin(db);
 	db->write_began_us = clock_us();
 	if (db->driver->begin_write(db) < 0)
 		return db->failure;
@@ -318,7 +331,9 @@ db_metrics_register(void)
 	metrics_counter_register(&busy_retries, "microshop_sqlite_busy_retries_total",
 	    "Times SQLite found the database locked and waited to retry.");
 	metrics_histogram_register(&transactions, "microshop_sqlite_transaction_duration_seconds",
-	    "Write transactions, from BEGIN IMMEDIATE to COMMIT or ROLLBACK.");
+	    "Write transactions, from BEGIN IMMEDIATE to COMMIT or ROLLBACK "
+	    "(with group commit: a write, from joining its batch to the batch's COMMIT).");
+	db_batch_metrics_register();
 }
 
 void
@@ -327,8 +342,8 @@ db_busy_retry_count(void)
 	metrics_counter_add(&busy_retries, 1);
 }
 
-static void
-write_ended(struct db *db)
+void
+db_write_ended(struct db *db)
 {
 	db->in_write = 0;
 	metrics_histogram_observe(&transactions, clock_us() - db->write_began_us);
@@ -339,11 +354,13 @@ db_end_write(struct db *db, enum store_status st)
 {
 	if (!db->in_write)
 		return st != STORE_OK ? st : STORE_ERR;
+	if (db->writing_on != NULL)
+		return db_batch_end(db, st);
 	if (st == STORE_OK && db->driver->commit(db) < 0)
 		st = db->failure;
 	if (st != STORE_OK)
 		db->driver->rollback(db);
-	write_ended(db);
+	db_write_ended(db);
 	return st;
 }
 

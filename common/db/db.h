@@ -6,8 +6,10 @@
  * engines must differ (a row lock) does a statement carry a second text.
  *
  * Each worker thread owns one connection (struct db). Numbered migrations
- * are applied at start; a write is one transaction, acknowledged after its
- * COMMIT. The engines themselves live in db_sqlite.c and db_pg.c.
+ * are applied at start; a write is acknowledged after the COMMIT that holds
+ * it: its own transaction, or with group commit (db_batch.c) a batch of
+ * the process's writes on one writer connection, each in its own
+ * SAVEPOINT. The engines themselves live in db_sqlite.c and db_pg.c.
  */
 #ifndef MICROSHOP_DB_H
 #define MICROSHOP_DB_H
@@ -35,6 +37,7 @@
 
 struct db;
 struct db_stmt;
+struct db_batch;
 
 enum db_engine {
 	DB_SQLITE,		/* path is a file */
@@ -47,6 +50,13 @@ struct db_config {
 	enum db_engine engine;
 	const char *path;	/* the file, or the URI without "sqlite:" */
 	int synchronous_full;	/* a COMMIT survives power loss (1) or a crash (0) */
+	/* Group commit (--batch-max, --batch-wait): at most batch_max writes
+	 * per COMMIT (1: a transaction per write; 0: the engine's default,
+	 * db_batch_max), and the longest a batch waits for writers already
+	 * queued to join it, in microseconds. */
+	long batch_max;
+	long batch_wait_us;
+	struct db_batch *batch;	/* db_batch_start's; NULL: none */
 };
 
 /*
@@ -100,6 +110,29 @@ int db_migrate(const struct db_config *cfg, const struct db_schema *schema);
  * crash leaves one for event=crash_recovery to report at the next start).
  */
 void db_stop(const struct db_config *cfg);
+
+/*
+ * Group commit, after db_migrate and before any worker opens: with
+ * cfg->batch_max above 1, open the process's writer connection and set
+ * cfg->batch, through which every db_begin_write on cfg then goes.
+ * db_batch_stop closes it once no thread writes any more. Returns 0, or
+ * -1 after logging why.
+ *
+ * For tests, MICROSHOP_TEST_HOLD_BATCH=N in the environment holds the
+ * first batch that reaches N writes open forever, before its COMMIT,
+ * after logging event=batch_held (the crash test kills the service then).
+ */
+int db_batch_start(struct db_config *cfg, const struct db_schema *schema);
+
+/*
+ * The writes one COMMIT may hold for cfg: its batch_max, or the engine's
+ * default when 0: DB_BATCH_MAX_SQLITE on SQLite, 1 on PostgreSQL, where
+ * each connection's own COMMIT ran faster than batches on one connection
+ * (docs/performance.md).
+ */
+#define DB_BATCH_MAX_SQLITE 64
+long db_batch_max(const struct db_config *cfg);
+void db_batch_stop(struct db_config *cfg);
 
 /* Finalise cached statements and close. Accepts NULL. */
 void db_close(struct db *db);
@@ -155,12 +188,19 @@ enum store_status db_exec_stmt(struct db_stmt *st);
 enum store_status db_step_one(struct db_stmt *st,
     void (*read)(struct db_stmt *st, void *out), void *out);
 
-/* Begin a write transaction: STORE_OK or why not. */
+/*
+ * Begin a write transaction: STORE_OK or why not. With group commit the
+ * write joins the open batch (db_batch.c): until db_end_write, db's
+ * statements run on the writer connection, and no other thread writes.
+ */
 enum store_status db_begin_write(struct db *db);
 
 /*
  * End a write transaction: COMMIT when st is STORE_OK (a failed COMMIT
- * becomes the answer), else ROLLBACK. Returns the store answer.
+ * becomes the answer), else ROLLBACK. Returns the store answer. With group
+ * commit: RELEASE or ROLLBACK TO the write's SAVEPOINT, then return once
+ * the batch's COMMIT returned (its failure is every write's answer, even
+ * a refused one's: what refused it may never have been written).
  */
 enum store_status db_end_write(struct db *db, enum store_status st);
 

@@ -37,6 +37,9 @@ struct db {
 	enum store_status failure;	/* of the last failed call */
 	int in_write;
 	int64_t write_began_us;		/* for the transaction time metric */
+	/* While a batched write is open (db_batch.c): the writer connection
+	 * its statements run on. NULL otherwise. */
+	struct db *writing_on;
 };
 
 /*
@@ -57,6 +60,8 @@ struct db_driver {
 	int64_t (*column_int64)(struct db_stmt *st, int col);
 	const char *(*column_text)(struct db_stmt *st, int col);
 	const void *(*column_blob)(struct db_stmt *st, int col, size_t *len);
+	/* Run SQL that answers no rows (SAVEPOINT, RELEASE, ROLLBACK TO). */
+	int (*exec)(struct db *db, const char *sql);
 	int (*begin_write)(struct db *db);
 	int (*commit)(struct db *db);
 	void (*rollback)(struct db *db);
@@ -73,6 +78,20 @@ extern const struct db_driver db_pg_driver;
 
 /* Set db->failure to st and return -1: the drivers' failure path. */
 int db_fail(struct db *db, enum store_status st);
+
+/*
+ * Group commit (db_batch.c): begin a write on db's batch (db->cfg->batch),
+ * and end it, answered after the COMMIT that holds it.
+ */
+enum store_status db_batch_begin(struct db *db);
+struct db *db_batch_writer(const struct db_batch *b);
+enum store_status db_batch_end(struct db *db, enum store_status st);
+
+/* Register the group commit's metrics. */
+void db_batch_metrics_register(void);
+
+/* A write transaction ended: its time goes to the metrics. */
+void db_write_ended(struct db *db);
 
 /* SQLite waited for a lock (db.c counts it for the metrics). */
 void db_busy_retry_count(void);

@@ -507,6 +507,7 @@ const struct db_driver db_pg_driver = {
 	.column_int64 = pg_column_int64,
 	.column_text = pg_column_text,
 	.column_blob = pg_column_blob,
+	.exec = pg_exec,
 	.begin_write = pg_begin_write,
 	.commit = pg_commit,
 	.rollback = pg_rollback,

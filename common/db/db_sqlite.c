@@ -529,6 +529,7 @@ const struct db_driver db_sqlite_driver = {
 	.column_int64 = lite_column_int64,
 	.column_text = lite_column_text,
 	.column_blob = lite_column_blob,
+	.exec = lite_exec,
 	.begin_write = lite_begin_write,
 	.commit = lite_commit,
 	.rollback = lite_rollback,

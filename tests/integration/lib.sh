@@ -71,6 +71,18 @@ t_cleanup() {
 }
 trap t_cleanup EXIT
 
+# t_wait_started LOG N: wait up to 5 s for the Nth event=start in LOG. A
+# service's socket is there, and its workers answer, a moment before it
+# logs event=start (once every worker is up).
+t_wait_started() {
+	local i
+	for ((i = 0; i < 50; i++)); do
+		[ "$(grep -c 'event=start ' "$1" 2>/dev/null)" -ge "$2" ] && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
 # t_free_port: a loopback port nothing listens on (stack_free_port).
 t_free_port() {
 	stack_free_port
