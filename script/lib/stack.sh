@@ -33,6 +33,8 @@
 #                        STACK_PG_PREFIX_user and _order (created when
 #                        missing; prefix default microshop), the password in
 #                        PGPASSFILE; default: an SQLite file per service
+#   STACK_PG_PARAMS      connection parameters the services' database URLs
+#                        carry (a URL's query, e.g. connect_timeout=60)
 #
 # What a stack keeps (databases, logs, the token key, sockets) is its
 # owner's alone: stack_start and stack_instance make and start everything
@@ -296,7 +298,7 @@ stack_wait_listen() {
 # STACK_PG_URL, or its SQLite file under DIR.
 stack_db_of() {
 	if [ -n "${STACK_PG_URL:-}" ]; then
-		echo "${STACK_PG_URL%/}/${STACK_PG_PREFIX:-microshop}_$1"
+		echo "${STACK_PG_URL%/}/${STACK_PG_PREFIX:-microshop}_$1${STACK_PG_PARAMS:+?$STACK_PG_PARAMS}"
 	else
 		echo "sqlite:$2/db/$1.db"
 	fi
