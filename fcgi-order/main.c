@@ -11,7 +11,6 @@
 #include <curl/curl.h>
 
 #include "clock.h"
-#include "db.h"
 #include "log.h"
 #include "order_api.h"
 #include "order_store.h"
@@ -21,13 +20,14 @@
 #define USER_READY_PROBE_MS 5000
 
 /*
- * Worker threads per CPU when --threads is not given and writes are
- * batched (one per CPU otherwise). A write waits on its
- * thread for the COMMIT of its batch (group commit, db_batch.c), so a
- * batch holds at most as many writes as there are threads: with 2 per CPU
- * batches stay near 2 writes and the COMMIT is what a durable order waits
- * for; with 8 they hold about 10. Reads pay a little for the extra threads
- * (docs/performance.md has both runs).
+ * Worker threads per CPU when --threads is not given. A write waits on its
+ * thread for its COMMIT, and other writes go on meanwhile only on other
+ * threads. On SQLite a batch (group commit, db_batch.c) holds at most as
+ * many writes as there are threads: with 1 per CPU batches stay near 2
+ * writes, with 8 they hold about 10. On PostgreSQL each thread's COMMIT
+ * waits for the server's WAL flush, which the server shares between the
+ * commits that wait at once: 8 per CPU doubled POST /order there. Reads
+ * pay a little for the extra threads (docs/performance.md).
  */
 #define ORDER_THREADS_PER_CPU 8
 
@@ -37,8 +37,7 @@ order_configure(struct svc_config *cfg)
 	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
 
 	if (cfg->threads == 0)
-		cfg->threads = (cpus > 0 ? cpus : 1) *
-		    (db_batch_max(&cfg->db) > 1 ? ORDER_THREADS_PER_CPU : 1);
+		cfg->threads = (cpus > 0 ? cpus : 1) * ORDER_THREADS_PER_CPU;
 	if (cfg->threads > CONFIG_THREADS_MAX)
 		cfg->threads = CONFIG_THREADS_MAX;
 	return 0;
