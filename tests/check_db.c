@@ -760,6 +760,32 @@ START_TEST(test_pg_connection_cut)
 }
 END_TEST
 
+/*
+ * PostgreSQL: a connection cut inside a write transaction takes the write
+ * with it, and the transaction fails to its end: no statement after the
+ * cut connects again (each would be a transaction of its own, kept) and
+ * the COMMIT does not answer STORE_OK. On the code before, the next
+ * statement connected again and was kept, and the COMMIT, finding no
+ * transaction, got a warning only and answered STORE_OK.
+ */
+START_TEST(test_pg_cut_inside_write)
+{
+	enum store_status st;
+
+	ck_assert_int_eq(db_begin_write(test_db), STORE_OK);
+	insert_ok(test_db, "lost", 1);
+	store_fixture_server("SELECT pg_terminate_backend(pid, 5000) FROM pg_stat_activity"
+	    " WHERE datname = current_database() AND pid <> pg_backend_pid()");
+	ck_assert_int_eq(insert(test_db, "found the cut", 2, &st), -1);
+	ck_assert_int_eq(st, STORE_UNAVAILABLE);
+	ck_assert_int_eq(insert(test_db, "after it", 3, &st), -1);
+	ck_assert_int_eq(st, STORE_UNAVAILABLE);
+	ck_assert_int_eq(db_end_write(test_db, STORE_OK), STORE_UNAVAILABLE);
+	/* The next transaction connects again, and finds nothing kept. */
+	ck_assert_int_eq(count(test_db), 0);
+}
+END_TEST
+
 Suite *
 db_suite(void)
 {
@@ -818,8 +844,10 @@ db_suite(void)
 	tcase_add_checked_fixture(ready, setup, store_fixture_clean);
 	tcase_add_test(ready, test_ready);
 	tcase_add_test(ready, test_now);
-	if (store_fixture_engine() == DB_POSTGRESQL)
+	if (store_fixture_engine() == DB_POSTGRESQL) {
 		tcase_add_test(ready, test_pg_connection_cut);
+		tcase_add_test(ready, test_pg_cut_inside_write);
+	}
 	suite_add_tcase(s, ready);
 	return s;
 }

@@ -21,6 +21,7 @@
 struct pg {
 	PGconn *conn;
 	unsigned generation;	/* +1 at each (re)connection */
+	int in_transaction;	/* BEGIN ran; no COMMIT or ROLLBACK yet */
 };
 
 struct pg_stmt {
@@ -95,7 +96,11 @@ notice(void *arg, const char *msg)
 /*
  * A connection lost since the last request (the server restarted, a
  * failover, a network cut) is re-opened here, before its next use; its
- * prepared statements went with it.
+ * prepared statements went with it. Not inside a transaction: what it
+ * wrote died with the old connection, and the statements after it would
+ * run on the new one each in a transaction of its own, and the COMMIT
+ * would find none open and answer with a warning only. The transaction
+ * fails to its end; the next one connects again.
  */
 static int
 connected(struct db *db)
@@ -105,6 +110,8 @@ connected(struct db *db)
 
 	if (PQstatus(p->conn) == CONNECTION_OK)
 		return 0;
+	if (p->in_transaction)
+		return db_fail(db, STORE_UNAVAILABLE);
 	PQreset(p->conn);
 	if (PQstatus(p->conn) != CONNECTION_OK) {
 		log_msg(LOG_LEVEL_ERROR, "event=db_reconnect_failed msg=%s",
@@ -357,14 +364,23 @@ pg_column_blob(struct db_stmt *st, int col, size_t *len)
 static int
 pg_begin_write(struct db *db)
 {
-	return pg_exec(db, "BEGIN");
+	struct pg *p = db->conn;
+
+	if (pg_exec(db, "BEGIN") < 0)
+		return -1;
+	p->in_transaction = 1;
+	return 0;
 }
 
 static int
 pg_commit(struct db *db)
 {
-	PGresult *res = PQexec(conn_of(db), "COMMIT");
+	struct pg *p = db->conn;
+	PGresult *res;
 	int rc = 0;
+
+	p->in_transaction = 0;
+	res = PQexec(conn_of(db), "COMMIT");
 
 	/* COMMIT of a transaction that failed answers ROLLBACK, not an error. */
 	if (PQresultStatus(res) != PGRES_COMMAND_OK)
@@ -378,6 +394,9 @@ pg_commit(struct db *db)
 static void
 pg_rollback(struct db *db)
 {
+	struct pg *p = db->conn;
+
+	p->in_transaction = 0;
 	if (PQtransactionStatus(conn_of(db)) != PQTRANS_IDLE)
 		PQclear(PQexec(conn_of(db), "ROLLBACK"));
 }
@@ -422,7 +441,7 @@ migrate(struct db *db)
 	long version;
 
 	snprintf(sql, sizeof(sql), "SELECT pg_advisory_xact_lock(%ld)", PG_MIGRATION_LOCK);
-	if (pg_exec(db, "BEGIN") < 0 || pg_exec(db, sql) < 0 ||
+	if (pg_begin_write(db) < 0 || pg_exec(db, sql) < 0 ||
 	    pg_exec(db, "CREATE TABLE IF NOT EXISTS microshop_schema ("
 	    " service text NOT NULL, version integer NOT NULL)") < 0 ||
 	    schema_version(db, &version) < 0)
@@ -481,7 +500,7 @@ pg_ping(struct db *db)
 static int
 pg_write_probe(struct db *db)
 {
-	if (pg_exec(db, "BEGIN") < 0 ||
+	if (pg_begin_write(db) < 0 ||
 	    pg_exec(db, "UPDATE microshop_schema SET version = version") < 0 ||
 	    pg_commit(db) < 0) {
 		pg_rollback(db);
