@@ -25,6 +25,8 @@
 #define DB_STMT_COMMON 40
 /* The last one an engine keeps for itself (its schema version). */
 #define DB_STMT_ENGINE (DB_MAX_STATEMENTS - 1)
+/* The three before it are db_snapshot_begin's and db_snapshot_end's. */
+#define DB_STMT_SNAPSHOT (DB_STMT_ENGINE - 3)
 #define DB_MAX_PARAMS 12
 #define DB_BUSY_TIMEOUT_MS 5000
 
@@ -118,11 +120,17 @@ void db_stop(const struct db_config *cfg);
  * db_batch_stop closes it once no thread writes any more. Returns 0, or
  * -1 after logging why.
  *
- * For tests, MICROSHOP_TEST_HOLD_BATCH=N in the environment holds the
- * first batch that reaches N writes open forever, before its COMMIT,
- * after logging event=batch_held (the crash test kills the service then).
+ * For tests, MICROSHOP_TEST_HOLD_BATCH=N (1 to the batch size) in the
+ * environment makes the first batch wait for N writes, then holds it open
+ * forever before its COMMIT, after logging event=batch_held (batch.test
+ * kills the service then).
  */
 int db_batch_start(struct db_config *cfg, const struct db_schema *schema);
+
+/* Close the writer connection of db_batch_start, if any. */
+void db_batch_stop(struct db_config *cfg);
+
+#define DB_BATCH_MAX_SQLITE 64
 
 /*
  * The writes one COMMIT may hold for cfg: its batch_max, or the engine's
@@ -130,9 +138,7 @@ int db_batch_start(struct db_config *cfg, const struct db_schema *schema);
  * each connection's own COMMIT ran faster than batches on one connection
  * (docs/performance.md).
  */
-#define DB_BATCH_MAX_SQLITE 64
 long db_batch_max(const struct db_config *cfg);
-void db_batch_stop(struct db_config *cfg);
 
 /* Finalise cached statements and close. Accepts NULL. */
 void db_close(struct db *db);
@@ -203,6 +209,16 @@ enum store_status db_begin_write(struct db *db);
  * a refused one's: what refused it may never have been written).
  */
 enum store_status db_end_write(struct db *db, enum store_status st);
+
+/*
+ * Read in one snapshot until db_snapshot_end: on SQLite a read transaction
+ * (one WAL read lock for every statement in it, instead of one each), 0
+ * when it began. -1 on PostgreSQL, where BEGIN and COMMIT would be two
+ * more round trips to the server, or when BEGIN failed: the reads then
+ * run each on its own. No write may begin inside it.
+ */
+int db_snapshot_begin(struct db *db);
+void db_snapshot_end(struct db *db);
 
 /* Now, in UTC, as the stores keep timestamps: "YYYY-MM-DDTHH:MM:SSZ". */
 void db_now(char out[DB_TIME_LEN]);

@@ -18,6 +18,7 @@
  * and alone a write commits at once: no delay is added to wait for
  * writers that may never come.
  */
+#include <errno.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <time.h>
@@ -46,7 +47,7 @@ struct db_batch {
 	int open;			/* BEGIN ran on writer */
 	int led;			/* its first write leads it */
 	int committing;			/* the leader runs COMMIT, lock released */
-	int doomed;			/* a SAVEPOINT could not be undone */
+	int doomed;			/* its transaction may be lost: no more joins */
 	long queued;			/* writers waiting to join */
 	long writes;			/* writes in it */
 	int64_t began_us;
@@ -107,16 +108,21 @@ db_batch_begin(struct db *db)
 
 	pthread_mutex_lock(&b->lock);
 	b->queued++;
-	while (b->committing || (b->open && b->writes >= b->max_writes))
+	/* A doomed batch takes no more writes: one could outlive it. */
+	while (b->committing || (b->open && (b->writes >= b->max_writes || b->doomed)))
 		wait_changed(b, 0);
 	b->queued--;
 	if (!b->open && batch_open(b) < 0)
 		goto fail;
 	if (w->driver->exec(w, "SAVEPOINT batched_write") < 0) {
-		/* A batch with no write yet has no leader to end it. */
+		/* A batch with no write yet has no leader to end it. Else the
+		 * transaction may be gone (a connection lost and made again, a
+		 * rollback SQLite made itself): its COMMIT must not acknowledge. */
 		if (b->writes == 0) {
 			w->driver->rollback(w);
 			b->open = 0;
+		} else {
+			b->doomed = 1;
 		}
 		goto fail;
 	}
@@ -173,15 +179,16 @@ lead(struct db_batch *b)
 	int64_t deadline = b->began_us + b->max_wait_us;
 	enum store_status outcome = STORE_OK;
 
-	while (b->queued > 0 && b->writes < b->max_writes && clock_us() < deadline)
+	while (!b->doomed && b->queued > 0 && b->writes < b->max_writes &&
+	    clock_us() < deadline)
 		wait_changed(b, deadline);
 	if (b->hold_at > 0)
 		hold_for_test(b);
 	b->committing = 1;
-	pthread_mutex_unlock(&b->lock);
 	if (b->doomed)
 		outcome = STORE_ERR;
-	else if (w->driver->commit(w) < 0)
+	pthread_mutex_unlock(&b->lock);
+	if (outcome == STORE_OK && w->driver->commit(w) < 0)
 		outcome = w->failure;
 	if (outcome != STORE_OK)
 		w->driver->rollback(w);
@@ -223,6 +230,21 @@ db_batch_end(struct db *db, enum store_status st)
 	return me.status;
 }
 
+/* The test hook's N: a number of writes from 1 to max. */
+static int
+hold_parse(const char *s, long max, long *out)
+{
+	char *end;
+	long long n;
+
+	errno = 0;
+	n = strtoll(s, &end, 10);
+	if (errno != 0 || end == s || *end != '\0' || n < 1 || n > max)
+		return -1;
+	*out = (long)n;
+	return 0;
+}
+
 long
 db_batch_max(const struct db_config *cfg)
 {
@@ -237,11 +259,19 @@ db_batch_start(struct db_config *cfg, const struct db_schema *schema)
 	struct db_batch *b;
 	pthread_condattr_t attr;
 	const char *hold = getenv("MICROSHOP_TEST_HOLD_BATCH");
+	long max_writes = db_batch_max(cfg), hold_at = 0;
 
-	if (db_batch_max(cfg) <= 1)
+	if (max_writes <= 1)
 		return 0;
-	if ((b = calloc(1, sizeof(*b))) == NULL)
+	if (hold != NULL && hold_parse(hold, max_writes, &hold_at) < 0) {
+		log_msg(LOG_LEVEL_ERROR, "event=group_commit_failed msg=\"MICROSHOP_TEST_HOLD_BATCH"
+		    " is a number of writes from 1 to --batch-max\"");
 		return -1;
+	}
+	if ((b = calloc(1, sizeof(*b))) == NULL) {
+		log_msg(LOG_LEVEL_ERROR, "event=group_commit_failed msg=\"out of memory\"");
+		return -1;
+	}
 	if ((b->writer = db_open(cfg, schema, 0)) == NULL) {
 		free(b);
 		return -1;
@@ -251,9 +281,9 @@ db_batch_start(struct db_config *cfg, const struct db_schema *schema)
 	pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);	/* clock_us's */
 	pthread_cond_init(&b->changed, &attr);
 	pthread_condattr_destroy(&attr);
-	b->max_writes = db_batch_max(cfg);
+	b->max_writes = max_writes;
 	b->max_wait_us = cfg->batch_wait_us;
-	b->hold_at = hold != NULL ? strtol(hold, NULL, 10) : 0;
+	b->hold_at = hold_at;
 	cfg->batch = b;
 	log_msg(LOG_LEVEL_INFO, "event=group_commit batch_max=%ld batch_wait_us=%ld%s",
 	    b->max_writes, cfg->batch_wait_us, b->hold_at > 0 ? " test_hold=on" : "");

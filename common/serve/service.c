@@ -46,12 +46,15 @@ service_main(const struct service *svc, int argc, char **argv)
 		return rc;
 	if (auth_keys_load(&cfg, svc->key_use) < 0 || db_batch_start(&cfg.db, svc->schema) < 0)
 		return EXIT_FAILURE;
-	if (svc->start != NULL && svc->start(&cfg) < 0)
-		return EXIT_FAILURE;
+	if (svc->start != NULL && svc->start(&cfg) < 0) {
+		rc = EXIT_FAILURE;
+		goto out;
+	}
 	rc = fcgi_loop_run(&cfg, svc->serving) == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
 	/* The service's own threads may write until it stops them. */
 	if (svc->stop != NULL)
 		svc->stop(&cfg);
+out:
 	db_batch_stop(&cfg.db);
 	db_stop(&cfg.db);
 	return rc;
