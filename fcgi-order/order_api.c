@@ -816,24 +816,20 @@ order_session_check(struct http_request *req)
 }
 
 /*
- * The session check and the reads of a .snapshot route in one read
- * transaction, on SQLite: one WAL read lock taken and let go per request
- * instead of one per statement (docs/performance.md), and an order and its
- * lines read in one snapshot. Not on PostgreSQL, where BEGIN and COMMIT
- * would be two more round trips to the server.
+ * The session check and the reads of a .snapshot route in one snapshot
+ * (db_snapshot_begin): an order and its lines agree with each other and
+ * with the token check they passed.
  */
 static int
 order_snapshot_begin(struct http_request *req)
 {
-	if (req->cfg->db.engine != DB_SQLITE)
-		return -1;
-	return order_store_snapshot_begin(worker(req)->db) == STORE_OK ? 0 : -1;
+	return db_snapshot_begin(worker(req)->db);
 }
 
 static void
 order_snapshot_end(struct http_request *req)
 {
-	order_store_snapshot_end(worker(req)->db);
+	db_snapshot_end(worker(req)->db);
 }
 
 static void

@@ -147,10 +147,7 @@ enum order_sql {
 	SQL_ITEMS,
 	SQL_LIST,
 	SQL_SET_STATUS,
-	SQL_DELETE,
-	SQL_SNAPSHOT_BEGIN,
-	SQL_SNAPSHOT_END,
-	SQL_SNAPSHOT_ABANDON
+	SQL_DELETE
 };
 
 static const struct db_sql order_sql[] = {
@@ -177,10 +174,6 @@ static const struct db_sql order_sql[] = {
 	[SQL_SET_STATUS] = { "UPDATE orders SET status = ?2, updated_at = ?3,"
 	    " version = version + 1 WHERE id = ?1 RETURNING " ORDER_COLUMNS, NULL },
 	[SQL_DELETE] = { "DELETE FROM orders WHERE id = ?1", NULL },
-	/* A deferred BEGIN: the first SELECT takes the snapshot. */
-	[SQL_SNAPSHOT_BEGIN] = { "BEGIN", NULL },
-	[SQL_SNAPSHOT_END] = { "COMMIT", NULL },
-	[SQL_SNAPSHOT_ABANDON] = { "ROLLBACK", NULL },
 };
 DB_STMTS(stmts, order_sql, 0, PRODUCT_STMT_FIRST);
 
@@ -316,30 +309,6 @@ order_store_get(struct db *db, int64_t id, struct order *out)
 	enum store_status s = db_rows_get(db, &orders, db_key_id(id), out);
 
 	return s == STORE_OK ? items_read(db, out) : s;
-}
-
-/* Run statement i, which takes no parameter and returns no row. */
-static enum store_status
-run(struct db *db, unsigned i)
-{
-	struct db_stmt *st = db_rows_stmt(db, &stmts, i);
-
-	return st != NULL ? db_exec_stmt(st) : db_failure(db);
-}
-
-enum store_status
-order_store_snapshot_begin(struct db *db)
-{
-	return run(db, SQL_SNAPSHOT_BEGIN);
-}
-
-void
-order_store_snapshot_end(struct db *db)
-{
-	/* A read transaction's COMMIT only lets its locks go; should it fail
-	 * all the same, the ROLLBACK keeps the connection out of it. */
-	if (run(db, SQL_SNAPSHOT_END) != STORE_OK)
-		run(db, SQL_SNAPSHOT_ABANDON);
 }
 
 /* The caller's scratch order and callback, for each order of a page. */

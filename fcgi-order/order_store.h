@@ -30,15 +30,6 @@ enum store_status order_store_insert(struct db *db, struct order *o,
 
 enum store_status order_store_get(struct db *db, int64_t id, struct order *out);
 
-/*
- * Begin and end a read transaction on SQLite, so that the reads between
- * see one snapshot and SQLite takes and lets go its WAL read lock once for
- * all of them, not once per statement (docs/performance.md). Only reads
- * may come between: a write's BEGIN IMMEDIATE would fail inside it.
- */
-enum store_status order_store_snapshot_begin(struct db *db);
-void order_store_snapshot_end(struct db *db);
-
 struct order_filter {
 	int64_t user_id;	/* 0: any */
 	int has_status;

@@ -532,24 +532,19 @@ user_session_check(struct http_request *req)
 }
 
 /*
- * The session check and the read of a .snapshot route in one read
- * transaction, on SQLite: one WAL read lock taken and let go per request
- * instead of one per statement (docs/performance.md), and the answer
- * agrees with the token check it passed. Not on PostgreSQL, where BEGIN
- * and COMMIT would be two more round trips to the server.
+ * The session check and the read of a .snapshot route in one snapshot
+ * (db_snapshot_begin): the answer agrees with the token check it passed.
  */
 static int
 user_snapshot_begin(struct http_request *req)
 {
-	if (req->cfg->db.engine != DB_SQLITE)
-		return -1;
-	return user_store_snapshot_begin(req_db(req)) == STORE_OK ? 0 : -1;
+	return db_snapshot_begin(req_db(req));
 }
 
 static void
 user_snapshot_end(struct http_request *req)
 {
-	user_store_snapshot_end(req_db(req));
+	db_snapshot_end(req_db(req));
 }
 
 static void

@@ -147,10 +147,7 @@ enum user_sql {
 	SQL_CREDENTIALS,
 	SQL_CREDENTIALS_BY_ID,
 	SQL_SESSION,
-	SQL_LOGOUT,
-	SQL_SNAPSHOT_BEGIN,
-	SQL_SNAPSHOT_END,
-	SQL_SNAPSHOT_ABANDON
+	SQL_LOGOUT
 };
 
 static const struct db_sql user_sql[] = {
@@ -180,10 +177,6 @@ static const struct db_sql user_sql[] = {
 	[SQL_SESSION] = { "SELECT credential_version, role FROM users WHERE id = ?1", NULL },
 	[SQL_LOGOUT] = { "UPDATE users SET credential_version = credential_version + 1"
 	    " WHERE id = ?1 RETURNING " USER_COLUMNS, NULL },
-	/* A deferred BEGIN: the first SELECT takes the snapshot. */
-	[SQL_SNAPSHOT_BEGIN] = { "BEGIN", NULL },
-	[SQL_SNAPSHOT_END] = { "COMMIT", NULL },
-	[SQL_SNAPSHOT_ABANDON] = { "ROLLBACK", NULL },
 };
 DB_STMTS(stmts, user_sql, 0, USER_EVENTS_STMT_FIRST);
 
@@ -375,30 +368,6 @@ enum store_status
 user_store_session(struct db *db, int64_t id, struct user_session *out)
 {
 	return db_rows_one(db, &stmts, SQL_SESSION, db_key_id(id), session_read, out);
-}
-
-/* Run statement i, which takes no parameter and returns no row. */
-static enum store_status
-run(struct db *db, unsigned i)
-{
-	struct db_stmt *st = db_rows_stmt(db, &stmts, i);
-
-	return st != NULL ? db_exec_stmt(st) : db_failure(db);
-}
-
-enum store_status
-user_store_snapshot_begin(struct db *db)
-{
-	return run(db, SQL_SNAPSHOT_BEGIN);
-}
-
-void
-user_store_snapshot_end(struct db *db)
-{
-	/* A read transaction's COMMIT only lets its locks go; should it fail
-	 * all the same, the ROLLBACK keeps the connection out of it. */
-	if (run(db, SQL_SNAPSHOT_END) != STORE_OK)
-		run(db, SQL_SNAPSHOT_ABANDON);
 }
 
 enum store_status

@@ -56,15 +56,6 @@ struct user_session {
 enum store_status user_store_session(struct db *db, int64_t id, struct user_session *out);
 
 /*
- * Begin and end a read transaction on SQLite, so that the reads between
- * see one snapshot and SQLite takes and lets go its WAL read lock once for
- * all of them, not once per statement (docs/performance.md). Only reads
- * may come between: a write's BEGIN IMMEDIATE would fail inside it.
- */
-enum store_status user_store_snapshot_begin(struct db *db);
-void user_store_snapshot_end(struct db *db);
-
-/*
  * End every token of user id: its credential version goes up by one (a
  * user.updated event; the user's version stays). No such user: nothing
  * to end, STORE_OK.

@@ -503,7 +503,7 @@ START_TEST(test_list_user_deleted)
 END_TEST
 
 /*
- * SQLite: the reads between order_store_snapshot_begin and _end see the
+ * SQLite: the reads between db_snapshot_begin and _end see the
  * database as the first of them found it, whatever another connection
  * commits meanwhile; after the end, the reads see that commit, and the
  * connection writes again (no transaction left open).
@@ -516,7 +516,7 @@ START_TEST(test_snapshot)
 
 	ck_assert_ptr_nonnull(other);
 	add_ok(7, &o);
-	ck_assert_int_eq(order_store_snapshot_begin(test_db), STORE_OK);
+	ck_assert_int_eq(db_snapshot_begin(test_db), 0);
 	ck_assert_int_eq(order_store_get(test_db, o.id, &got), STORE_OK);
 	ck_assert_int_eq(got.status, ORDER_PENDING);
 	ck_assert_int_eq(order_store_set_status(other, o.id, &none, ORDER_PAID,
@@ -524,7 +524,7 @@ START_TEST(test_snapshot)
 	ck_assert_int_eq(order_store_get(test_db, o.id, &got), STORE_OK);
 	ck_assert_int_eq(got.status, ORDER_PENDING);
 	ck_assert_int_eq(got.version, 1);
-	order_store_snapshot_end(test_db);
+	db_snapshot_end(test_db);
 
 	ck_assert_int_eq(order_store_get(test_db, o.id, &got), STORE_OK);
 	ck_assert_int_eq(got.status, ORDER_PAID);
@@ -564,7 +564,7 @@ order_store_suite(void)
 	tcase_add_test(list_tc, test_list_user_deleted);
 	suite_add_tcase(s, list_tc);
 
-	/* The order service opens snapshots on SQLite alone (order_api.c). */
+	/* Snapshots are SQLite's alone (db_snapshot_begin). */
 	if (store_fixture_engine() == DB_SQLITE) {
 		tcase_add_checked_fixture(snapshot, setup_file, store_fixture_clean);
 		tcase_add_test(snapshot, test_snapshot);

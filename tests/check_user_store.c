@@ -385,7 +385,7 @@ setup_file(void)
 }
 
 /*
- * SQLite: the reads between user_store_snapshot_begin and _end see the
+ * SQLite: the reads between db_snapshot_begin and _end see the
  * database as the first of them found it, whatever another connection
  * commits meanwhile; after the end, the reads see that commit, and the
  * connection writes again (no transaction left open).
@@ -398,7 +398,7 @@ START_TEST(test_snapshot)
 	int64_t id = add_ok("Ada", "ada@example.com");
 
 	ck_assert_ptr_nonnull(other);
-	ck_assert_int_eq(user_store_snapshot_begin(test_db), STORE_OK);
+	ck_assert_int_eq(db_snapshot_begin(test_db), 0);
 	ck_assert_int_eq(user_store_session(test_db, id, &se), STORE_OK);
 	ck_assert_int_eq(se.cred_version, 1);
 	ck_assert_int_eq(user_store_logout(other, id), STORE_OK);
@@ -408,7 +408,7 @@ START_TEST(test_snapshot)
 	ck_assert_int_eq(se.cred_version, 1);
 	ck_assert_int_eq(user_store_get(test_db, id, &u), STORE_OK);
 	ck_assert_int_eq(u.cred_version, 1);
-	user_store_snapshot_end(test_db);
+	db_snapshot_end(test_db);
 
 	ck_assert_int_eq(user_store_get(test_db, id, &u), STORE_OK);
 	ck_assert_int_eq(u.cred_version, 2);
@@ -417,8 +417,8 @@ START_TEST(test_snapshot)
 	ck_assert_int_eq(se.cred_version, 3);
 
 	/* A snapshot that read nothing ends as cleanly. */
-	ck_assert_int_eq(user_store_snapshot_begin(test_db), STORE_OK);
-	user_store_snapshot_end(test_db);
+	ck_assert_int_eq(db_snapshot_begin(test_db), 0);
+	db_snapshot_end(test_db);
 	ck_assert_int_eq(user_store_logout(test_db, id), STORE_OK);
 	db_close(other);
 }
@@ -557,7 +557,7 @@ user_store_suite(void)
 	tcase_add_test(list_tc, test_list_deleted_and_filtered);
 	suite_add_tcase(s, list_tc);
 
-	/* The user service opens snapshots on SQLite alone (user_api.c). */
+	/* Snapshots are SQLite's alone (db_snapshot_begin). */
 	if (store_fixture_engine() == DB_SQLITE) {
 		tcase_add_checked_fixture(snapshot, setup_file, store_fixture_clean);
 		tcase_add_test(snapshot, test_snapshot);

@@ -364,6 +364,37 @@ db_end_write(struct db *db, enum store_status st)
 	return st;
 }
 
+/* A deferred BEGIN: the first SELECT takes the snapshot. */
+static const struct db_sql snapshot_sql[] = {
+	{ "BEGIN", NULL }, { "COMMIT", NULL }, { "ROLLBACK", NULL },
+};
+
+/* Run snapshot statement i. */
+static enum store_status
+snapshot_run(struct db *db, unsigned i)
+{
+	struct db_stmt *st = db_stmt(db, DB_STMT_SNAPSHOT + i, &snapshot_sql[i]);
+
+	return st != NULL ? db_exec_stmt(st) : db_failure(db);
+}
+
+int
+db_snapshot_begin(struct db *db)
+{
+	if (db->cfg->engine != DB_SQLITE)
+		return -1;
+	return snapshot_run(db, 0) == STORE_OK ? 0 : -1;
+}
+
+void
+db_snapshot_end(struct db *db)
+{
+	/* A read transaction's COMMIT only lets its locks go; should it fail
+	 * all the same, the ROLLBACK keeps the connection out of it. */
+	if (snapshot_run(db, 1) != STORE_OK)
+		snapshot_run(db, 2);
+}
+
 void
 db_now(char out[DB_TIME_LEN])
 {

@@ -22,7 +22,7 @@ static const struct db_sql idempotency_sql[] = {
 	    " request_hash, status, location, etag, body, created_at)"
 	    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)", NULL },
 };
-DB_STMTS(stmts, idempotency_sql, DB_STMT_COMMON, DB_STMT_ENGINE);
+DB_STMTS(stmts, idempotency_sql, DB_STMT_COMMON, DB_STMT_SNAPSHOT);
 
 enum store_status
 idempotency_store_find(struct db *db, const struct idempotency_key *k, int64_t oldest,
