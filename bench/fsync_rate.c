@@ -28,6 +28,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "timing.h"
+
 #define BLOCK 4096
 #define OVERWRITE_BLOCKS 1024			/* 4 MiB */
 #define APPEND_LIMIT (64L * 1024 * 1024)	/* emptied past this */
@@ -37,23 +39,6 @@ struct samples {
 	double *ms;
 	size_t n, cap;
 };
-
-static double
-now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static int
-cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return (x > y) - (x < y);
-}
 
 /* Adds one latency to s, growing it; 0, or -1 when out of memory. */
 static int
