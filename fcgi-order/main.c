@@ -6,7 +6,6 @@
  * SIGTERM.
  */
 #include <stdlib.h>
-#include <unistd.h>
 
 #include <curl/curl.h>
 
@@ -30,18 +29,6 @@
  * pay a little for the extra threads (docs/performance.md).
  */
 #define ORDER_THREADS_PER_CPU 8
-
-static int
-order_configure(struct svc_config *cfg)
-{
-	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
-
-	if (cfg->threads == 0)
-		cfg->threads = (cpus > 0 ? cpus : 1) * ORDER_THREADS_PER_CPU;
-	if (cfg->threads > CONFIG_THREADS_MAX)
-		cfg->threads = CONFIG_THREADS_MAX;
-	return 0;
-}
 
 /* The breaker's state for the metrics: 0 closed, 1 open, 2 half-open. */
 static int64_t
@@ -133,8 +120,7 @@ main(int argc, char **argv)
 		.options = options,
 		.n_options = sizeof(options) / sizeof(options[0]),
 		.own = &os,
-		.threads_by_configure = 1,	/* order_configure */
-		.configure = order_configure,
+		.threads_per_cpu = ORDER_THREADS_PER_CPU,
 		.start = order_start,
 		.stop = order_stop,
 	};

@@ -87,8 +87,11 @@ test_stop(const struct svc_config *cfg)
 /*
  * service_main on the test service with argv "microshop-test --db DB"
  * followed by args (NULL-ended), its output thrown away; with
- * threads_by_configure as given. Returns its exit status.
+ * threads_by_configure as given (and threads_per_cpu, below). Returns its
+ * exit status.
  */
+static int threads_per_cpu;
+
 static int
 run(int threads_by_configure, const char *const *args)
 {
@@ -100,6 +103,7 @@ run(int threads_by_configure, const char *const *args)
 		.name = "test",
 		.db_path = "/nonexistent/test.db",
 		.threads_by_configure = threads_by_configure,
+		.threads_per_cpu = threads_per_cpu,
 		.schema = &test_schema,
 		.key_use = KEY_USER_TOKENS,
 		.serving = &test_serving,
@@ -319,6 +323,23 @@ START_TEST(threads_left_to_configure)
 }
 END_TEST
 
+/* A service's threads per CPU make the default; --threads still wins. */
+START_TEST(threads_per_cpu_by_default)
+{
+	const char *none[] = { NULL };
+	const char *three[] = { "--threads", "3", NULL };
+	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+
+	probe.command_rc = EXIT_SUCCESS;
+	threads_per_cpu = 8;
+	ck_assert_int_eq(run(0, none), EXIT_SUCCESS);
+	ck_assert_int_eq(probe.threads_seen, (cpus > 0 ? cpus : 1) * 8);
+	ck_assert_int_eq(run(0, three), EXIT_SUCCESS);
+	ck_assert_int_eq(probe.threads_seen, 3);
+	threads_per_cpu = 0;
+}
+END_TEST
+
 Suite *
 service_suite(void)
 {
@@ -340,6 +361,7 @@ service_suite(void)
 		printf("service: failed_start_does_not_serve_or_stop left out: it loads the "
 		    "process's keys, which needs a process of its own (CK_FORK=no)\n");
 	tcase_add_test(tc, threads_left_to_configure);
+	tcase_add_test(tc, threads_per_cpu_by_default);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -312,13 +312,15 @@ batched(const struct db *db)
 enum store_status
 db_begin_write(struct db *db)
 {
-	if (batched(db))
-		return db_batch_begin(db);
+	enum store_status st = STORE_OK;
+
 	db->write_began_us = clock_us();
-	if (db->driver->begin_write(db) < 0)
-		return db->failure;
-	db->in_write = 1;
-	return STORE_OK;
+	if (batched(db))
+		st = db_batch_begin(db);
+	else if (db->driver->begin_write(db) < 0)
+		st = db->failure;
+	db->in_write = st == STORE_OK;
+	return st;
 }
 
 /* Write transactions' times (both engines), and SQLite's waits. */
@@ -342,11 +344,14 @@ db_busy_retry_count(void)
 	metrics_counter_add(&busy_retries, 1);
 }
 
-void
-db_write_ended(struct db *db)
+enum store_status
+db_commit_or_rollback(struct db *db, enum store_status st)
 {
-	db->in_write = 0;
-	metrics_histogram_observe(&transactions, clock_us() - db->write_began_us);
+	if (st == STORE_OK && db->driver->commit(db) < 0)
+		st = db->failure;
+	if (st != STORE_OK)
+		db->driver->rollback(db);
+	return st;
 }
 
 enum store_status
@@ -355,12 +360,11 @@ db_end_write(struct db *db, enum store_status st)
 	if (!db->in_write)
 		return st != STORE_OK ? st : STORE_ERR;
 	if (db->writing_on != NULL)
-		return db_batch_end(db, st);
-	if (st == STORE_OK && db->driver->commit(db) < 0)
-		st = db->failure;
-	if (st != STORE_OK)
-		db->driver->rollback(db);
-	db_write_ended(db);
+		st = db_batch_end(db, st);
+	else
+		st = db_commit_or_rollback(db, st);
+	db->in_write = 0;
+	metrics_histogram_observe(&transactions, clock_us() - db->write_began_us);
 	return st;
 }
 

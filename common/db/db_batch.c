@@ -127,8 +127,6 @@ db_batch_begin(struct db *db)
 		goto fail;
 	}
 	db->writing_on = w;
-	db->in_write = 1;
-	db->write_began_us = clock_us();
 	return STORE_OK;	/* the lock is held until db_batch_end */
 fail:
 	db->failure = w->failure;
@@ -177,7 +175,7 @@ lead(struct db_batch *b)
 {
 	struct db *w = b->writer;
 	int64_t deadline = b->began_us + b->max_wait_us;
-	enum store_status outcome = STORE_OK;
+	enum store_status outcome;
 
 	while (!b->doomed && b->queued > 0 && b->writes < b->max_writes &&
 	    clock_us() < deadline)
@@ -185,13 +183,9 @@ lead(struct db_batch *b)
 	if (b->hold_at > 0)
 		hold_for_test(b);
 	b->committing = 1;
-	if (b->doomed)
-		outcome = STORE_ERR;
+	outcome = b->doomed ? STORE_ERR : STORE_OK;
 	pthread_mutex_unlock(&b->lock);
-	if (outcome == STORE_OK && w->driver->commit(w) < 0)
-		outcome = w->failure;
-	if (outcome != STORE_OK)
-		w->driver->rollback(w);
+	outcome = db_commit_or_rollback(w, outcome);
 	pthread_mutex_lock(&b->lock);
 	metrics_counter_add(&batches, 1);
 	metrics_counter_add(&batched_writes, b->writes);
@@ -226,7 +220,6 @@ db_batch_end(struct db *db, enum store_status st)
 			wait_changed(b, 0);
 	}
 	pthread_mutex_unlock(&b->lock);
-	db_write_ended(db);
 	return me.status;
 }
 

@@ -90,8 +90,9 @@ enum store_status db_batch_end(struct db *db, enum store_status st);
 /* Register the group commit's metrics. */
 void db_batch_metrics_register(void);
 
-/* A write transaction ended: its time goes to the metrics. */
-void db_write_ended(struct db *db);
+/* COMMIT when st is STORE_OK (a failed COMMIT becomes the answer), else
+ * ROLLBACK: db_end_write's ending, and a batch's. */
+enum store_status db_commit_or_rollback(struct db *db, enum store_status st);
 
 /* SQLite waited for a lock (db.c counts it for the metrics). */
 void db_busy_retry_count(void);

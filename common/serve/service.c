@@ -17,6 +17,9 @@ service_prepare(const struct service *svc, struct svc_config *cfg, int argc, cha
 	settings_defaults(cfg, svc->name, svc->db_path);
 	if (svc->threads_by_configure)
 		cfg->threads = 0;
+	else if (svc->threads_per_cpu > 1)	/* settings_defaults: one per CPU */
+		cfg->threads = cfg->threads * svc->threads_per_cpu > CONFIG_THREADS_MAX ?
+		    CONFIG_THREADS_MAX : cfg->threads * svc->threads_per_cpu;
 	cfg->own = svc->own;
 	switch (settings_parse(cfg, svc->options, svc->n_options, argc, argv)) {
 	case CONFIG_OK:

@@ -39,8 +39,9 @@ struct service {
 	const char *name;		/* "user": its logs, metrics and version */
 	const char *db_path;		/* the production database file */
 	/* 1: --threads has no default (cfg->threads is 0 unless given), for
-	 * configure to choose; 0: one worker thread per CPU. */
+	 * configure to choose; 0: threads_per_cpu worker threads per CPU. */
 	int threads_by_configure;
+	int threads_per_cpu;		/* 0 is 1 */
 	const struct db_schema *schema;
 	enum key_use key_use;		/* what this service's private key signs */
 	const struct fcgi_service *serving;

@@ -107,28 +107,25 @@ class DiskRate(Run):
 
 
 class SqliteTargets(Run):
+    # The start of each target's text that a run on SQLite marks.
+    BOUNDS = ("POST /order FULL on SQLite, 64 connections: ≥ 0.08",
+              "POST /order FULL on SQLite, 64 connections: p99",
+              "POST /order FULL on SQLite, 64 connections: ≥ 3 × the disk",
+              "POST /order FULL on SQLite, 256 connections: 0 failed",
+              "POST /order FULL on SQLite, 256 connections: p99",
+              "GET /user/{id}, 64 connections: ≥ 3 × PHP-FPM",
+              "GET /user/{id}, 64 connections: ≥ 6 × Flask")
+
     def test_a_run_within_every_bound_meets_them(self):
         t = self.targets(run_rows())
-        for start in ("POST /order FULL on SQLite, 64 connections: ≥ 0.08",
-                      "POST /order FULL on SQLite, 64 connections: p99",
-                      "POST /order FULL on SQLite, 64 connections: ≥ 3 × the disk",
-                      "POST /order FULL on SQLite, 256 connections: 0 failed",
-                      "POST /order FULL on SQLite, 256 connections: p99",
-                      "GET /user/{id}, 64 connections: ≥ 3 × PHP-FPM",
-                      "GET /user/{id}, 64 connections: ≥ 6 × Flask"):
+        for start in self.BOUNDS:
             self.assertIs(self.mark(t, start), True, start)
         self.assertFalse([k for k in t if "PostgreSQL" in k])
 
     def test_each_bound_crossed_is_missed(self):
         t = self.targets(run_rows(order64=(3950, 0.079, 20.5), order256=(4000, 0.080, 150.5, 1),
                                   disk=(1000, 1400), get=(14900, 5000, 2500)))
-        for start in ("POST /order FULL on SQLite, 64 connections: ≥ 0.08",
-                      "POST /order FULL on SQLite, 64 connections: p99",
-                      "POST /order FULL on SQLite, 64 connections: ≥ 3 × the disk",
-                      "POST /order FULL on SQLite, 256 connections: 0 failed",
-                      "POST /order FULL on SQLite, 256 connections: p99",
-                      "GET /user/{id}, 64 connections: ≥ 3 × PHP-FPM",
-                      "GET /user/{id}, 64 connections: ≥ 6 × Flask"):
+        for start in self.BOUNDS:
             self.assertIs(self.mark(t, start), False, start)
         figure = t["POST /order FULL on SQLite, 64 connections: ≥ 3 × the disk's fdatasync rate"][0]
         self.assertEqual(figure, "2.82 × (3,950/s against 1,400 syncs/s)")
