@@ -5,6 +5,7 @@
 --   BENCH_PREFIX    path prefix of the user API (a peer's, e.g. /peer/php);
 --                   default: microshop's own /user
 --   BENCH_USERS, BENCH_ORDERS  ids 1..N exist (seeded); default 10000
+--   BENCH_USER_FIRST, BENCH_ORDER_FIRST  or ids FIRST..FIRST+N-1 (default 1)
 --   BENCH_PRODUCTS  products BOOK-1..BOOK-N are on the order service's price
 --                   list (seeded); default 100
 --   BENCH_RUN       a word unique to this run, so that POST /user emails never
@@ -18,6 +19,8 @@ local prefix = os.getenv("BENCH_PREFIX") or ""
 local users = tonumber(os.getenv("BENCH_USERS") or "10000")
 local orders = tonumber(os.getenv("BENCH_ORDERS") or "10000")
 local products = tonumber(os.getenv("BENCH_PRODUCTS") or "100")
+local user_first = tonumber(os.getenv("BENCH_USER_FIRST") or "1")
+local order_first = tonumber(os.getenv("BENCH_ORDER_FIRST") or "1")
 local run = os.getenv("BENCH_RUN") or tostring(os.time())
 local token = os.getenv("BENCH_TOKEN")
 local login_email = os.getenv("BENCH_EMAIL") or "bench@example.com"
@@ -49,7 +52,7 @@ sends["ceiling"] = function()
 end
 
 sends["get-user"] = function()
-	return wrk.format("GET", string.format("%s/user/%d", prefix, math.random(users)))
+	return wrk.format("GET", string.format("%s/user/%d", prefix, math.random(user_first, user_first + users - 1)))
 end
 
 sends["list-user"] = function()
@@ -58,7 +61,7 @@ sends["list-user"] = function()
 end
 
 sends["get-order"] = function()
-	return wrk.format("GET", string.format("/order/%d", math.random(orders)))
+	return wrk.format("GET", string.format("/order/%d", math.random(order_first, order_first + orders - 1)))
 end
 
 sends["post-user"] = function()
@@ -72,7 +75,7 @@ end
 sends["post-order"] = function()
 	return wrk.format("POST", "/order", json, string.format(
 		'{"user_id":%d,"items":[{"sku":"BOOK-%d","quantity":%d}]}',
-		math.random(users), math.random(products), math.random(5)))
+		math.random(user_first, user_first + users - 1), math.random(products), math.random(5)))
 end
 
 sends["login"] = function()
