@@ -42,16 +42,27 @@
 # others' access away from a state folder made before. nginx reaches the
 # sockets all the same: as the caller, or as root (stack_render).
 #
-#   STACK_SUPERVISE      1: supervise the services as systemd's Restart=
-#                        would: one that exits while the stack is not
-#                        stopping (a crash, SIGKILL, or a SIGTERM from
-#                        outside) is started again 0.5 s later on the same
-#                        socket. stack_pids and stack_NAME_pid then name the
-#                        supervisors (SIGTERM or SIGINT to one stops its
-#                        service for good, and it exits with the service's
-#                        status); the service's current pid is in
-#                        STATE_DIR/run/NAME.pid. Default: unsupervised, and
-#                        stack_pids name the services themselves.
+#   STACK_SUPERVISE      1: supervise the services as systemd's .socket
+#                        units and Restart= do: each service's socket (unix
+#                        or TCP) is bound once by its supervisor,
+#                        tests/socket_holder, and held while the service
+#                        runs and restarts (the service gets it by
+#                        LISTEN_FDS); a service that exits while the stack
+#                        is not stopping (a crash, SIGKILL, or a SIGTERM from
+#                        outside) is started again 0.5 s later on that same
+#                        socket, and requests that come meanwhile wait in its
+#                        backlog instead of failing (supervise.test). Only
+#                        the requests a killed process had already taken are
+#                        lost, as under systemd. stack_pids and
+#                        stack_NAME_pid then name the supervisors (SIGTERM
+#                        or SIGINT to one stops its service for good, and it
+#                        exits with the service's status); the service's
+#                        current pid is in STATE_DIR/run/NAME.pid; the
+#                        supervisor's notice of each restart is in the
+#                        service's log (and on the terminal with
+#                        MICROSHOP_LOG_TTY=1). Default: unsupervised, and stack_pids
+#                        name the services themselves, each bound to its
+#                        socket by --listen.
 
 stack_srcdir=${MICROSHOP_SRCDIR:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
 stack_builddir=${MICROSHOP_BUILDDIR:-$stack_srcdir}
@@ -174,42 +185,23 @@ stack_spawn() {
 	fi
 }
 
-# stack_supervise NAME STATE_DIR CMD...: run the service CMD, writing its pid
-# to run/NAME.pid, and start it again whenever it exits, until SIGTERM or
-# SIGINT (stop the service, wait for it, return its status) or until the
-# shell that started the stack is gone. Meant for a background subshell.
+# stack_supervise NAME STATE_DIR LISTEN CMD...: run the service CMD in the
+# background under tests/socket_holder, which binds LISTEN (unix:PATH or
+# HOST:PORT) once and holds it, passes it to CMD as systemd does
+# (LISTEN_FDS), writes CMD's pid to run/NAME.pid, and starts CMD again on
+# the same socket $stack_restart_delay s after it exits, until SIGTERM or
+# SIGINT (stop the service, wait for it, exit with its status) or until the
+# shell that started the stack is gone. Requests that come meanwhile wait in
+# the socket's backlog. $! is the holder's pid.
 stack_supervise() {
-	local name=$1 dir=$2 child="" status=0 stopping=0 msg
-	local log="$dir/log/$name.log" pidfile="$dir/run/$name.pid"
-	shift 2
-	trap 'stopping=1; kill -TERM "$child" 2>/dev/null || true' TERM INT
-	while :; do
-		stack_spawn "$log" "$@"
-		child=$!
-		echo "$child" >"$pidfile.tmp" && mv "$pidfile.tmp" "$pidfile"
-		# A signal that came before child was set found nothing to stop.
-		[ "$stopping" = 1 ] && { kill -TERM "$child" 2>/dev/null || true; }
-		# wait 2>/dev/null: bash's own "Killed" notice would repeat msg below.
-		status=0
-		wait "$child" 2>/dev/null || status=$?
-		# The trap interrupts wait (status > 128); wait for the service itself.
-		while [ "$stopping" = 1 ] && [ "$status" -gt 128 ] && kill -0 "$child" 2>/dev/null; do
-			status=0
-			wait "$child" 2>/dev/null || status=$?
-		done
-		[ "$stopping" = 1 ] && break
-		kill -0 $$ 2>/dev/null || break
-		msg="stack: $name exited (status $status); restarting in $stack_restart_delay s"
-		echo "$msg" >&2
-		echo "$msg" >>"$log"
-		sleep "$stack_restart_delay" &
-		child=$!
-		[ "$stopping" = 1 ] && { kill -TERM "$child" 2>/dev/null || true; }
-		wait "$child" || true
-		[ "$stopping" = 1 ] && break
-	done
-	rm -f "$pidfile"
-	return "$status"
+	local name=$1 dir=$2 listen=$3 holder="$stack_builddir/tests/socket_holder"
+	shift 3
+	if [ ! -x "$holder" ]; then
+		echo "stack: $holder is not built" >&2
+		return 1
+	fi
+	stack_spawn "$dir/log/$name.log" "$holder" --restart "$stack_restart_delay" \
+		--name "$name" "$listen" "$dir/run/$name.pid" -- "$@"
 }
 
 # stack_service NAME STATE_DIR [ARGS...]: start instance 1 of a service on
@@ -235,24 +227,29 @@ stack_instance() {
 		return 1
 	fi
 	stack_key_args "$name" "$dir"
-	local args=(--listen "$listen" --db "$(stack_db_of "$name" "$dir")" "${stack_key_argv[@]}")
+	local args=(--db "$(stack_db_of "$name" "$dir")" "${stack_key_argv[@]}")
 	[ -n "${THREADS:-}" ] && args+=(--threads "$THREADS")
 	# The services' body limit is nginx's (nginx_site_render), the same number.
 	[ -n "${MAX_BODY:-}" ] && args+=(--max-body "$MAX_BODY")
+	# Supervised, the holder binds LISTEN and the service gets it from
+	# LISTEN_FDS; else the service binds it itself (--listen).
+	[ "${STACK_SUPERVISE:-0}" = 1 ] || args=(--listen "$listen" "${args[@]}")
 	# shellcheck disable=SC2086
 	set -- ${MICROSHOP_WRAP:-} "$bin" "${args[@]}" "$@"
 	# The service makes its database and its log private (umask 077),
-	# whoever started it; the caller's umask is back right after.
-	local umask_was
+	# whoever started it, and the socket is made the same way; the
+	# caller's umask is back right after.
+	local umask_was rc=0
 	umask_was=$(umask)
 	umask 077
 	if [ "${STACK_SUPERVISE:-0}" = 1 ]; then
-		stack_supervise "$label" "$dir" "$@" &
+		stack_supervise "$label" "$dir" "$listen" "$@" || rc=$?
 	else
 		stack_spawn "$dir/log/$label.log" "$@"
 	fi
-	stack_pids+=($!)
 	umask "$umask_was"
+	[ "$rc" = 0 ] || return "$rc"
+	stack_pids+=($!)
 	if [ "$i" = 1 ]; then
 		eval "stack_${name}_pid=$!"
 	else
