@@ -176,17 +176,26 @@ live_host_stop() {
 	return 0
 }
 
-# live_cleanup: every host stopped; what is left is said.
+# live_cleanup: every host stopped, then what is left of them said: their
+# cgroups, processes (the container's and the namespaces' holders), veth
+# links and mounts; $live_left lists it (empty when all is gone).
 live_cleanup() {
-	local name h left=()
+	local name h
+	live_left=""
 	for name in "${live_hosts[@]}"; do
 		[ -n "${live_launcher[$name]:-}" ] && live_host_stop "$name"
 		for h in unified systemd; do
-			[ -d "/sys/fs/cgroup/$h/microshop-live-$name" ] && left+=("/sys/fs/cgroup/$h/microshop-live-$name")
+			[ -d "/sys/fs/cgroup/$h/microshop-live-$name" ] &&
+				live_left+=" cgroup /sys/fs/cgroup/$h/microshop-live-$name"
 		done
+		ip link show "ml-$name" >/dev/null 2>&1 && live_left+=" link ml-$name"
 	done
-	[ ${#left[@]} -eq 0 ] || echo "live: could not remove ${left[*]}" >&2
+	pgrep -f 'systemd-nspawn .*--machine=microshop-live-' >/dev/null && live_left+=" systemd-nspawn"
+	grep -q "$live_work" /proc/mounts && live_left+=" mounts under $live_work"
+	[ -z "$live_left" ] || echo "live: left behind:$live_left" >&2
 	[ "${LIVE_KEEP:-0}" = 1 ] || rm -rf "$live_work"
+	live_hosts=()
+	[ -z "$live_left" ]
 }
 
 # live_next_release DIR VERSION: DIR, a clone of this repository whose
