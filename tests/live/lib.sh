@@ -15,6 +15,7 @@
 # kept between runs).
 
 live_hosts=()
+live_ns=()
 declare -A live_pid=() live_launcher=() live_netns=()
 
 # The packages every host carries: systemd, nginx and the services'
@@ -89,6 +90,8 @@ live_host_boot() {
 		>"$live_work/$name.console" 2>&1 &
 	launcher=$!
 	live_launcher[$name]=$launcher
+	# The namespaces this host lives in, to find any process left in them.
+	live_ns+=("net:$(stat -Lc %i "/proc/$netns/ns/net")")
 	for i in $(seq 300); do
 		pid=$(pgrep -P "$launcher" -x systemd) && break
 		kill -0 "$launcher" 2>/dev/null || break
@@ -96,6 +99,7 @@ live_host_boot() {
 	done
 	[ -n "${pid:-}" ] || { tail -n 20 "$live_work/$name.console" >&2; echo "live: host $name did not boot" >&2; return 1; }
 	live_pid[$name]=$pid
+	live_ns+=("mnt:$(stat -Lc %i "/proc/$launcher/ns/mnt")" "pid:$(stat -Lc %i "/proc/$pid/ns/pid")")
 	# Until its bus is up, systemctl cannot ask.
 	for i in $(seq 600); do
 		state=$(timeout 60 nsenter -t "$pid" -a systemctl is-system-running --wait 2>&1) && break
@@ -177,25 +181,47 @@ live_host_stop() {
 }
 
 # live_cleanup: every host stopped, then what is left of them said: their
-# cgroups, processes (the container's and the namespaces' holders), veth
-# links and mounts; $live_left lists it (empty when all is gone).
+# cgroups, and any process still in one of their namespaces (network, mount,
+# PID: the container's, the launcher's and the namespace holder's, which
+# also hold the veth link and the overlay mount); $live_left lists it
+# (empty when all is gone).
 live_cleanup() {
-	local name h
+	local name h ns p
 	live_left=""
 	for name in "${live_hosts[@]}"; do
-		[ -n "${live_launcher[$name]:-}" ] && live_host_stop "$name"
+		[ -n "${live_launcher[$name]:-}${live_netns[$name]:-}" ] && live_host_stop "$name"
 		for h in unified systemd; do
 			[ -d "/sys/fs/cgroup/$h/microshop-live-$name" ] &&
 				live_left+=" cgroup /sys/fs/cgroup/$h/microshop-live-$name"
 		done
-		ip link show "ml-$name" >/dev/null 2>&1 && live_left+=" link ml-$name"
 	done
-	pgrep -f 'systemd-nspawn .*--machine=microshop-live-' >/dev/null && live_left+=" systemd-nspawn"
-	grep -q "$live_work" /proc/mounts && live_left+=" mounts under $live_work"
+	for ns in "${live_ns[@]}"; do
+		for p in /proc/[0-9]*; do
+			[ "$(stat -Lc %i "$p/ns/${ns%%:*}" 2>/dev/null)" = "${ns#*:}" ] &&
+				live_left+=" process ${p#/proc/} in ${ns%%:*} namespace ${ns#*:}"
+		done
+	done
 	[ -z "$live_left" ] || echo "live: left behind:$live_left" >&2
 	[ "${LIVE_KEEP:-0}" = 1 ] || rm -rf "$live_work"
 	live_hosts=()
+	live_ns=()
 	[ -z "$live_left" ]
+}
+
+# live_preflight: this machine can run the hosts: the layout of cgroups
+# tests/live/nspawn-launch knows (cgroup v1 with the hybrid unified
+# hierarchy, and no systemd as PID 1, whose cgroups it would take over);
+# otherwise it says why, and the run fails.
+live_preflight() {
+	if [ "$(stat -fc %T /sys/fs/cgroup)" = cgroup2fs ] || [ ! -d /sys/fs/cgroup/unified ] ||
+		[ ! -d /sys/fs/cgroup/systemd ]; then
+		echo "live: this machine's cgroups are not the hybrid layout (v1 with /sys/fs/cgroup/unified and /sys/fs/cgroup/systemd) that tests/live/nspawn-launch knows" >&2
+		return 1
+	fi
+	if [ "$(cat /proc/1/comm)" = systemd ]; then
+		echo "live: PID 1 is systemd here: tests/live/nspawn-launch would make cgroups under its feet" >&2
+		return 1
+	fi
 }
 
 # live_next_release DIR VERSION: DIR, a clone of this repository whose
