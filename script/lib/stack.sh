@@ -60,9 +60,17 @@
 #                        current pid is in STATE_DIR/run/NAME.pid; the
 #                        supervisor's notice of each restart is in the
 #                        service's log (and on the terminal with
-#                        MICROSHOP_LOG_TTY=1). Default: unsupervised, and stack_pids
+#                        MICROSHOP_LOG_TTY=1). A supervisor stops its service
+#                        as systemd does: SIGTERM, and SIGKILL 10 s later
+#                        (TimeoutStopSec=10). Default: unsupervised, and stack_pids
 #                        name the services themselves, each bound to its
 #                        socket by --listen.
+#   STACK_START_LIMIT_BURST
+#                        supervised, a service that exits this many times
+#                        within 10 s is not started again: its supervisor
+#                        gives up, says so in the service's log and exits
+#                        (systemd's StartLimitBurst=); 0: no limit, for
+#                        tests that kill services faster; default 5
 
 stack_srcdir=${MICROSHOP_SRCDIR:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
 stack_builddir=${MICROSHOP_BUILDDIR:-$stack_srcdir}
@@ -190,9 +198,10 @@ stack_spawn() {
 # HOST:PORT) once and holds it, passes it to CMD as systemd does
 # (LISTEN_FDS), writes CMD's pid to run/NAME.pid, and starts CMD again on
 # the same socket $stack_restart_delay s after it exits, until SIGTERM or
-# SIGINT (stop the service, wait for it, exit with its status) or until the
-# shell that started the stack is gone. Requests that come meanwhile wait in
-# the socket's backlog. $! is the holder's pid.
+# SIGINT (stop the service, wait for it, exit with its status), until the
+# shell that started the stack is gone, or until the service has exited
+# STACK_START_LIMIT_BURST times (default 5) within 10 s. Requests that come
+# meanwhile wait in the socket's backlog. $! is the holder's pid.
 stack_supervise() {
 	local name=$1 dir=$2 listen=$3 holder="$stack_builddir/tests/socket_holder"
 	shift 3
@@ -201,6 +210,7 @@ stack_supervise() {
 		return 1
 	fi
 	stack_spawn "$dir/log/$name.log" "$holder" --restart "$stack_restart_delay" \
+		--start-limit-burst "${STACK_START_LIMIT_BURST:-5}" \
 		--name "$name" "$listen" "$dir/run/$name.pid" -- "$@"
 }
 

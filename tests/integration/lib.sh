@@ -76,12 +76,12 @@ t_cleanup() {
 }
 trap t_cleanup EXIT
 
-# t_wait_started LOG N: wait up to 5 s for the Nth event=start in LOG. A
-# service's socket is there, and its workers answer, a moment before it
-# logs event=start (once every worker is up).
+# t_wait_started LOG N [SECONDS]: wait up to SECONDS (default 5) for the
+# Nth event=start in LOG. A service's socket is there, and its workers
+# answer, a moment before it logs event=start (once every worker is up).
 t_wait_started() {
 	local i
-	for ((i = 0; i < 50; i++)); do
+	for ((i = 0; i < ${3:-5} * 10; i++)); do
 		[ "$(grep -c 'event=start ' "$1" 2>/dev/null)" -ge "$2" ] && return 0
 		sleep 0.1
 	done
