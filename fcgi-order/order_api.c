@@ -727,31 +727,42 @@ user_service_not_ready(struct http_request *req)
  * the user service itself need not answer, since every user the
  * projection knows can still order. Without events, the user service
  * answered its last call, or a probe of its health (user_client_ready: at
- * most one per interval).
+ * most one per interval). Returns why not (in behind[n] when behind), or
+ * NULL when ready.
  */
-static void
-order_ready(struct http_request *req)
+static const char *
+order_not_ready(struct http_request *req, char *behind, size_t n)
 {
 	const struct order_settings *os = settings(req);
 	const char *why = NULL;
-	char behind[96];
 	int64_t lag;
 
-	if (db_ready(worker(req)->db, &why) < 0) {
-		http_ready_send(req, why);
-		return;
-	}
-	if (os->no_user_events) {
-		http_ready_send(req, user_service_not_ready(req));
-		return;
-	}
+	if (db_ready(worker(req)->db, &why) < 0)
+		return why;
+	if (os->no_user_events)
+		return user_service_not_ready(req);
 	lag = atomic_load(&os->consumer.lag_s);
-	if (lag > os->events_max_lag_s) {
-		snprintf(behind, sizeof(behind), "behind: the user events applied last are %"
-		    PRId64 " s old", lag);
-		why = behind;
-	}
-	http_ready_send(req, why);
+	if (lag <= os->events_max_lag_s)
+		return NULL;
+	snprintf(behind, n, "behind: the user events applied last are %" PRId64 " s old", lag);
+	return behind;
+}
+
+static void
+order_ready(struct http_request *req)
+{
+	char behind[96];
+
+	http_ready_send(req, order_not_ready(req, behind, sizeof(behind)));
+}
+
+/* The metrics, with readiness as /order/ready finds it. */
+static void
+order_metrics(struct http_request *req)
+{
+	char behind[96];
+
+	request_metrics_send(req, order_not_ready(req, behind, sizeof(behind)));
 }
 
 static const char *const order_list_query[] = {
@@ -765,7 +776,7 @@ static const struct route order_routes[] = {
 	{ .method = "GET",    .pattern = "/order/ready",  .handler = order_ready,
 	  .access = ROUTE_PUBLIC },
 	/* Open here; nginx lets only this machine reach it. */
-	{ .method = "GET",    .pattern = "/order/metrics", .handler = request_metrics_send,
+	{ .method = "GET",    .pattern = "/order/metrics", .handler = order_metrics,
 	  .access = ROUTE_PUBLIC },
 	{ .method = "POST",   .pattern = "/order",        .handler = order_create },
 	{ .method = "GET",    .pattern = "/order",        .handler = order_list,

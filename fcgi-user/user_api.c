@@ -811,15 +811,20 @@ out:
 	json_object_put(f.events);
 }
 
-/* The metrics, with the feed's newest seq read from the database first. */
+/*
+ * The metrics, with the feed's newest seq read from the database first,
+ * and readiness as /user/ready finds it.
+ */
 static void
 user_metrics(struct http_request *req)
 {
 	struct user_events_head h;
+	const char *why = NULL;
 
 	if (user_events_head(req_db(req), &h) == STORE_OK)
 		event_feed_seen(h.last_seq);
-	request_metrics_send(req);
+	db_ready(req_db(req), &why);
+	request_metrics_send(req, why);
 }
 
 static const char *const user_list_query[] = { "limit", "after", "email", NULL };

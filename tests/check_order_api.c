@@ -8,7 +8,8 @@
  * Location and Idempotent-Replayed, who may do what (a customer, an
  * admin, a service, nobody; another customer's order is a 404, like a
  * missing one), what the user service's answer means for an order, the
- * pricing's refusals, the state machine's 403 and 409, the pages' links.
+ * pricing's refusals, the state machine's 403 and 409, the pages' links,
+ * readiness in /order/ready and in the metrics' microshop_ready.
  * The events case: what the projection (user_projection.h) decides when
  * the service follows the user events: orders without a call, deleted
  * users refused, revoked tokens refused, readiness by the events' lag.
@@ -414,6 +415,20 @@ START_TEST(test_health)
 }
 END_TEST
 
+/* The metrics say what /order/ready says, last: microshop_ready 1 or 0. */
+START_TEST(test_metrics_ready)
+{
+	const char *tail = "\n# TYPE microshop_ready gauge\nmicroshop_ready 1\n";
+
+	api_serve("GET /order/metrics\n" AS("none") "\n");
+	api_assert(200, NULL, NULL);
+	ck_assert_str_eq(api_body() + strlen(api_body()) - strlen(tail), tail);
+	api_serve("GET /order/metrics\n" AS("none") USER_SAYS("503") "\n");
+	api_assert(200, NULL, NULL);
+	ck_assert_ptr_nonnull(strstr(api_body(), "\nmicroshop_ready 0\n"));
+}
+END_TEST
+
 /* ------------------------------------------------------------------ */
 /* Following the user events: the projection answers                  */
 /* ------------------------------------------------------------------ */
@@ -510,6 +525,11 @@ START_TEST(test_events_ready)
 	api_serve("GET /order/health\n" AS("none") "\n");
 	api_assert(200, NULL, NULL);
 	ck_assert_ptr_nonnull(strstr(api_body(), "\"lag_seconds\":4"));
+	api_serve("GET /order/metrics\n" AS("none") "\n");
+	ck_assert_ptr_nonnull(strstr(api_body(), "\nmicroshop_ready 0\n"));
+	atomic_store(&events_settings.consumer.lag_s, 3);
+	api_serve("GET /order/metrics\n" AS("none") USER_SAYS("503") "\n");
+	ck_assert_ptr_nonnull(strstr(api_body(), "\nmicroshop_ready 1\n"));
 }
 END_TEST
 
@@ -545,6 +565,7 @@ order_api_suite(void)
 	tcase_add_test(tc, test_products);
 	tcase_add_test(tc, test_product_list);
 	tcase_add_test(tc, test_health);
+	tcase_add_test(tc, test_metrics_ready);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("events");

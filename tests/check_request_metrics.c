@@ -3,7 +3,8 @@
  * counted by route and status (a request without a route of the table
  * under "none", a status out of range as a 500, a zero left out), the
  * latency histogram of each route and its buckets, the requests in flight
- * and the workers busy and idle, and GET /SERVICE/metrics's answer.
+ * and the workers busy and idle, and GET /SERVICE/metrics's answer with
+ * its readiness last.
  *
  * The tables are the process's: every check compares what is rendered
  * before and after, so that requests counted by other tests (dispatch's,
@@ -176,7 +177,7 @@ START_TEST(test_send)
 	size_t len;
 
 	answered(&routes[0], 200, 10);
-	request_metrics_send(&t->req);
+	request_metrics_send(&t->req, NULL);
 	ck_assert_int_eq(treq_status(t), 200);
 	ck_assert_pstr_eq(treq_header(t, "Content-Type"),
 	    "text/plain; version=0.0.4; charset=utf-8");
@@ -194,6 +195,32 @@ START_TEST(test_send)
 	ck_assert_ptr_nonnull(strstr(body, "\n" REQS GET_THING "status=\"200\"} "));
 	ck_assert(body[len - 1] == '\n');
 	treq_free(t);
+}
+END_TEST
+
+/* Readiness comes last, as the caller found it: ready 1, any reason not 0. */
+START_TEST(test_send_ready)
+{
+	static const char tail[] = "\n# HELP microshop_ready Whether GET /SERVICE/ready would "
+	    "answer 200 now: 1 ready, 0 not.\n# TYPE microshop_ready gauge\nmicroshop_ready ";
+	const char *not_ready[] = { NULL, "the database cannot be written" };
+
+	for (size_t i = 0; i < N_ELEMS(not_ready); i++) {
+		struct treq *t = treq_new("GET", "/thing/metrics", NULL);
+		const char *body;
+		size_t len, n = sizeof(tail) - 1;
+
+		request_metrics_send(&t->req, not_ready[i]);
+		ck_assert_int_eq(treq_status(t), 200);
+		body = treq_body(t, &len);
+		ck_assert_uint_gt(len, n + 2);
+		ck_assert(memcmp(body + len - n - 2, tail, n) == 0);
+		ck_assert_int_eq(body[len - 2], i == 0 ? '1' : '0');
+		ck_assert_int_eq(body[len - 1], '\n');
+		/* Never a reason: a label of free text would be a series per reason. */
+		ck_assert_ptr_null(memmem(body, len, "cannot be written", 17));
+		treq_free(t);
+	}
 }
 END_TEST
 
@@ -235,6 +262,7 @@ request_metrics_suite(void)
 	tcase_add_test(tc, test_latency);
 	tcase_add_test(tc, test_in_flight);
 	tcase_add_test(tc, test_send);
+	tcase_add_test(tc, test_send_ready);
 	tcase_add_test(tc, test_routes_max);
 	suite_add_tcase(s, tc);
 	return s;

@@ -449,6 +449,10 @@ START_TEST(test_health)
 	api_serve("GET /user/ready\n" AS("none") "\n");
 	api_assert(200, NULL, NULL);
 	ck_assert_str_eq(api_string("status"), "ready");
+	/* The metrics say so too (a full disk's 0: integration/faults.test). */
+	api_serve("GET /user/metrics\n" AS("none") "\n");
+	api_assert(200, NULL, NULL);
+	ck_assert_ptr_nonnull(strstr(api_body(), "\n# TYPE microshop_ready gauge\nmicroshop_ready 1\n"));
 	api_serve("DELETE /user/health\n\n");
 	api_assert(405, PROBLEM_BLANK, NULL);
 }

@@ -9,6 +9,7 @@
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "http.h"
 #include "metrics.h"
@@ -137,16 +138,30 @@ request_metrics_register(const struct route *routes, size_t n_routes, long threa
 	metrics_register(&m.workers_fam);
 }
 
-void
-request_metrics_send(struct http_request *req)
-{
-	size_t len = 0;
-	char *text = metrics_render(&len);
+/*
+ * The readiness gauge, rendered after the registry's families. Its value
+ * is the scrape's own, not kept in the process, so that concurrent
+ * scrapes cannot mix their answers.
+ */
+static const char ready_family[] =
+    "# HELP microshop_ready Whether GET /SERVICE/ready would answer 200 now: 1 ready, 0 not.\n"
+    "# TYPE microshop_ready gauge\n"
+    "microshop_ready ";
 
-	if (text == NULL) {
+void
+request_metrics_send(struct http_request *req, const char *not_ready)
+{
+	const char *value = not_ready == NULL ? "1\n" : "0\n";
+	size_t len = 0, n = sizeof(ready_family) - 1;
+	char *text = metrics_render(&len), *all = NULL;
+
+	if (text == NULL || (all = realloc(text, len + n + 3)) == NULL) {
+		free(text);
 		http_problem_send(req, 500, "out of memory");
 		return;
 	}
-	http_send_text(req, 200, "text/plain; version=0.0.4; charset=utf-8", text, len);
-	free(text);
+	memcpy(all + len, ready_family, n);
+	memcpy(all + len + n, value, 3);
+	http_send_text(req, 200, "text/plain; version=0.0.4; charset=utf-8", all, len + n + 2);
+	free(all);
 }
