@@ -244,6 +244,9 @@ START_TEST(test_format)
 	ck_assert_int_eq(strncmp(buf, "00-", 3), 0);
 	ck_assert_str_eq(buf + 52, "-01");
 
+	/* A buffer too small for it gets nothing rather than a part. */
+	ck_assert_str_eq(trace_parent_format(&t, buf, TRACEPARENT_LEN), "");
+
 	/* A new trace: sampled (every request is recorded, in its log line). */
 	trace_new(&t);
 	trace_parent_format(&t, buf, sizeof(buf));

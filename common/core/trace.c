@@ -3,7 +3,6 @@
  * span ids made; see trace.h.
  */
 #include <stdint.h>
-#include <stdio.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
@@ -133,14 +132,19 @@ trace_id_make(char *out)
 /* traceparent                                                        */
 /* ------------------------------------------------------------------ */
 
+/* Each lowercase hex digit's value plus one; 0 for every other byte
+ * (uppercase too: the format is lowercase). */
+static const unsigned char hex_table[256] = {
+	['0'] = 1, ['1'] = 2, ['2'] = 3, ['3'] = 4, ['4'] = 5, ['5'] = 6, ['6'] = 7,
+	['7'] = 8, ['8'] = 9, ['9'] = 10, ['a'] = 11, ['b'] = 12, ['c'] = 13,
+	['d'] = 14, ['e'] = 15, ['f'] = 16,
+};
+
+/* c's value as a lowercase hex digit, or -1. */
 static int
 hex_value(char c)
 {
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	return -1;		/* uppercase too: the format is lowercase */
+	return hex_table[(unsigned char)c] - 1;
 }
 
 /* 1 when s[0..n) are lowercase hex digits, not all of them 0. */
@@ -244,7 +248,21 @@ trace_begin(struct trace *t, const char *traceparent, const char *tracestate)
 const char *
 trace_parent_format(const struct trace *t, char *buf, size_t n)
 {
-	snprintf(buf, n, "00-%s-%s-%02x", t->trace_id, t->span_id, t->flags & 0xffu);
+	/* Put together by hand: snprintf would cost more than the rest of
+	 * the trace's work for a request. */
+	if (n < TRACEPARENT_LEN + 1) {
+		if (n > 0)
+			buf[0] = '\0';
+		return buf;
+	}
+	memcpy(buf, "00-", 3);
+	memcpy(buf + 3, t->trace_id, TRACE_ID_HEX);
+	buf[35] = '-';
+	memcpy(buf + 36, t->span_id, TRACE_SPAN_HEX);
+	buf[52] = '-';
+	buf[53] = hex_digits[(t->flags >> 4) & 0xf];
+	buf[54] = hex_digits[t->flags & 0xf];
+	buf[TRACEPARENT_LEN] = '\0';
 	return buf;
 }
 

@@ -64,8 +64,8 @@ void trace_new(struct trace *t);
 
 /*
  * The traceparent of a call made for t's span: version 00, t's trace id,
- * t's span id as the parent-id, t's flags. n >= TRACEPARENT_LEN + 1.
- * Returns buf.
+ * t's span id as the parent-id, t's flags, into buf (n bytes; "" when n
+ * is less than TRACEPARENT_LEN + 1). Returns buf.
  */
 const char *trace_parent_format(const struct trace *t, char *buf, size_t n);
 
