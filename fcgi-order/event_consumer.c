@@ -18,6 +18,7 @@
 #include "log.h"
 #include "event_consumer.h"
 #include "order_store.h"
+#include "trace.h"
 #include "user_projection.h"
 
 #define BACKOFF_FIRST_MS 200
@@ -121,8 +122,9 @@ stuck(struct event_consumer *ec)
 static int
 bad_answer(struct event_consumer *ec, const char *path, long status, const char *why)
 {
-	log_msg(LOG_LEVEL_WARN, "event=events_bad_answer path=%s status=%ld msg=\"%s\"",
-	    path, status, status == 200 ? why : "not 200");
+	log_msg(LOG_LEVEL_WARN, "event=events_bad_answer path=%s status=%ld msg=\"%s\""
+	    " trace_id=%s span_id=%s", path, status, status == 200 ? why : "not 200",
+	    ec->trace.trace_id, ec->trace.span_id);
 	if (status == 200)
 		stuck(ec);
 	return -1;
@@ -138,10 +140,11 @@ fetch(struct event_consumer *ec, struct user_client *client, const char *path,
 {
 	long timeout = ec->wait_s * 1000 + ec->client.timeout_ms + CALL_SLACK_MS;
 
-	*status = user_client_fetch(client, path, timeout, body, len);
+	*status = user_client_fetch(client, path, timeout, &ec->trace, body, len);
 	if (*status == 0) {
 		if (!atomic_load(&ec->stop))
-			log_msg(LOG_LEVEL_WARN, "event=events_unreachable path=%s", path);
+			log_msg(LOG_LEVEL_WARN, "event=events_unreachable path=%s trace_id=%s "
+			    "span_id=%s", path, ec->trace.trace_id, ec->trace.span_id);
 		atomic_store(&ec->state, CONSUMER_UNREACHABLE);
 		return -1;
 	}
@@ -168,7 +171,8 @@ resync(struct event_consumer *ec, struct db *db, struct user_client *client, int
 
 	atomic_store(&ec->state, CONSUMER_RESYNCING);
 	metrics_counter_add(&resyncs, 1);
-	log_msg(LOG_LEVEL_INFO, "event=events_resync cursor=%" PRId64, from);
+	log_msg(LOG_LEVEL_INFO, "event=events_resync cursor=%" PRId64 " trace_id=%s span_id=%s",
+	    from, ec->trace.trace_id, ec->trace.span_id);
 	do {
 		snprintf(path, sizeof(path), "/user/events/snapshot?after=%" PRId64 "&limit=%d",
 		    after_id, USER_SNAPSHOT_PAGE_MAX);
@@ -188,7 +192,8 @@ resync(struct event_consumer *ec, struct db *db, struct user_client *client, int
 		if (forget)
 			log_msg(LOG_LEVEL_WARN, "event=events_history_changed cursor=%" PRId64
 			    " snapshot_seq=%" PRId64 " msg=\"the user service's feed is behind "
-			    "this cursor: the projection is rebuilt\"", from, p->seq);
+			    "this cursor: the projection is rebuilt\" trace_id=%s span_id=%s",
+			    from, p->seq, ec->trace.trace_id, ec->trace.span_id);
 		cancelled += c;
 		users += (int64_t)p->n;
 		if (p->n > 0)
@@ -201,12 +206,14 @@ resync(struct event_consumer *ec, struct db *db, struct user_client *client, int
 	if (user_projection_apply(db, from, start, NULL, 0, &c) != STORE_OK) {
 		/* Another instance moved the cursor first: it goes on from there. */
 		log_msg(LOG_LEVEL_INFO, "event=events_resync_superseded seq=%" PRId64
-		    " users=%" PRId64 " cancelled=%" PRId64, start, users, cancelled);
+		    " users=%" PRId64 " cancelled=%" PRId64 " trace_id=%s span_id=%s", start,
+		    users, cancelled, ec->trace.trace_id, ec->trace.span_id);
 		return 0;
 	}
 	atomic_store(&ec->cursor, start);
 	log_msg(LOG_LEVEL_INFO, "event=events_resynced seq=%" PRId64 " users=%" PRId64
-	    " cancelled=%" PRId64, start, users, cancelled);
+	    " cancelled=%" PRId64 " trace_id=%s span_id=%s", start, users, cancelled,
+	    ec->trace.trace_id, ec->trace.span_id);
 	return 0;
 }
 
@@ -229,11 +236,15 @@ batch_applied(struct event_consumer *ec, int64_t from, const struct user_feed_ba
 	 * applied. Caught up: nothing waits. */
 	atomic_store(&ec->lag_s, to < b->last_seq ? age_s(b->at[b->n - 1]) : 0);
 	log_msg(LOG_LEVEL_INFO, "event=events_applied from=%" PRId64 " to=%" PRId64
-	    " events=%zu cancelled=%" PRId64 " last_seq=%" PRId64, from + 1, to, b->n,
-	    cancelled, b->last_seq);
+	    " events=%zu cancelled=%" PRId64 " last_seq=%" PRId64 " trace_id=%s span_id=%s",
+	    from + 1, to, b->n, cancelled, b->last_seq, ec->trace.trace_id, ec->trace.span_id);
 }
 
-/* One turn: read the cursor, poll the feed, apply or resync. 0, or -1. */
+/*
+ * One turn: read the cursor, poll the feed, apply or resync. 0, or -1.
+ * Each turn is a trace of its own, begun here (nobody asked for it): its
+ * calls to the user service carry it, and so do its log lines.
+ */
 static int
 turn(struct event_consumer *ec, struct db *db, struct user_client *client)
 {
@@ -246,6 +257,7 @@ turn(struct event_consumer *ec, struct db *db, struct user_client *client)
 	enum store_status s;
 	int64_t began = clock_ms();
 
+	trace_new(&ec->trace);
 	if (user_projection_cursor(db, &cursor) != STORE_OK)
 		return -1;
 	atomic_store(&ec->cursor, cursor);
@@ -279,8 +291,9 @@ turn(struct event_consumer *ec, struct db *db, struct user_client *client)
 	if (s == STORE_STALE)	/* another instance applied them first */
 		return 0;
 	if (s != STORE_OK) {
-		log_msg(LOG_LEVEL_WARN, "event=events_apply_failed from=%" PRId64 " http=%d",
-		    cursor + 1, store_status_http(s));
+		log_msg(LOG_LEVEL_WARN, "event=events_apply_failed from=%" PRId64 " http=%d"
+		    " trace_id=%s span_id=%s", cursor + 1, store_status_http(s),
+		    ec->trace.trace_id, ec->trace.span_id);
 		return -1;
 	}
 	batch_applied(ec, cursor, b, cancelled);

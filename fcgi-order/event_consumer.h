@@ -16,6 +16,7 @@
 
 #include "db.h"
 #include "metrics.h"
+#include "trace.h"
 #include "user_client.h"
 #include "user_feed.h"
 
@@ -39,6 +40,7 @@ struct event_consumer {
 	atomic_int stop;
 	unsigned seed;
 	int64_t fresh_ms;	/* wall clock: the last turn that left it up to date */
+	struct trace trace;	/* the turn's: each turn is a trace (trace.h) */
 	struct user_feed_batch events;
 	struct user_snapshot_page page;
 

@@ -151,7 +151,8 @@ user_looked_up(struct http_request *req, struct order_worker *w)
 	enum user_lookup l;
 	long retry_after;
 
-	l = user_client_lookup(w->users, w->scratch.user_id, req->request_id, &retry_after);
+	l = user_client_lookup(w->users, w->scratch.user_id, req->request_id, &req->trace,
+	    &retry_after);
 	if (l == USER_ABSENT || l == USER_DELETED) {
 		user_refused(req, l == USER_DELETED);
 		return -1;
@@ -708,7 +709,7 @@ order_health(struct http_request *req)
 static const char *
 user_service_not_ready(struct http_request *req)
 {
-	switch (user_client_ready(worker(req)->users)) {
+	switch (user_client_ready(worker(req)->users, &req->trace)) {
 	case USER_SERVICE_UP:
 		return NULL;
 	case USER_SERVICE_UNKNOWN:

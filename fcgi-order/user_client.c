@@ -194,12 +194,35 @@ header_append(struct curl_slist *list, const char *line)
 }
 
 /*
- * The headers of a lookup: Accept, the service token, the caller's request
- * id. NULL when one could not be made: a lookup without its token would
- * be refused, and one without the request id untraceable.
+ * list with the trace context of a call made for trace's span appended:
+ * traceparent (this span the parent of the callee's), and the caller's
+ * tracestate unchanged when it had one. list itself for a NULL trace;
+ * NULL (list released) when memory ran out.
  */
 static struct curl_slist *
-lookup_headers(struct user_client *c, const char *request_id)
+trace_headers(struct curl_slist *list, const struct trace *trace)
+{
+	char line[sizeof("traceparent: ") + TRACEPARENT_LEN];
+	char state[sizeof("tracestate: ") + TRACESTATE_MAX];
+
+	if (trace == NULL)
+		return list;
+	memcpy(line, "traceparent: ", sizeof("traceparent: ") - 1);
+	trace_parent_format(trace, line + sizeof("traceparent: ") - 1, TRACEPARENT_LEN + 1);
+	if ((list = header_append(list, line)) == NULL || trace->state == NULL)
+		return list;
+	snprintf(state, sizeof(state), "tracestate: %s", trace->state);
+	return header_append(list, state);
+}
+
+/*
+ * The headers of a lookup: Accept, the service token, the caller's request
+ * id and trace context. NULL when one could not be made: a lookup without
+ * its token would be refused, and one without the request id or the trace
+ * untraceable.
+ */
+static struct curl_slist *
+lookup_headers(struct user_client *c, const char *request_id, const struct trace *trace)
 {
 	struct curl_slist *headers = NULL;
 	const char *auth;
@@ -211,15 +234,23 @@ lookup_headers(struct user_client *c, const char *request_id)
 		return NULL;
 	if (request_id != NULL && strcmp(request_id, "-") != 0) {
 		snprintf(rid, sizeof(rid), "X-Request-Id: %s", request_id);
-		headers = header_append(headers, rid);
+		if ((headers = header_append(headers, rid)) == NULL)
+			return NULL;
 	}
-	return headers;
+	return trace_headers(headers, trace);
+}
+
+/* trace's id as a log value: "-" for none. */
+static const char *
+trace_log(const struct trace *trace)
+{
+	return trace != NULL ? trace->trace_id : "-";
 }
 
 /* GET path with retries of connection failures inside the deadline. */
 static enum user_lookup
 get_checked(struct user_client *c, const char *path, int64_t id, const char *request_id,
-    struct curl_slist *headers)
+    const struct trace *trace, struct curl_slist *headers)
 {
 	char url[1024];
 	int64_t deadline = clock_ms() + c->cfg->timeout_ms;
@@ -246,8 +277,9 @@ get_checked(struct user_client *c, const char *path, int64_t id, const char *req
 	if (rc == CURLE_OK)
 		result = user_client_parse_answer(status, c->answer, c->len, id);
 	if (result == USER_UNAVAILABLE)
-		log_msg(LOG_LEVEL_WARN, "event=user_api_failed req_id=%s path=%s curl=%d "
-		    "status=%ld", request_id ? request_id : "-", path, (int)rc, status);
+		log_msg(LOG_LEVEL_WARN, "event=user_api_failed req_id=%s trace_id=%s path=%s "
+		    "curl=%d status=%ld", request_id ? request_id : "-", trace_log(trace), path,
+		    (int)rc, status);
 	return result;
 }
 
@@ -284,7 +316,7 @@ call_count(enum user_lookup l, int64_t us)
 
 enum user_lookup
 user_client_lookup(struct user_client *c, int64_t id, const char *request_id,
-    long *retry_after_s)
+    const struct trace *trace, long *retry_after_s)
 {
 	char path[64];
 	struct curl_slist *headers;
@@ -294,10 +326,10 @@ user_client_lookup(struct user_client *c, int64_t id, const char *request_id,
 	*retry_after_s = 1;
 	snprintf(path, sizeof(path), "/user/%" PRId64, id);
 	/* Made before the breaker is asked: a call it lets through is made. */
-	if ((headers = lookup_headers(c, request_id)) == NULL) {
-		log_msg(LOG_LEVEL_ERROR, "event=user_api_failed req_id=%s path=%s "
+	if ((headers = lookup_headers(c, request_id, trace)) == NULL) {
+		log_msg(LOG_LEVEL_ERROR, "event=user_api_failed req_id=%s trace_id=%s path=%s "
 		    "msg=\"the call's headers could not be made\"",
-		    request_id ? request_id : "-", path);
+		    request_id ? request_id : "-", trace_log(trace), path);
 		call_count(USER_UNAVAILABLE, 0);
 		return USER_UNAVAILABLE;
 	}
@@ -310,7 +342,7 @@ user_client_lookup(struct user_client *c, int64_t id, const char *request_id,
 		return USER_BREAKER_OPEN;
 	}
 	began = clock_us();
-	l = get_checked(c, path, id, request_id, headers);
+	l = get_checked(c, path, id, request_id, trace, headers);
 	curl_slist_free_all(headers);
 	breaker_record(c->cfg->breaker, l != USER_UNAVAILABLE, clock_ms());
 	user_watch_record(c->cfg->watch, l != USER_UNAVAILABLE, clock_ms());
@@ -320,9 +352,9 @@ user_client_lookup(struct user_client *c, int64_t id, const char *request_id,
 
 long
 user_client_fetch(struct user_client *c, const char *path, long timeout_ms,
-    const char **body, size_t *len)
+    const struct trace *trace, const char **body, size_t *len)
 {
-	struct curl_slist *headers = lookup_headers(c, NULL);
+	struct curl_slist *headers = lookup_headers(c, NULL, trace);
 	char url[1024];
 	long status = 0;
 	CURLcode rc;
@@ -330,8 +362,8 @@ user_client_fetch(struct user_client *c, const char *path, long timeout_ms,
 	*body = "";
 	*len = 0;
 	if (headers == NULL) {
-		log_msg(LOG_LEVEL_ERROR, "event=user_api_failed path=%s "
-		    "msg=\"the call's headers could not be made\"", path);
+		log_msg(LOG_LEVEL_ERROR, "event=user_api_failed trace_id=%s path=%s "
+		    "msg=\"the call's headers could not be made\"", trace_log(trace), path);
 		return 0;
 	}
 	snprintf(url, sizeof(url), "%s%s", c->base, path);
@@ -362,9 +394,10 @@ user_client_report(struct user_client *c, struct user_service_report *r)
 }
 
 enum user_service_state
-user_client_ready(struct user_client *c)
+user_client_ready(struct user_client *c, const struct trace *trace)
 {
 	struct user_service_report r;
+	struct curl_slist *headers;
 	char url[1024];
 	long status = 0;
 	int up;
@@ -372,8 +405,12 @@ user_client_ready(struct user_client *c)
 	if (breaker_state(c->cfg->breaker, clock_ms()) != BREAKER_OPEN &&
 	    user_watch_probe_due(c->cfg->watch, clock_ms())) {
 		snprintf(url, sizeof(url), "%s/user/health", c->base);
-		up = get_once(c, url, NULL, c->cfg->timeout_ms, &status) == CURLE_OK &&
+		/* Without its trace headers (memory), the probe goes all the same:
+		 * its verdict matters more than its trace. */
+		headers = trace_headers(NULL, trace);
+		up = get_once(c, url, headers, c->cfg->timeout_ms, &status) == CURLE_OK &&
 		    status == 200;
+		curl_slist_free_all(headers);
 		user_watch_record(c->cfg->watch, up, clock_ms());
 	}
 	user_client_report(c, &r);

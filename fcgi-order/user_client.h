@@ -20,6 +20,7 @@
 #include "breaker.h"
 #include "keyring.h"
 #include "token.h"
+#include "trace.h"
 #include "user_watch.h"
 
 struct user_client_config {
@@ -53,23 +54,26 @@ void user_client_free(struct user_client *c);
  * Does user id exist? The call carries a service token of its own (role
  * service, valid a minute), never a customer's: a token it sent cannot be
  * replayed against anything but GET /user/{id}. request_id (or NULL) is
- * forwarded as X-Request-Id.
+ * forwarded as X-Request-Id; trace (or NULL), the span the call is made
+ * for, as traceparent (and its tracestate, when it has one): the user
+ * service's span for the lookup is a child of it.
  * On USER_UNAVAILABLE and USER_BREAKER_OPEN, *retry_after_s says when a
  * client may try again.
  */
 enum user_lookup user_client_lookup(struct user_client *c, int64_t id,
-    const char *request_id, long *retry_after_s);
+    const char *request_id, const struct trace *trace, long *retry_after_s);
 
 /*
- * GET path (with its query) once, with this service's token, within
- * timeout_ms: the event consumer's call (event_consumer.h). Returns the
- * HTTP status, or 0 when no whole answer came (unreachable, timed out,
- * longer than a client keeps, cancelled); *body (NUL-terminated) and *len
- * borrow the answer until the client's next call. Counts for neither the
- * breaker nor the watch: they are about the lookups orders wait for.
+ * GET path (with its query) once, with this service's token and trace's
+ * traceparent (as a lookup's), within timeout_ms: the event consumer's
+ * call (event_consumer.h). Returns the HTTP status, or 0 when no whole
+ * answer came (unreachable, timed out, longer than a client keeps,
+ * cancelled); *body (NUL-terminated) and *len borrow the answer until the
+ * client's next call. Counts for neither the breaker nor the watch: they
+ * are about the lookups orders wait for.
  */
 long user_client_fetch(struct user_client *c, const char *path, long timeout_ms,
-    const char **body, size_t *len);
+    const struct trace *trace, const char **body, size_t *len);
 
 enum user_service_state {
 	USER_SERVICE_UP,
@@ -95,10 +99,11 @@ void user_client_report(struct user_client *c, struct user_service_report *r);
  * The user service's state for a readiness check: the report's, unless
  * its last verdict is older than the watch's interval: then a probe of
  * its health endpoint, within the lookup deadline, at most one per
- * interval per process (user_watch_probe_due). A probe does not count for
+ * interval per process (user_watch_probe_due), with trace's traceparent
+ * (trace: the readiness check's; NULL: none). A probe does not count for
  * the breaker; its verdict counts for the next report.
  */
-enum user_service_state user_client_ready(struct user_client *c);
+enum user_service_state user_client_ready(struct user_client *c, const struct trace *trace);
 
 const char *user_service_state_name(enum user_service_state s);
 

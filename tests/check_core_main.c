@@ -28,6 +28,7 @@ main(void)
 	srunner_add_suite(sr, metrics_suite());
 	srunner_add_suite(sr, log_suite());
 	srunner_add_suite(sr, config_suite());
+	srunner_add_suite(sr, trace_suite());
 
 	srunner_run_all(sr, CK_ENV);
 	failed = srunner_ntests_failed(sr);

@@ -5,7 +5,7 @@
  * with the service's session check), the query's keys (400 malformed, 422
  * unknown or repeated), the handler with the worker's state, a 500 for a
  * handler that did not answer, the request id the answer and the log
- * carry, the one logfmt line, nothing of a request left for the next, and
+ * carry, the trace the request joins or begins, the one logfmt line, nothing of a request left for the next, and
  * around a route marked .snapshot the service's read transaction and the
  * log line kept under load.
  */
@@ -442,6 +442,73 @@ START_TEST(test_request_id)
 }
 END_TEST
 
+/* The field value of key (" key=") in line, into out (n bytes), or "". */
+static void
+log_field(const char *line, const char *key, char *out, size_t n)
+{
+	char pat[64];
+	const char *p;
+
+	snprintf(pat, sizeof(pat), " %s=", key);
+	out[0] = '\0';
+	if ((p = strstr(line, pat)) != NULL)
+		snprintf(out, n, "%.*s", (int)strcspn(p + strlen(pat), " \n"), p + strlen(pat));
+}
+
+#define CLIENT_TRACE "4bf92f3577b34da6a3ce929d0e0e4736"
+#define CLIENT_SPAN "00f067aa0ba902b7"
+
+/*
+ * The trace context: a valid traceparent is joined, the request a new
+ * span in it; without one, or with one that is not valid, a new trace
+ * (the header's ids nowhere on the line); the handler sees the same.
+ */
+START_TEST(test_trace_context)
+{
+	static const char *const refused[] = {
+		NULL, "00-" CLIENT_TRACE "-" CLIENT_SPAN "-01-more",
+		"00-00000000000000000000000000000000-" CLIENT_SPAN "-01",
+		"ff-" CLIENT_TRACE "-" CLIENT_SPAN "-01",
+	};
+	struct treq *t = treq_new("GET", "/thing", NULL);
+	char tid[64], sid[64], pid[64], first[64] = "";
+	const char *log;
+
+	treq_param(t, "HTTP_TRACEPARENT", "00-" CLIENT_TRACE "-" CLIENT_SPAN "-01");
+	treq_log_begin();
+	serve(t);
+	log = treq_log_end();
+	log_field(log, "trace_id", tid, sizeof(tid));
+	log_field(log, "span_id", sid, sizeof(sid));
+	log_field(log, "parent_span_id", pid, sizeof(pid));
+	ck_assert_str_eq(tid, CLIENT_TRACE);
+	ck_assert_str_eq(pid, CLIENT_SPAN);
+	ck_assert_uint_eq(strlen(sid), 16);
+	ck_assert_uint_eq(strspn(sid, "0123456789abcdef"), 16);
+	ck_assert_str_ne(sid, CLIENT_SPAN);
+	ck_assert_str_eq(t->req.trace.span_id, sid);
+
+	for (size_t i = 0; i < N_ELEMS(refused); i++) {
+		treq_reanswer(t);
+		treq_param(t, "HTTP_TRACEPARENT", refused[i]);
+		treq_log_begin();
+		serve(t);
+		log = treq_log_end();
+		ck_assert_msg(strstr(log, CLIENT_TRACE) == NULL && strstr(log, CLIENT_SPAN) == NULL,
+		    "%s: %s", refused[i] ? refused[i] : "(none)", log);
+		log_field(log, "trace_id", tid, sizeof(tid));
+		log_field(log, "parent_span_id", pid, sizeof(pid));
+		ck_assert_uint_eq(strlen(tid), 32);
+		ck_assert_uint_eq(strspn(tid, "0123456789abcdef"), 32);
+		ck_assert_str_eq(pid, "-");
+		/* Each request a trace of its own. */
+		ck_assert_str_ne(tid, first);
+		snprintf(first, sizeof(first), "%s", tid);
+	}
+	treq_free(t);
+}
+END_TEST
+
 /* One logfmt line per request: route pattern, path, status, and who. */
 START_TEST(test_log_line)
 {
@@ -452,7 +519,8 @@ START_TEST(test_log_line)
 	serve(t);
 	log = treq_log_end();
 	ck_assert_ptr_nonnull(strstr(log, "level=info"));
-	ck_assert_ptr_nonnull(strstr(log, "req_id=" TREQ_REQUEST_ID " method=GET "
+	ck_assert_ptr_nonnull(strstr(log, "req_id=" TREQ_REQUEST_ID " trace_id="));
+	ck_assert_ptr_nonnull(strstr(log, " parent_span_id=- method=GET "
 	    "route=/thing/{id} path=/thing/12 status=200 dur_us="));
 	ck_assert_ptr_nonnull(strstr(log, " who=-\n"));
 	ck_assert_ptr_null(strchr(strchr(log, '\n') + 1, '\n'));
@@ -525,6 +593,7 @@ dispatch_suite(void)
 	tcase_add_test(tc, test_uri);
 	tcase_add_test(tc, test_request_id);
 	tcase_add_test(tc, test_log_line);
+	tcase_add_test(tc, test_trace_context);
 	tcase_add_test(tc, test_reuse);
 	suite_add_tcase(s, tc);
 	return s;

@@ -10,7 +10,8 @@
  * the snapshot's pages and continue from the first page's sequence; a
  * feed without a cursor starts from the snapshot; an answer with a gap
  * (or a 503) is not applied; a batch another instance applied first is
- * not applied twice; and a stop ends a poll that waits.
+ * not applied twice; a stop ends a poll that waits; and each poll is a
+ * trace of its own, named on the lines about it.
  *
  * In this runner, rand_r is check_user_client.c's (a backoff of no time):
  * every wait here also allows the real jitter of the consumer's backoff.
@@ -41,6 +42,7 @@
 #include "product_store.h"
 #include "script_server.h"
 #include "token.h"
+#include "trace.h"
 #include "user_projection.h"
 #include "user_watch.h"
 
@@ -305,6 +307,34 @@ check_service_token(const char *auth)
 	ck_assert_str_eq(claims.service, "microshop-order");
 }
 
+/*
+ * The first two polls (the first applied a batch) are each a trace of
+ * their own, begun by the consumer: a traceparent of version 00, sampled,
+ * with a trace id and a parent span of its own; the batch's log line
+ * names the first one's trace and span.
+ */
+static void
+check_poll_traces(void)
+{
+	struct trace_parent p[2];
+	char want[128];
+
+	for (int i = 0; i < 2; i++) {
+		struct seen r = server_seen(&srv, i);
+
+		ck_assert_int_eq(strlen(r.traceparent), TRACEPARENT_LEN);
+		ck_assert_msg(strncmp(r.traceparent, "00-", 3) == 0, "%s", r.traceparent);
+		ck_assert_int_eq(trace_parent_parse(r.traceparent, &p[i]), 0);
+		ck_assert_uint_eq(p[i].flags, TRACE_FLAG_SAMPLED);
+		ck_assert_str_eq(r.tracestate, "");
+	}
+	ck_assert_str_ne(p[0].trace_id, p[1].trace_id);
+	ck_assert_str_ne(p[0].parent_id, p[1].parent_id);
+	snprintf(want, sizeof(want), "last_seq=13 trace_id=%s span_id=%s\n", p[0].trace_id,
+	    p[0].parent_id);
+	ck_assert_msg(strstr(logged, want) != NULL, "want %s in %s", want, logged);
+}
+
 /* ------------------------------------------------------------------ */
 /* Following the feed                                                 */
 /* ------------------------------------------------------------------ */
@@ -343,6 +373,7 @@ START_TEST(test_applies_batch)
 	/* One line for the batch, with its range. */
 	ck_assert_msg(strstr(logged, "event=events_applied from=11 to=13 events=3 cancelled=0"
 	    " last_seq=13") != NULL, "%s", logged);
+	check_poll_traces();
 }
 END_TEST
 

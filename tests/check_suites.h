@@ -45,6 +45,7 @@ Suite *settings_suite(void);
 Suite *store_suite(void);
 Suite *text_suite(void);
 Suite *token_suite(void);
+Suite *trace_suite(void);
 Suite *user_answer_suite(void);
 Suite *user_api_suite(void);
 Suite *user_client_suite(void);

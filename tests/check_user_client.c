@@ -43,6 +43,10 @@
 #define SLACK_MS 1000		/* what a loaded machine may add to a deadline */
 #define RID "4bf92f3577b34da6a3ce929d0e0e4736"
 #define USER_7 "{\"id\":7,\"name\":\"Ada\"}"
+/* The trace of the request a lookup is made for: the client's. */
+#define TRACE_ID "0af7651916cd43dd8448eb211c80319c"
+#define CLIENT_PARENT "00-" TRACE_ID "-b7ad6b7169203331-01"
+#define CLIENT_STATE "congo=t61rcWkgMzE,rojo=00f067aa0ba902b7"
 
 /* ------------------------------------------------------------------ */
 /* The backoff's jitter                                               */
@@ -161,6 +165,7 @@ static struct user_client_config cfg;
 static struct user_client *client;
 static int idle_fd = -1;	/* a bound port that does not listen */
 static char last_log[16 * 1024];	/* what the last lookup logged */
+static struct trace trace;	/* the span lookups are made for */
 
 static void
 client_setup(void)
@@ -172,6 +177,7 @@ client_setup(void)
 	    .watch = &watch, .keys = &order_keys };
 	retries = 0;
 	on_retry = NULL;
+	trace_begin(&trace, CLIENT_PARENT, CLIENT_STATE);
 }
 
 static void
@@ -215,7 +221,10 @@ serve(int status, const char *body)
 	client_start(srv.url, DEADLINE_MS);
 }
 
-/* Look user id up with request id RID; what it logged into last_log. */
+/*
+ * Look user id up with request id RID, for the span of trace; what it
+ * logged into last_log.
+ */
 static enum user_lookup
 lookup(int64_t id, long *retry_after_s)
 {
@@ -223,7 +232,7 @@ lookup(int64_t id, long *retry_after_s)
 
 	*retry_after_s = -1;
 	treq_log_begin();
-	l = user_client_lookup(client, id, RID, retry_after_s);
+	l = user_client_lookup(client, id, RID, &trace, retry_after_s);
 	snprintf(last_log, sizeof(last_log), "%s", treq_log_end());
 	return l;
 }
@@ -292,7 +301,7 @@ START_TEST(test_answers)
 		if (l == USER_UNAVAILABLE) {
 			ck_assert_int_eq(retry_after, 1);
 			ck_assert_int_eq(failures_logged(), 1);
-			ck_assert_ptr_nonnull(strstr(last_log, "req_id=" RID));
+			ck_assert_ptr_nonnull(strstr(last_log, "req_id=" RID " trace_id=" TRACE_ID));
 		} else {
 			ck_assert_str_eq(last_log, "");
 		}
@@ -302,22 +311,31 @@ END_TEST
 
 START_TEST(test_what_is_sent)
 {
+	char want[TRACEPARENT_LEN + 1];
 	long retry_after;
 	struct seen r;
 
 	serve(200, USER_7);
 	ck_assert_int_eq(lookup(7, &retry_after), USER_EXISTS);
-	ck_assert_int_eq(user_client_lookup(client, 7, NULL, &retry_after), USER_EXISTS);
-	ck_assert_int_eq(user_client_lookup(client, 7, "-", &retry_after), USER_EXISTS);
+	ck_assert_int_eq(user_client_lookup(client, 7, NULL, NULL, &retry_after), USER_EXISTS);
+	ck_assert_int_eq(user_client_lookup(client, 7, "-", NULL, &retry_after), USER_EXISTS);
 	ck_assert_int_eq(server_count(&srv), 3);
 	r = server_seen(&srv, 0);
 	check_service_token(r.auth);
 	ck_assert_str_eq(r.request_id, RID);
-	/* No request id: none is made up. */
+	/* The client's trace, with the request's own span as the parent of
+	 * the user service's; the client's tracestate unchanged. */
+	snprintf(want, sizeof(want), "00-%s-%s-01", TRACE_ID, trace.span_id);
+	ck_assert_str_eq(r.traceparent, want);
+	ck_assert_str_ne(trace.span_id, "b7ad6b7169203331");
+	ck_assert_str_eq(r.tracestate, CLIENT_STATE);
+	/* No request id and no trace: none is made up. */
 	for (int i = 1; i < 3; i++) {
 		r = server_seen(&srv, i);
 		check_service_token(r.auth);
 		ck_assert_str_eq(r.request_id, "");
+		ck_assert_str_eq(r.traceparent, "");
+		ck_assert_str_eq(r.tracestate, "");
 	}
 	/* The three went over one kept-alive connection. */
 	ck_assert_int_eq(server_accepted(&srv), 1);
@@ -600,30 +618,35 @@ END_TEST
 
 START_TEST(test_ready_probes)
 {
+	char want[TRACEPARENT_LEN + 1];
 	long retry_after;
 	struct seen r;
 
 	serve(200, "{\"status\":\"ok\"}");
-	/* Nothing known: a probe of the health endpoint, without a token. */
-	ck_assert_int_eq(user_client_ready(client), USER_SERVICE_UP);
+	/* Nothing known: a probe of the health endpoint, without a token,
+	 * in the readiness check's trace. */
+	ck_assert_int_eq(user_client_ready(client, &trace), USER_SERVICE_UP);
 	ck_assert_int_eq(server_count(&srv), 1);
 	r = server_seen(&srv, 0);
 	ck_assert_str_eq(r.method, "GET");
 	ck_assert_str_eq(r.path, "/user/health");
 	ck_assert_str_eq(r.auth, "");
+	snprintf(want, sizeof(want), "00-%s-%s-01", TRACE_ID, trace.span_id);
+	ck_assert_str_eq(r.traceparent, want);
 	/* Within the interval: no other probe, whatever the service says. */
 	server_answers(&srv, 503, "");
-	ck_assert_int_eq(user_client_ready(client), USER_SERVICE_UP);
+	ck_assert_int_eq(user_client_ready(client, &trace), USER_SERVICE_UP);
 	ck_assert_int_eq(server_count(&srv), 1);
 	/* After it: a probe, which finds it down. */
 	pause_ms(COOLDOWN_MS + 50);
-	ck_assert_int_eq(user_client_ready(client), USER_SERVICE_DOWN);
+	ck_assert_int_eq(user_client_ready(client, NULL), USER_SERVICE_DOWN);
 	ck_assert_int_eq(server_count(&srv), 2);
 	ck_assert_str_eq(server_seen(&srv, 1).path, "/user/health");
+	ck_assert_str_eq(server_seen(&srv, 1).traceparent, "");
 	/* A lookup's verdict is as good as a probe's. */
 	server_answers(&srv, 200, USER_7);
 	ck_assert_int_eq(lookup(7, &retry_after), USER_EXISTS);
-	ck_assert_int_eq(user_client_ready(client), USER_SERVICE_UP);
+	ck_assert_int_eq(user_client_ready(client, &trace), USER_SERVICE_UP);
 	ck_assert_int_eq(server_count(&srv), 3);
 }
 END_TEST
@@ -635,13 +658,13 @@ START_TEST(test_ready_probe_not_for_breaker)
 	serve(503, "");
 	breaker_reset(1, 2500);
 	/* A failed probe does not open the breaker. */
-	ck_assert_int_eq(user_client_ready(client), USER_SERVICE_DOWN);
+	ck_assert_int_eq(user_client_ready(client, &trace), USER_SERVICE_DOWN);
 	ck_assert_int_eq(breaker_state(&breaker, clock_ms()), BREAKER_CLOSED);
 	/* A failed lookup does; while it is open, readiness asks nobody. */
 	ck_assert_int_eq(lookup(7, &retry_after), USER_UNAVAILABLE);
 	ck_assert_int_eq(server_count(&srv), 2);
 	pause_ms(COOLDOWN_MS + 50);
-	ck_assert_int_eq(user_client_ready(client), USER_SERVICE_BREAKER_OPEN);
+	ck_assert_int_eq(user_client_ready(client, &trace), USER_SERVICE_BREAKER_OPEN);
 	ck_assert_int_eq(server_count(&srv), 2);
 }
 END_TEST

@@ -43,13 +43,14 @@ answer_status(void)
 
 enum user_lookup
 user_client_lookup(struct user_client *c, int64_t id, const char *request_id,
-    long *retry_after_s)
+    const struct trace *trace, long *retry_after_s)
 {
 	const char *body = harness_header("User-Body");
 	char own[64];
 
 	(void)c;
 	(void)request_id;
+	(void)trace;
 	*retry_after_s = 1;
 	if (body == NULL) {
 		snprintf(own, sizeof(own), "{\"id\":%" PRId64 "}", id);
@@ -71,10 +72,11 @@ user_client_report(struct user_client *c, struct user_service_report *r)
 }
 
 enum user_service_state
-user_client_ready(struct user_client *c)
+user_client_ready(struct user_client *c, const struct trace *trace)
 {
 	struct user_service_report r;
 
+	(void)trace;
 	user_client_report(c, &r);
 	return r.state;
 }
@@ -85,11 +87,12 @@ user_client_ready(struct user_client *c)
  */
 long
 user_client_fetch(struct user_client *c, const char *path, long timeout_ms,
-    const char **body, size_t *len)
+    const struct trace *trace, const char **body, size_t *len)
 {
 	(void)c;
 	(void)path;
 	(void)timeout_ms;
+	(void)trace;
 	*body = "";
 	*len = 0;
 	return 0;

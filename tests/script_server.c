@@ -86,6 +86,8 @@ server_record(struct server *s, struct conn *c, struct step *step)
 	}
 	header_value(c->buf, "Authorization", r.auth, sizeof(r.auth));
 	header_value(c->buf, "X-Request-Id", r.request_id, sizeof(r.request_id));
+	header_value(c->buf, "traceparent", r.traceparent, sizeof(r.traceparent));
+	header_value(c->buf, "tracestate", r.tracestate, sizeof(r.tracestate));
 	pthread_mutex_lock(&s->lock);
 	if (s->n_seen < SERVER_SEEN)
 		s->seen[s->n_seen] = r;

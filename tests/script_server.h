@@ -4,9 +4,10 @@
  * a small HTTP/1.1 server of the test's own, on a free loopback port or on
  * a unix socket, in a thread of its own. It answers each request as the
  * test's script says (a status and a body, late, never, or slowly) and
- * records what it got: the request line, the headers that matter, and the
- * connection it came on. One request at a time: a late answer holds the
- * others back, as a stop ends it.
+ * records what it got: the request line, the headers that matter (the
+ * token, the request id, the trace context), and the connection it came
+ * on. One request at a time: a late answer holds the others back, as a
+ * stop ends it.
  */
 #ifndef MICROSHOP_SCRIPT_SERVER_H
 #define MICROSHOP_SCRIPT_SERVER_H
@@ -15,6 +16,7 @@
 #include <stddef.h>
 
 #include "token.h"
+#include "trace.h"
 
 #define SERVER_CONNS 8
 #define SERVER_SEEN 32
@@ -40,6 +42,8 @@ struct seen {
 	char path[128];
 	char auth[TOKEN_MAX + 16];	/* Authorization's value; "" when none */
 	char request_id[96];		/* X-Request-Id's */
+	char traceparent[80];		/* traceparent's; "" when none */
+	char tracestate[TRACESTATE_MAX + 8];	/* tracestate's */
 	int conn;			/* the connection it came on: 1, 2, ... */
 };
 

@@ -18,6 +18,7 @@
 #include "problem.h"
 #include "query.h"
 #include "text.h"
+#include "trace.h"
 
 /* Parse the query into req->q and check its keys. Returns 0, or -1 answered. */
 static int
@@ -75,8 +76,10 @@ log_request(const struct http_request *req, long dur_us, int keep)
 		snprintf(who, sizeof(who), "-");
 	log_line(req->status >= 500 ? LOG_LEVEL_ERROR : LOG_LEVEL_INFO,
 	    keep && req->status < 500,
-	    "req_id=%s method=%s route=%s path=%s status=%d dur_us=%ld who=%s",
+	    "req_id=%s trace_id=%s span_id=%s parent_span_id=%s method=%s route=%s "
+	    "path=%s status=%d dur_us=%ld who=%s",
 	    log_value(rid, sizeof(rid), req->request_id),
+	    req->trace.trace_id, req->trace.span_id, trace_parent_log(&req->trace),
 	    log_value(method, sizeof(method), req->method),
 	    req->match.route != NULL ? req->match.route->pattern : "-",
 	    log_value(path, sizeof(path), req->path),
@@ -135,6 +138,9 @@ dispatch_serve(struct http_request *req, FCGX_Request *fcgi,
 	if (!text_request_id_ok(rid))
 		rid = http_param(req, "REQUEST_ID");
 	req->request_id = text_request_id_ok(rid) ? rid : "-";
+	/* The caller's trace, or a new one: this request is a span of it. */
+	trace_begin(&req->trace, http_param(req, "HTTP_TRACEPARENT"),
+	    http_param(req, "HTTP_TRACESTATE"));
 
 	uri = http_param(req, "REQUEST_URI");
 	if (uri == NULL || uri[0] != '/') {

@@ -1,8 +1,9 @@
 /*
- * dispatch.h - one request from its arrival to its log line: the route
- * (404, 405), who is asking (auth.h, with the service's session check),
- * the query's keys, the handler, a 500 for a handler that did not answer,
- * the metrics and the one logfmt line.
+ * dispatch.h - one request from its arrival to its log line: the trace
+ * it joins or begins (trace.h), the route (404, 405), who is asking
+ * (auth.h, with the service's session check), the query's keys, the
+ * handler, a 500 for a handler that did not answer, the metrics and the
+ * one logfmt line.
  */
 #ifndef MICROSHOP_DISPATCH_H
 #define MICROSHOP_DISPATCH_H

@@ -19,6 +19,7 @@
 #include "query.h"
 #include "router.h"
 #include "token.h"
+#include "trace.h"
 
 struct json_object;
 
@@ -34,6 +35,7 @@ struct http_request {
 	const char *query;	/* after '?', "" when none */
 	struct query q;		/* query, parsed and checked against the route's */
 	const char *request_id;	/* never NULL */
+	struct trace trace;	/* its trace, and its own span in it (trace.h) */
 	struct token_claims auth; /* the caller, once auth_or_reply passed */
 	struct route_match match;
 	int status;		/* 0 until answered */

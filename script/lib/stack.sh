@@ -127,19 +127,27 @@ nginx_real_ip() {
 # per address (CONN_LIMIT), the body limit (MAX_BODY, the services' default
 # --max-body), logins per address (LOGIN_RATE, LOGIN_BURST answered at once),
 # signups and PATCH /user/{id} per address (PASSWORD_RATE, PASSWORD_BURST);
-# RATE_LIMIT=off comments the limit_req/limit_conn lines out. TRUSTED_PROXY
+# RATE_LIMIT=off comments the limit_req/limit_conn lines out. ACCESS_LOG is
+# the site's access log (default /var/log/nginx/access.log, in the site's
+# format: combined, then req_id= and trace_id=). TRUSTED_PROXY
 # (addresses or prefixes) renders set_real_ip_from for each, with
 # real_ip_header X-Forwarded-For and real_ip_recursive on: the client's
 # address, for the limits and the metrics' allow, is then the one the
 # proxy passes on.
 nginx_site_render() {
-	local rate_limit="" real_ip
+	local rate_limit="" real_ip access_log=${ACCESS_LOG:-/var/log/nginx/access.log}
+	local access_log_re='^(/|syslog:)[-A-Za-z0-9_./:=,@+]*$'
 	case ${RATE_LIMIT:-on} in
 	on) ;;
 	off) rate_limit="# RATE_LIMIT=off: " ;;
 	*) echo "RATE_LIMIT must be on or off, not '$RATE_LIMIT'" >&2; return 1 ;;
 	esac
 	real_ip=$(nginx_real_ip "${TRUSTED_PROXY:-}") || return 1
+	# The value lands in nginx's configuration (and in a sed expression).
+	if ! [[ $access_log =~ $access_log_re ]]; then
+		echo "ACCESS_LOG: '$access_log' is not a file path or a syslog: target" >&2
+		return 1
+	fi
 	nginx_render "$stack_srcdir/nginx/microshop.conf.in" "$1" \
 		"LISTEN=$2" "USER_SERVERS=$(nginx_servers "$3")" \
 		"ORDER_SERVERS=$(nginx_servers "$4")" "CONF_DIR=$5" \
@@ -147,7 +155,8 @@ nginx_site_render() {
 		"WRITE_RATE=${WRITE_RATE:-20r/s}" "WRITE_BURST=${WRITE_BURST:-40}" \
 		"CONN_LIMIT=${CONN_LIMIT:-64}" "MAX_BODY=${MAX_BODY:-64k}" \
 		"LOGIN_RATE=${LOGIN_RATE:-30r/m}" "LOGIN_BURST=${LOGIN_BURST:-10}" \
-		"PASSWORD_RATE=${PASSWORD_RATE:-30r/m}" "PASSWORD_BURST=${PASSWORD_BURST:-10}"
+		"PASSWORD_RATE=${PASSWORD_RATE:-30r/m}" "PASSWORD_BURST=${PASSWORD_BURST:-10}" \
+		"ACCESS_LOG=$access_log"
 }
 
 stack_nginx_bin() {
@@ -168,7 +177,8 @@ stack_render() {
 	# sockets under STATE_DIR; a local stack keeps them as the caller.
 	[ "$(id -u)" -eq 0 ] && user_directive="user root;"
 	cp "$stack_srcdir/nginx/microshop-fastcgi.conf" "$dir/nginx/"
-	nginx_site_render "$dir/nginx/microshop.conf" "127.0.0.1:$port" \
+	ACCESS_LOG="$dir/log/nginx-access.log" \
+		nginx_site_render "$dir/nginx/microshop.conf" "127.0.0.1:$port" \
 		"${STACK_USER_UPSTREAM:-${stack_user_addresses:-unix:$dir/run/user.sock}}" \
 		"${STACK_ORDER_UPSTREAM:-${stack_order_addresses:-unix:$dir/run/order.sock}}" \
 		"$dir/nginx" || return 1
