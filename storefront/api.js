@@ -37,8 +37,10 @@ function retrySeconds(header) {
   return Number(header.trim());
 }
 
-// api(method, path, {body, contentType, headers}): one request. The
-// token, when there is one, goes as Authorization: Bearer.
+// api(method, path, {body, contentType, headers, noToken, loggingOut}):
+// one request. The token, when there is one, goes as Authorization:
+// Bearer (noToken: not even then). A 401 to a request with a token ends
+// the session (whenSessionEnds), unless the request was the logout.
 export async function api(method, path, options = {}) {
   const headers = new Headers(options.headers || {});
   const s = session();
@@ -67,7 +69,7 @@ export async function api(method, path, options = {}) {
   }
   if (!res.ok) {
     const problem = new Problem(res.status, data, retrySeconds(res.headers.get('Retry-After')));
-    if (res.status === 401 && headers.has('Authorization')) onSessionEnded(problem);
+    if (res.status === 401 && headers.has('Authorization') && !options.loggingOut) onSessionEnded(problem);
     throw problem;
   }
   return { status: res.status, data, etag: res.headers.get('ETag') };

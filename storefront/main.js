@@ -73,7 +73,7 @@ function route() {
 async function logout() {
   await busy(byId('logout'), async () => {
     try {
-      await api('POST', '/user/logout');
+      await api('POST', '/user/logout', { loggingOut: true });
     } catch {
       // The token is forgotten here all the same; a token the server
       // could not end expires on its own within 15 minutes.

@@ -60,7 +60,9 @@ export function problemText(problem) {
     case 428:
       return 'The server wants to know which version you changed: load the page again, then retry.';
     case 429:
-      return `Too many attempts: ${detail || 'slow down.'} ${again(problem)}`;
+      // The login throttle's detail ends with its own "; try again in N s":
+      // the wait is said once, from Retry-After.
+      return `Too many attempts: ${end(problem.detail.replace(/;\s*try again in \d+ s\.?$/, '')) || 'slow down.'} ${again(problem)}`;
     case 503:
       return `Not available right now: ${detail || 'the service is not answering.'} ${again(problem)}`;
     case 507:
