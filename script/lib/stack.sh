@@ -119,8 +119,10 @@ nginx_real_ip() {
 	printf '%s' "${out}    real_ip_header X-Forwarded-For;\\n    real_ip_recursive on;"
 }
 
-# nginx_site_render OUT LISTEN USER_UPSTREAM ORDER_UPSTREAM CONF_DIR: the
-# site from nginx/microshop.conf.in with its settings: the instances of
+# nginx_site_render OUT LISTEN USER_UPSTREAM ORDER_UPSTREAM CONF_DIR
+# [STOREFRONT_DIR]: the site from nginx/microshop.conf.in with its
+# settings: the folder of the storefront's files (default: the source
+# tree's storefront/), the instances of
 # each service (USER_UPSTREAM, ORDER_UPSTREAM: addresses separated by
 # spaces), writes per client
 # address (WRITE_RATE, WRITE_BURST answered at once), requests in progress
@@ -151,6 +153,7 @@ nginx_site_render() {
 	nginx_render "$stack_srcdir/nginx/microshop.conf.in" "$1" \
 		"LISTEN=$2" "USER_SERVERS=$(nginx_servers "$3")" \
 		"ORDER_SERVERS=$(nginx_servers "$4")" "CONF_DIR=$5" \
+		"STOREFRONT_DIR=${6:-$stack_srcdir/storefront}" \
 		"RATE_LIMIT=$rate_limit" "REAL_IP=$real_ip" \
 		"WRITE_RATE=${WRITE_RATE:-20r/s}" "WRITE_BURST=${WRITE_BURST:-40}" \
 		"CONN_LIMIT=${CONN_LIMIT:-64}" "MAX_BODY=${MAX_BODY:-64k}" \

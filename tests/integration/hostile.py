@@ -474,7 +474,7 @@ def table():
                          ("/user/99999999999999999999", 404), ("/user/%31", 404),
                          ("//user/%d" % U, 404), ("/user//%d" % U, 404), ("/user/%d/" % U, 404),
                          ("/order/%d/x" % O, 404), ("/user/%d%%20" % U, 404),
-                         ("/user/+%d" % U, 404), ("/users", 404), ("/", 404), ("/x.html", 404),
+                         ("/user/+%d" % U, 404), ("/users", 404), ("/.env", 404), ("/x.html", 404),
                          ("/user/" + "9" * 5000, 414), ("/user/" + "9" * 9000, 414)):
         row("GET " + (path if len(path) < 60 else path[:20] + "... (%d bytes)" % len(path)),
             status, R("GET", path))
