@@ -109,7 +109,9 @@ def param_names(op, item):
 
 def main(md_path, spec_path):
     text = open(md_path, encoding="utf-8").read()
-    spec = yaml.safe_load(open(spec_path, encoding="utf-8"))
+    # libyaml's loader when there is one: five times faster on this file.
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    spec = yaml.load(open(spec_path, encoding="utf-8"), Loader=loader)
     md = md_sections(text)
     ops = spec_ops(spec)
     public, if_match_methods, allow = conventions(text)
