@@ -75,7 +75,7 @@ live_rootfs() {
 # namespace of its own (loopback up) and wait until its systemd says the
 # system runs.
 live_host_boot() {
-	local name=$1 netns launcher pid state i
+	local name=$1 netns launcher pid state deadline i
 	shift
 	unshare --net sleep infinity &
 	netns=$!
@@ -100,16 +100,23 @@ live_host_boot() {
 	[ -n "${pid:-}" ] || { tail -n 20 "$live_work/$name.console" >&2; echo "live: host $name did not boot" >&2; return 1; }
 	live_pid[$name]=$pid
 	live_ns+=("mnt:$(stat -Lc %i "/proc/$launcher/ns/mnt")" "pid:$(stat -Lc %i "/proc/$pid/ns/pid")")
-	# Until its bus is up, systemctl cannot ask.
-	for i in $(seq 600); do
+	# Until systemd has made /run/systemd/system, systemctl says "offline"
+	# (sd_booted() is false); until its bus is up, it cannot ask. Both are
+	# moments of the boot, whose length depends on how busy the machine is
+	# (a CI machine asked before the first): asked again for up to 90 s.
+	deadline=$((SECONDS + 90))
+	while :; do
 		state=$(timeout 60 nsenter -t "$pid" -a systemctl is-system-running --wait 2>&1) && break
-		case $state in *bus*) sleep 0.1 ;; *) break ;; esac
+		kill -0 "$pid" 2>/dev/null || break
+		[ "$SECONDS" -lt "$deadline" ] || break
+		case $state in offline | *bus*) sleep 0.1 ;; *) break ;; esac
 	done
 	case $state in
 	running) ;;
 	*)
 		echo "live: host $name: systemd says '$state'" >&2
 		nsenter -t "$pid" -a systemctl --failed --no-legend >&2 || true
+		tail -n 30 "$live_work/$name.console" >&2
 		return 1
 		;;
 	esac
@@ -186,7 +193,7 @@ live_host_stop() {
 # also hold the veth link and the overlay mount); $live_left lists it
 # (empty when all is gone).
 live_cleanup() {
-	local name h ns p
+	local name h deadline
 	live_left=""
 	for name in "${live_hosts[@]}"; do
 		[ -n "${live_launcher[$name]:-}${live_netns[$name]:-}" ] && live_host_stop "$name"
@@ -195,17 +202,30 @@ live_cleanup() {
 				live_left+=" cgroup /sys/fs/cgroup/$h/microshop-live-$name"
 		done
 	done
-	for ns in "${live_ns[@]}"; do
-		for p in /proc/[0-9]*; do
-			[ "$(stat -Lc %i "$p/ns/${ns%%:*}" 2>/dev/null)" = "${ns#*:}" ] &&
-				live_left+=" process ${p#/proc/} in ${ns%%:*} namespace ${ns#*:}"
-		done
+	# The kernel kills what is left in a PID namespace when its PID 1 dies,
+	# but not at once: give those processes 5 s to go.
+	deadline=$((SECONDS + 5))
+	while [ "$SECONDS" -lt "$deadline" ] && live_ns_processes | grep -q .; do
+		sleep 0.1
 	done
+	live_left+=$(live_ns_processes)
 	[ -z "$live_left" ] || echo "live: left behind:$live_left" >&2
 	[ "${LIVE_KEEP:-0}" = 1 ] || rm -rf "$live_work"
 	live_hosts=()
 	live_ns=()
 	[ -z "$live_left" ]
+}
+
+# live_ns_processes: " process PID in KIND namespace INODE" for each process
+# in one of the hosts' namespaces.
+live_ns_processes() {
+	local ns p
+	for ns in "${live_ns[@]}"; do
+		for p in /proc/[0-9]*; do
+			[ "$(stat -Lc %i "$p/ns/${ns%%:*}" 2>/dev/null)" = "${ns#*:}" ] &&
+				printf ' process %s in %s namespace %s' "${p#/proc/}" "${ns%%:*}" "${ns#*:}"
+		done
+	done
 }
 
 # live_preflight: this machine can run the hosts: the layout of cgroups
