@@ -352,23 +352,31 @@ stack_pg_as() {
 	fi
 }
 
+# stack_pg_home DIR: the folder a PostgreSQL cluster (or a replicated one,
+# script/lib/ha.sh) kept for DIR lives in: DIR itself, made when missing.
+# As root, the cluster belongs to postgres, who owns that folder but may not
+# reach the folder DIR is in (under root's home, a private temporary
+# folder): it then lives in a folder of its own in /tmp, named after DIR,
+# so that the next start finds it again.
+stack_pg_home() {
+	local dir=$1
+	mkdir -p "$dir" || return 1
+	dir=$(cd "$dir" && pwd)
+	if [ "$(id -u)" = 0 ] && ! runuser -u postgres -- test -x "$(dirname "$dir")" 2>/dev/null; then
+		dir="${TMPDIR:-/tmp}/microshop-pg.$(printf '%s' "$dir" | md5sum | cut -c1-12)"
+		mkdir -p "$dir" || return 1
+		chmod 755 "$dir"
+	fi
+	echo "$dir"
+}
+
 # stack_pg_start DIR: a private PostgreSQL cluster in DIR (made at the first
 # call, kept after), on a free loopback port, with password authentication:
 # the password is in DIR/pgpass, which PGPASSFILE names. Sets and exports
 # STACK_PG_URL and PGPASSFILE.
 stack_pg_start() {
-	local dir=$1 port pw
-	mkdir -p "$dir"
-	dir=$(cd "$dir" && pwd)
-	# As root, the cluster belongs to postgres, who owns DIR (below) but may
-	# not reach the folder it is in (under root's home, a private temporary
-	# folder): it then lives in a folder of its own in /tmp, named after DIR,
-	# so that the next start finds it again.
-	if [ "$(id -u)" = 0 ] && ! runuser -u postgres -- test -x "$(dirname "$dir")" 2>/dev/null; then
-		dir="${TMPDIR:-/tmp}/microshop-pg.$(printf '%s' "$dir" | md5sum | cut -c1-12)"
-		mkdir -p "$dir"
-		chmod 755 "$dir"
-	fi
+	local dir port pw
+	dir=$(stack_pg_home "$1") || return 1
 	if [ ! -f "$dir/data/PG_VERSION" ]; then
 		pw=$(head -c 24 /dev/urandom | base64 | tr -d '/+=')
 		(umask 077 && printf '%s\n' "$pw" >"$dir/password")
@@ -405,9 +413,10 @@ stack_pg_databases() {
 	[ -n "${STACK_PG_URL:-}" ] || return 0
 	for name in user order; do
 		db="${STACK_PG_PREFIX:-microshop}_$name"
-		if [ "$(psql "${STACK_PG_URL%/}/postgres" -XAtqc \
+		if [ "$(psql "${STACK_PG_URL%/}/postgres${STACK_PG_PARAMS:+?$STACK_PG_PARAMS}" -XAtqc \
 			"SELECT 1 FROM pg_database WHERE datname = '$db'")" != 1 ]; then
-			psql "${STACK_PG_URL%/}/postgres" -Xqc "CREATE DATABASE \"$db\"" || return 1
+			psql "${STACK_PG_URL%/}/postgres${STACK_PG_PARAMS:+?$STACK_PG_PARAMS}" -Xqc \
+				"CREATE DATABASE \"$db\"" || return 1
 		fi
 	done
 }

@@ -1,0 +1,244 @@
+# script/lib/ha.sh: a replicated PostgreSQL for the services (docs/scaling.md):
+# two PostgreSQL nodes managed by Patroni in synchronous mode, so that a
+# COMMIT is acknowledged only once it is on both, with one etcd member as
+# Patroni's store (its leader key says which node is the primary). Used by
+# script/server (DATABASE=postgresql-ha, every part on 127.0.0.1) and by
+# tests/ha/ (each part on a host of its own: a network namespace).
+#
+# ha_start DIR ETCD NODE NODE   start etcd and the nodes, wait for a leader
+#                               and a synchronous standby; export the
+#                               services' STACK_PG_URL (both nodes, libpq
+#                               picks the read-write one) and PGPASSFILE
+#     ETCD is IP:CLIENT_PORT:PEER_PORT, each NODE NAME=IP:PG_PORT:API_PORT.
+# ha_stop                       stop the nodes (Patroni, then any PostgreSQL
+#                               left) and etcd
+# ha_ctl ARGS...                patronictl on the cluster (list, switchover)
+# ha_members                    one line per node: NAME ROLE STATE LAG
+# ha_leader                     the leader's name
+# ha_wait_pair SECONDS          until a leader and a streaming sync standby
+# ha_on HOST CMD...             how CMD runs on host etcd, or on a node: here
+#                               on this machine; tests/ha/ enters the host's
+#                               network namespace instead
+#
+# Requires script/lib/stack.sh (stack_pg_bin, stack_pg_home).
+# The cluster's folder holds etcd's data, each node's settings (NAME.yml),
+# data and log, and the passwords (secrets, readable by the owner alone).
+
+ha_dir=
+ha_etcd_pid=
+declare -A ha_node_pid=() ha_node_addr=()
+ha_nodes=()
+ha_as=()	# how a command runs as the cluster's owner: postgres, as root
+
+ha_on() {
+	shift
+	"$@"
+}
+
+# ha_secret NAME: the password NAME in the cluster's secrets, made once.
+ha_secret() {
+	local f="$ha_dir/secrets/$1"
+	[ -s "$f" ] || (umask 077 && head -c 24 /dev/urandom | base64 | tr -d '/+=' >"$f")
+	cat "$f"
+}
+
+# ha_node_yml NAME IP PG_PORT API_PORT ETCD_CLIENT: Patroni's settings for
+# node NAME. The figures are those docs/scaling.md explains: a leader key
+# that lives 10 s, a loop every 2 s, and primary_start_timeout 0, so that
+# a primary whose PostgreSQL dies is failed over at once rather than
+# restarted in place. pg_rewind brings a former primary back as a standby.
+ha_node_yml() {
+	local name=$1 ip=$2 pg=$3 api=$4 etcd=$5
+	cat <<YML
+scope: microshop
+name: $name
+restapi:
+  listen: $ip:$api
+  connect_address: $ip:$api
+etcd3:
+  hosts: $etcd
+bootstrap:
+  dcs:
+    ttl: 10
+    loop_wait: 2
+    retry_timeout: 5
+    maximum_lag_on_failover: 1048576
+    synchronous_mode: true
+    primary_start_timeout: 0
+    postgresql:
+      use_pg_rewind: true
+      use_slots: true
+      parameters:
+        wal_log_hints: "on"
+        max_connections: 300
+  initdb:
+    - encoding: UTF8
+    - locale: C.UTF-8
+    - data-checksums
+postgresql:
+  listen: $ip:$pg
+  connect_address: $ip:$pg
+  data_dir: $ha_dir/$name/data
+  bin_dir: $(dirname "$(stack_pg_bin postgres)")
+  pgpass: $ha_dir/$name/pgpass
+  authentication:
+    superuser:
+      username: postgres
+      password: $(ha_secret postgres)
+    replication:
+      username: replicator
+      password: $(ha_secret replicator)
+    rewind:
+      username: rewinder
+      password: $(ha_secret rewinder)
+  parameters:
+    unix_socket_directories: $ha_dir/$name
+  pg_hba:
+    - local all all scram-sha-256
+    - host replication replicator 0.0.0.0/0 scram-sha-256
+    - host all all 0.0.0.0/0 scram-sha-256
+YML
+}
+
+# ha_start DIR ETCD NODE...: see above.
+ha_start() {
+	local dir=$1 etcd=$2 node name addr ip pg api etcd_ip etcd_client etcd_peer i url=""
+	shift 2
+	ha_dir=$(stack_pg_home "$dir") || return 1
+	mkdir -p "$ha_dir/secrets" "$ha_dir/etcd"
+	chmod 700 "$ha_dir/secrets" "$ha_dir/etcd"
+	IFS=: read -r etcd_ip etcd_client etcd_peer <<<"$etcd"
+	ha_nodes=()
+	for node in "$@"; do
+		name=${node%%=*}
+		addr=${node#*=}
+		IFS=: read -r ip pg api <<<"$addr"
+		ha_nodes+=("$name")
+		ha_node_addr[$name]=$addr
+		mkdir -p "$ha_dir/$name"
+		chmod 700 "$ha_dir/$name"
+		(umask 077 && ha_node_yml "$name" "$ip" "$pg" "$api" "$etcd_ip:$etcd_client" \
+			>"$ha_dir/$name.yml") || return 1
+		url+="${url:+,}$ip:$pg"
+	done
+	[ "$(id -u)" != 0 ] || chown -R postgres: "$ha_dir"
+	ha_as=()
+	[ "$(id -u)" != 0 ] || ha_as=(runuser -u postgres --)
+	ha_on etcd "${ha_as[@]}" etcd --name etcd --data-dir "$ha_dir/etcd" \
+		--listen-client-urls "http://$etcd_ip:$etcd_client" \
+		--advertise-client-urls "http://$etcd_ip:$etcd_client" \
+		--listen-peer-urls "http://$etcd_ip:$etcd_peer" \
+		--initial-advertise-peer-urls "http://$etcd_ip:$etcd_peer" \
+		--initial-cluster "etcd=http://$etcd_ip:$etcd_peer" \
+		--initial-cluster-state new >>"$ha_dir/etcd.log" 2>&1 &
+	ha_etcd_pid=$!
+	for ((i = 0; i < 100; i++)); do
+		ha_on etcd curl -fsS -m 2 -o /dev/null "http://$etcd_ip:$etcd_client/health" 2>/dev/null && break
+		sleep 0.1
+	done
+	[ "$i" -lt 100 ] || { tail -n 20 "$ha_dir/etcd.log" >&2; echo "ha: etcd did not start" >&2; return 1; }
+	for name in "${ha_nodes[@]}"; do
+		# Debian's patroni runs with the system's python3, not another
+		# first on PATH.
+		ha_on "$name" "${ha_as[@]}" env PATH=/usr/bin:/bin /usr/bin/patroni "$ha_dir/$name.yml" \
+			>>"$ha_dir/$name.log" 2>&1 &
+		ha_node_pid[$name]=$!
+	done
+	ha_wait_pair 120 || { ha_ctl list >&2; tail -n 20 "$ha_dir/${ha_nodes[0]}.log" >&2; return 1; }
+	ha_service_role || return 1
+	(umask 077 && printf '*:*:*:microshop:%s\n' "$(ha_secret microshop)" >"$ha_dir/pgpass")
+	export STACK_PG_URL="postgresql://microshop@$url"
+	export STACK_PG_PARAMS="target_session_attrs=read-write"
+	export PGPASSFILE="$ha_dir/pgpass"
+}
+
+# ha_service_role: the services' role, microshop (it makes their
+# databases), on the leader, when missing. Replicated to the standby like
+# everything else.
+ha_service_role() {
+	local leader ip pg
+	leader=$(ha_leader) || return 1
+	IFS=: read -r ip pg _ <<<"${ha_node_addr[$leader]}"
+	ha_on "$leader" env PGPASSWORD="$(ha_secret postgres)" psql -XAtq \
+		"host=$ip port=$pg user=postgres dbname=postgres connect_timeout=5" \
+		-v pw="$(ha_secret microshop)" >/dev/null <<'SQL'
+SELECT 'CREATE ROLE microshop LOGIN CREATEDB' WHERE NOT EXISTS
+	(SELECT 1 FROM pg_roles WHERE rolname = 'microshop') \gexec
+ALTER ROLE microshop PASSWORD :'pw';
+SQL
+}
+
+# ha_ctl ARGS...: patronictl ARGS on the cluster, from the etcd host (it
+# asks etcd, then each node's REST API).
+ha_ctl() {
+	ha_on etcd timeout 20 env PATH=/usr/bin:/bin /usr/bin/patronictl \
+		-c "$ha_dir/${ha_nodes[0]}.yml" "$@"
+}
+
+# ha_members: NAME ROLE STATE LAG, one line per node Patroni knows.
+ha_members() {
+	ha_ctl list -f json 2>/dev/null |
+		jq -r '.[] | "\(.Member) \(.Role | gsub(" "; "-")) \(.State) \(."Lag in MB" // 0)"'
+}
+
+ha_leader() {
+	ha_members | awk '$2 == "Leader" && $3 == "running" { print $1; found = 1 } END { exit !found }'
+}
+
+# ha_wait_pair SECONDS: until there is a running leader and a running sync
+# standby (Patroni 3.0 says running, later versions streaming).
+ha_wait_pair() {
+	local deadline=$((SECONDS + $1)) m
+	while [ "$SECONDS" -lt "$deadline" ]; do
+		m=$(ha_members)
+		grep -Eq '^[^ ]+ Leader running ' <<<"$m" &&
+			grep -Eq '^[^ ]+ Sync-Standby (running|streaming) ' <<<"$m" && return 0
+		sleep 0.5
+	done
+	echo "ha: no leader with a synchronous standby after $1 s" >&2
+	return 1
+}
+
+# ha_postmaster NAME: the pid of node NAME's PostgreSQL, if it runs.
+ha_postmaster() {
+	local pid
+	pid=$(head -n 1 "$ha_dir/$1/data/postmaster.pid" 2>/dev/null) || return 1
+	[ -n "$pid" ] && kill -0 "$pid" 2>/dev/null && echo "$pid"
+}
+
+# ha_stop: SIGTERM to each Patroni (it stops its PostgreSQL), then to any
+# PostgreSQL left (a postmaster outlives a killed Patroni), then to etcd.
+ha_stop() {
+	local name pid i
+	[ -n "$ha_dir" ] || return 0
+	for name in "${ha_nodes[@]}"; do
+		pid=${ha_node_pid[$name]:-}
+		[ -n "$pid" ] && pkill -TERM -P "$pid" 2>/dev/null
+		[ -n "$pid" ] && kill -TERM "$pid" 2>/dev/null
+	done
+	for ((i = 0; i < 300; i++)); do
+		pgrep -f "patroni $ha_dir/" >/dev/null || break
+		sleep 0.1
+	done
+	pkill -KILL -f "patroni $ha_dir/" 2>/dev/null
+	for name in "${ha_nodes[@]}"; do
+		pid=$(ha_postmaster "$name") || continue
+		kill -TERM "$pid" 2>/dev/null
+		for ((i = 0; i < 100; i++)); do
+			kill -0 "$pid" 2>/dev/null || break
+			sleep 0.1
+		done
+		kill -KILL "$pid" 2>/dev/null
+	done
+	if [ -n "$ha_etcd_pid" ]; then
+		pkill -TERM -P "$ha_etcd_pid" 2>/dev/null
+		pkill -TERM -f "etcd --name etcd --data-dir $ha_dir/etcd" 2>/dev/null
+		wait "$ha_etcd_pid" 2>/dev/null
+	fi
+	for name in "${ha_nodes[@]}"; do
+		wait "${ha_node_pid[$name]:-}" 2>/dev/null
+	done
+	ha_etcd_pid=
+	ha_node_pid=()
+	return 0
+}
