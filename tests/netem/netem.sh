@@ -38,6 +38,7 @@
 # tests/), or NETEM_NFQ_DELAY, its path; NETEM_FLAGS, more flags for every
 # nfq_delay (--seed S, --limit N); NETEM_WRAP, a command to run it under
 # (valgrind ...); NETEM_QUEUE_BASE, the first queue number (2300).
+# shellcheck shell=bash
 
 netem_nfq_delay=${NETEM_NFQ_DELAY:-${MICROSHOP_BUILDDIR:-.}/tests/nfq_delay}
 netem_queue=${NETEM_QUEUE_BASE:-2300}
