@@ -12,7 +12,9 @@
 #     takes 2 x MS longer and is lost with 1 - (1 - LOSS)^2 (5 % each way:
 #     9.75 %), as with `netem delay MS loss LOSS%` on both hosts' links. For
 #     "+50 ms round trip", ask for 25. One call, one queue and one
-#     nfq_delay; calls for other peers (or other namespaces) add to it.
+#     nfq_delay; calls for other peers (or other namespaces) add to it, a
+#     second one for the same peer does nothing (the first rule takes the
+#     packets): netem_heal first.
 # netem_partition NS_PID PEER_CIDR
 #     every packet between the namespace and PEER_CIDR, each way, is lost,
 #     silently: dropped by nfq_delay's verdict (--loss 100) after the send

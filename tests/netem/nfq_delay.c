@@ -19,7 +19,8 @@
  *
  * It owns queue N of the network namespace it runs in (CAP_NET_ADMIN there)
  * from its start until SIGTERM or SIGINT; then it accepts every packet it
- * still holds, unbinds the queue and prints one line on stderr:
+ * still holds (and those the kernel handed over that it had not read yet),
+ * unbinds the queue and prints one line on stderr:
  *   nfq_delay: queue N: seen S delayed D dropped L overflowed O enobufs E errors R
  * (E: times the kernel could not hand packets over because the socket's
  * buffer was full, each a packet or more the kernel dropped; R: verdicts the
@@ -172,8 +173,9 @@ static void release_due(struct netem *n, int64_t until)
 	}
 }
 
-/* Read what the kernel handed over, up to READ_BURST messages. Returns -1
- * on a socket error other than a full buffer. */
+/* Read what the kernel handed over, up to READ_BURST messages. Returns 0
+ * when the socket is empty, 1 when there may be more, -1 on a socket error
+ * other than a full buffer. */
 static int read_packets(struct nfq_handle *h, int fd, struct netem *n)
 {
 	static _Alignas(max_align_t) char buf[1 << 16];
@@ -193,7 +195,7 @@ static int read_packets(struct nfq_handle *h, int fd, struct netem *n)
 			return -1;
 		}
 	}
-	return 0;
+	return 1;
 }
 
 /* Serve the queue until SIGTERM or SIGINT (blocked outside ppoll, so one
@@ -375,6 +377,10 @@ int main(int argc, char **argv)
 		goto out;
 
 	status = serve(h, &n, &wait_mask) < 0 ? 1 : 0;
+	/* The packets the kernel handed over and nobody read yet would be
+	 * dropped with the queue: read them, then accept all held at once. */
+	while (status == 0 && read_packets(h, nfq_fd(h), &n) > 0)
+		;
 	release_due(&n, INT64_MAX);
 	nfq_destroy_queue(n.qh);
 	fprintf(stderr,
