@@ -145,11 +145,24 @@ pg_open(struct db *db)
 	/*
 	 * --db is expanded in place of dbname; what follows it overrides it,
 	 * what precedes it is a default it may override.
+	 *
+	 * The defaults bound every wait on the network well inside nginx's
+	 * 10 s fastcgi_read_timeout, so that a request is answered 503, never
+	 * left to nginx's 504 or to TCP's own timeouts (minutes): 2 s to
+	 * connect to each host of a multi-host --db (libpq tries them in
+	 * turn); a server that stops answering is given up 4 s after its last
+	 * packet, whether data is unacknowledged (tcp_user_timeout) or the
+	 * connection waits for an answer (keepalives: after 2 s idle, a probe
+	 * a second, 2 lost). A query the server is working on keeps answering
+	 * the probes, however long it takes. tests/ha/faults.test cuts the
+	 * primary off under load.
 	 */
-	const char *const keys[] = { "connect_timeout", "dbname",
-	    "fallback_application_name", NULL };
+	const char *const keys[] = { "connect_timeout", "keepalives",
+	    "keepalives_idle", "keepalives_interval", "keepalives_count",
+	    "tcp_user_timeout", "dbname", "fallback_application_name", NULL };
 	char app[64];
-	const char *values[] = { "5", db->cfg->path, app, NULL };
+	const char *values[] = { "2", "1", "2", "1", "2", "4000", db->cfg->path,
+	    app, NULL };
 	struct pg *p = calloc(1, sizeof(*p));
 	char what[256];
 
