@@ -154,18 +154,26 @@ ha_start() {
 
 # ha_service_role: the services' role, microshop (it makes their
 # databases), on the leader, when missing. Replicated to the standby like
-# everything else.
+# everything else. Asked again for up to 60 s: on a start with the
+# cluster's earlier state, what etcd says at first may be the last run's.
 ha_service_role() {
-	local leader ip pg
-	leader=$(ha_leader) || return 1
-	IFS=: read -r ip pg _ <<<"${ha_node_addr[$leader]}"
-	ha_on "$leader" env PGPASSWORD="$(ha_secret postgres)" psql -XAtq \
-		"host=$ip port=$pg user=postgres dbname=postgres connect_timeout=5" \
-		-v pw="$(ha_secret microshop)" >/dev/null <<'SQL'
+	local leader ip pg i
+	for ((i = 0; i < 120; i++)); do
+		if leader=$(ha_leader); then
+			IFS=: read -r ip pg _ <<<"${ha_node_addr[$leader]}"
+			ha_on "$leader" env PGPASSWORD="$(ha_secret postgres)" psql -XAtq \
+				"host=$ip port=$pg user=postgres dbname=postgres connect_timeout=5 target_session_attrs=read-write" \
+				-v pw="$(ha_secret microshop)" >/dev/null 2>"$ha_dir/role.err" <<'SQL' && return 0
 SELECT 'CREATE ROLE microshop LOGIN CREATEDB' WHERE NOT EXISTS
 	(SELECT 1 FROM pg_roles WHERE rolname = 'microshop') \gexec
 ALTER ROLE microshop PASSWORD :'pw';
 SQL
+		fi
+		sleep 0.5
+	done
+	cat "$ha_dir/role.err" >&2
+	echo "ha: the leader did not take the services' role" >&2
+	return 1
 }
 
 # ha_ctl ARGS...: patronictl ARGS on the cluster, from the etcd host (it
@@ -191,8 +199,10 @@ ha_wait_pair() {
 	local deadline=$((SECONDS + $1)) m
 	while [ "$SECONDS" -lt "$deadline" ]; do
 		m=$(ha_members)
-		grep -Eq '^[^ ]+ Leader running ' <<<"$m" &&
-			grep -Eq '^[^ ]+ Sync-Standby (running|streaming) ' <<<"$m" && return 0
+		if grep -Eq '^[^ ]+ Leader running ' <<<"$m" &&
+			grep -Eq '^[^ ]+ Sync-Standby (running|streaming) ' <<<"$m"; then
+			return 0
+		fi
 		sleep 0.5
 	done
 	echo "ha: no leader with a synchronous standby after $1 s" >&2
@@ -208,37 +218,32 @@ ha_postmaster() {
 
 # ha_stop: SIGTERM to each Patroni (it stops its PostgreSQL), then to any
 # PostgreSQL left (a postmaster outlives a killed Patroni), then to etcd.
+# Safe under set -e (script/server calls it from its traps): no command
+# here may fail the caller.
 ha_stop() {
 	local name pid i
 	[ -n "$ha_dir" ] || return 0
-	for name in "${ha_nodes[@]}"; do
-		pid=${ha_node_pid[$name]:-}
-		[ -n "$pid" ] && pkill -TERM -P "$pid" 2>/dev/null
-		[ -n "$pid" ] && kill -TERM "$pid" 2>/dev/null
-	done
+	pkill -TERM -f "patroni $ha_dir/" 2>/dev/null || true
 	for ((i = 0; i < 300; i++)); do
 		pgrep -f "patroni $ha_dir/" >/dev/null || break
 		sleep 0.1
 	done
-	pkill -KILL -f "patroni $ha_dir/" 2>/dev/null
+	pkill -KILL -f "patroni $ha_dir/" 2>/dev/null || true
 	for name in "${ha_nodes[@]}"; do
 		pid=$(ha_postmaster "$name") || continue
-		kill -TERM "$pid" 2>/dev/null
+		kill -TERM "$pid" 2>/dev/null || true
 		for ((i = 0; i < 100; i++)); do
 			kill -0 "$pid" 2>/dev/null || break
 			sleep 0.1
 		done
-		kill -KILL "$pid" 2>/dev/null
+		kill -KILL "$pid" 2>/dev/null || true
 	done
-	if [ -n "$ha_etcd_pid" ]; then
-		pkill -TERM -P "$ha_etcd_pid" 2>/dev/null
-		pkill -TERM -f "etcd --name etcd --data-dir $ha_dir/etcd" 2>/dev/null
-		wait "$ha_etcd_pid" 2>/dev/null
-	fi
-	for name in "${ha_nodes[@]}"; do
-		wait "${ha_node_pid[$name]:-}" 2>/dev/null
+	pkill -TERM -f "etcd --name etcd --data-dir $ha_dir/etcd" 2>/dev/null || true
+	for pid in "$ha_etcd_pid" "${ha_node_pid[@]}"; do
+		[ -z "$pid" ] || wait "$pid" 2>/dev/null || true
 	done
 	ha_etcd_pid=
 	ha_node_pid=()
+	ha_dir=
 	return 0
 }
