@@ -11,6 +11,8 @@
 #   NGINX                the nginx binary; default: nginx on PATH or /usr/sbin
 #   THREADS              worker threads per service; default: the service's
 #   STACK_NO_SERVICES    1: start nginx only (a test started the services)
+#   STACK_SERVICES       order: start the order service alone (the user
+#                        service is on another host: STACK_USER_UPSTREAM)
 #   STACK_USER_UPSTREAM  nginx's upstream for the user service; default
 #                        unix:STATE_DIR/run/user.sock (likewise ORDER)
 #   INSTANCES            instances of each service (default 1), all in nginx's
@@ -552,6 +554,9 @@ stack_start_private() {
 	stack_pg_databases || return 1
 	if [ "${STACK_NO_SERVICES:-0}" != 1 ]; then
 		rm -f "$dir/run/"*.sock "$dir/run/"*.pid
+		# STACK_SERVICES=order: the user service runs elsewhere, on
+		# another host that STACK_USER_UPSTREAM names (tests/ha/split.test).
+		[ "${STACK_SERVICES:-user order}" != order ] || stack_user_addresses=
 		i=0
 		for a in $stack_user_addresses; do
 			# shellcheck disable=SC2086
