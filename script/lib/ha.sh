@@ -6,7 +6,8 @@
 # tests/ha/ (each part on a host of its own: a network namespace).
 #
 # ha_start DIR ETCD NODE NODE   start etcd and the nodes, wait for a leader
-#                               and a synchronous standby; export the
+#                               and a synchronous standby, make the
+#                               services' role and databases; export the
 #                               services' STACK_PG_URL (both nodes, libpq
 #                               picks the read-write one) and PGPASSFILE
 #     ETCD is IP:CLIENT_PORT:PEER_PORT, each NODE NAME=IP:PG_PORT:API_PORT.
@@ -44,7 +45,8 @@ ha_secret() {
 
 # ha_node_yml NAME IP PG_PORT API_PORT ETCD_CLIENT: Patroni's settings for
 # node NAME. The figures are those docs/scaling.md explains: a leader key
-# that lives 10 s, a loop every 2 s, and primary_start_timeout 0, so that
+# that lives 10 s, a loop every 2 s, calls retried for 4 s (Patroni's rule:
+# loop_wait + 2 x retry_timeout <= ttl), and primary_start_timeout 0, so that
 # a primary whose PostgreSQL dies is failed over at once rather than
 # restarted in place. pg_rewind brings a former primary back as a standby.
 ha_node_yml() {
@@ -61,7 +63,7 @@ bootstrap:
   dcs:
     ttl: 10
     loop_wait: 2
-    retry_timeout: 5
+    retry_timeout: 4
     maximum_lag_on_failover: 1048576
     synchronous_mode: true
     primary_start_timeout: 0
@@ -122,8 +124,11 @@ ha_start() {
 		url+="${url:+,}$ip:$pg"
 	done
 	[ "$(id -u)" != 0 ] || chown -R postgres: "$ha_dir"
+	# setpriv, not runuser: it execs, so that a signal reaches Patroni or
+	# etcd itself (runuser would pass a SIGTERM on, then SIGKILL them 2 s
+	# later, and Patroni would never leave etcd cleanly).
 	ha_as=()
-	[ "$(id -u)" != 0 ] || ha_as=(runuser -u postgres --)
+	[ "$(id -u)" != 0 ] || ha_as=(setpriv --reuid=postgres --regid=postgres --init-groups --reset-env)
 	ha_on etcd "${ha_as[@]}" etcd --name etcd --data-dir "$ha_dir/etcd" \
 		--listen-client-urls "http://$etcd_ip:$etcd_client" \
 		--advertise-client-urls "http://$etcd_ip:$etcd_client" \
@@ -146,6 +151,7 @@ ha_start() {
 	done
 	ha_wait_pair 120 || { ha_ctl list >&2; tail -n 20 "$ha_dir/${ha_nodes[0]}.log" >&2; return 1; }
 	ha_service_role || return 1
+	ha_databases || return 1
 	(umask 077 && printf '*:*:*:microshop:%s\n' "$(ha_secret microshop)" >"$ha_dir/pgpass")
 	export STACK_PG_URL="postgresql://microshop@$url"
 	export STACK_PG_PARAMS="target_session_attrs=read-write"
@@ -174,6 +180,36 @@ SQL
 	cat "$ha_dir/role.err" >&2
 	echo "ha: the leader did not take the services' role" >&2
 	return 1
+}
+
+# ha_databases: the services' databases (STACK_PG_PREFIX_user and _order,
+# default microshop_), made on the leader when missing, owned by
+# microshop; then waited for until every node has them. A COMMIT in
+# synchronous mode is on the standby's disk, not yet replayed there: a
+# service connecting a moment later would find the standby first in its
+# URI and its database missing (FATAL), which libpq does not pass over to
+# the next host (seen: the order service's first start failed so).
+ha_databases() {
+	local leader ip pg name i n dbs
+	dbs="'${STACK_PG_PREFIX:-microshop}_user', '${STACK_PG_PREFIX:-microshop}_order'"
+	leader=$(ha_leader) || return 1
+	IFS=: read -r ip pg _ <<<"${ha_node_addr[$leader]}"
+	ha_on "$leader" env PGPASSWORD="$(ha_secret postgres)" psql -XAtq \
+		"host=$ip port=$pg user=postgres dbname=postgres connect_timeout=5" >/dev/null <<SQL || return 1
+SELECT format('CREATE DATABASE %I OWNER microshop', d) FROM unnest(ARRAY[$dbs]) AS d
+	WHERE d NOT IN (SELECT datname FROM pg_database) \gexec
+SQL
+	for name in "${ha_nodes[@]}"; do
+		IFS=: read -r ip pg _ <<<"${ha_node_addr[$name]}"
+		for ((i = 0; i < 300; i++)); do
+			n=$(ha_on "$name" env PGPASSWORD="$(ha_secret postgres)" psql -XAtq \
+				"host=$ip port=$pg user=postgres dbname=postgres connect_timeout=5" \
+				-c "SELECT count(*) FROM pg_database WHERE datname IN ($dbs)" 2>/dev/null)
+			[ "$n" = 2 ] && break
+			sleep 0.1
+		done
+		[ "$n" = 2 ] || { echo "ha: node $name does not have the services' databases" >&2; return 1; }
+	done
 }
 
 # ha_ctl ARGS...: patronictl ARGS on the cluster, from the etcd host (it
@@ -209,11 +245,14 @@ ha_wait_pair() {
 	return 1
 }
 
-# ha_postmaster NAME: the pid of node NAME's PostgreSQL, if it runs.
+# ha_postmaster NAME: the pid of node NAME's PostgreSQL, if it runs: the
+# pid in its postmaster.pid, if that process is this node's postmaster (the
+# file outlives a killed one, and its pid may be another's by now).
 ha_postmaster() {
 	local pid
 	pid=$(head -n 1 "$ha_dir/$1/data/postmaster.pid" 2>/dev/null) || return 1
-	[ -n "$pid" ] && kill -0 "$pid" 2>/dev/null && echo "$pid"
+	[ -n "$pid" ] && tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -qF -- "-D $ha_dir/$1/data " &&
+		echo "$pid"
 }
 
 # ha_stop: SIGTERM to each Patroni (it stops its PostgreSQL), then to any
@@ -231,7 +270,7 @@ ha_stop() {
 	pkill -KILL -f "patroni $ha_dir/" 2>/dev/null || true
 	for name in "${ha_nodes[@]}"; do
 		pid=$(ha_postmaster "$name") || continue
-		kill -TERM "$pid" 2>/dev/null || true
+		kill -INT "$pid" 2>/dev/null || true	# fast shutdown
 		for ((i = 0; i < 100; i++)); do
 			kill -0 "$pid" 2>/dev/null || break
 			sleep 0.1

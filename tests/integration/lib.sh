@@ -53,8 +53,9 @@ if [ "${MICROSHOP_VALGRIND:-0}" = 1 ]; then
 --log-file=$t_dir/valgrind.%p.log"
 	# A worker opens its PostgreSQL connection at start, and one that
 	# cannot within connect_timeout stops the service (event=workers_failed).
-	# Under valgrind, beside another test on two busy cores, the services'
-	# default 5 s was seen running out; the wait, not the service, is slow.
+	# Under valgrind, beside another test on two busy cores, 5 s was seen
+	# running out (the services' default is 2 s a host); the wait, not the
+	# service, is slow.
 	export STACK_PG_PARAMS=connect_timeout=60
 fi
 
