@@ -41,12 +41,17 @@ does in equilibrium. For n = 1 .. N:
 with the marginal probabilities of the load-dependent station
 
     p_k(j | n) = X(n) * D_k / alpha_k(j) * p_k(j - 1 | n - 1),  j = 1 .. n
-    p_k(0 | n) = 1 - sum_{j>=1} p_k(j | n),   p_k(0 | 0) = 1.
+    p_k(0 | n) = p_k(0 | n - 1) * X(n) / X_-k(n),   p_k(0 | 0) = 1,
 
-p_k(0 | n) is a difference of numbers close to 1 near saturation and can
-lose its digits; it is kept at 0 or above (the known numerical weakness of
-load-dependent MVA; the tests compare it with an enumeration of states).
-R(n) = sum_k R_k(n) is the response time, without Z.
+X_-k the throughput of the same network without station k. The textbook
+p_k(0 | n) = 1 - sum_{j>=1} p_k(j | n) is a difference of numbers close to
+1 and loses its digits once a load-dependent station is not the bottleneck
+(a pool of 6 workers beside a busier disk came out above the bound 1 /
+D_max at N = 100); the product form gives p_k(0 | n) = G_-k(n) / G(n) and
+X(n) = G(n - 1) / G(n), hence the product above, which has no subtraction.
+It costs one more MVA per load-dependent station (recursively: fine for
+the few of a real network). R(n) = sum_k R_k(n) is the response time,
+without Z.
 
 Multi-class exact MVA (Lazowska et al., ch. 7 and 8): the populations are a
 vector n = (n_1 .. n_C); for each vector in increasing order and each class c
@@ -57,6 +62,7 @@ with n_c > 0, with n - e_c the vector with one class-c client fewer:
     multi:     R_ck(n) = sum_j j * D_ck / alpha_k(j) * p_k(j - 1 | n - e_c)
     X_c(n)     = n_c / (Z_c + sum_k R_ck(n)),   Q_ck(n) = X_c(n) R_ck(n)
     p_k(j | n) = sum_c X_c(n) D_ck / alpha_k(j) * p_k(j - 1 | n - e_c)
+    p_k(0 | n) = p_k(0 | n - e_c) * X_c(n) / X_c,-k(n)   (any c with n_c > 0)
 
 Approximate MVA (Schweitzer, 1979; Bard, 1979): instead of the recursion
 over n, the queue a request finds is estimated from the solution at N
@@ -184,8 +190,10 @@ def mva(stations, n_max, think=0.0):
     utilisation, and marginals (p(j | n), j = 0 .. n, at a multi-server
     station; None at the others)."""
     k = len(stations)
+    # X(n) of the network without each multi-server station: p(0 | n).
+    without = [_throughputs(stations[:i] + stations[i + 1:], n_max, think)
+               if s.kind == MULTI else None for i, s in enumerate(stations)]
     queue = [0.0] * k
-    # p[i][j]: probability of j requests at load-dependent station i.
     probs = [[1.0] if s.kind == MULTI else None for s in stations]
     out = []
     for n in range(1, n_max + 1):
@@ -203,19 +211,28 @@ def mva(stations, n_max, think=0.0):
         queue = [x * ri for ri in res]
         for i, s in enumerate(stations):
             if s.kind == MULTI:
-                probs[i] = _next_marginals(probs[i], lambda j, s=s: x * s.d() / s.alpha(j))
+                prev = probs[i]
+                p = [prev[0] * _ratio(x, without[i][n - 1])]
+                p += [x * s.d() / s.alpha(j) * prev[j - 1] for j in range(1, n + 1)]
+                probs[i] = p
         out.append({"n": n, "x": x, "r": r, "residence": res, "queue": queue,
                     "utilisation": [x * s.d() / s.servers for s in stations],
                     "marginals": [list(p) if p is not None else None for p in probs]})
     return out
 
 
-def _next_marginals(prev, factor):
-    """p(j | n) from p(j | n - 1) (prev, length n): factor(j) times
-    p(j - 1 | n - 1) for j >= 1, and the rest of the mass at 0."""
-    p = [0.0] + [factor(j) * prev[j - 1] for j in range(1, len(prev) + 1)]
-    p[0] = max(0.0, 1.0 - sum(p[1:]))
-    return p
+def _throughputs(stations, n_max, think):
+    """X(1) .. X(n_max) of a network (inf when it has neither a station
+    with a demand nor a think time: nothing holds a client back)."""
+    if not stations and think <= 0:
+        return [math.inf] * n_max
+    return [e["x"] for e in mva(stations, n_max, think)]
+
+
+def _ratio(x, x_without):
+    # p(0 | n) = p(0 | n - 1) * X(n) / X_without(n); 0 when the network
+    # without the station cannot hold a client (X_without infinite).
+    return 0.0 if math.isinf(x_without) else x / x_without
 
 
 def mva_multiclass(stations, populations, think=None):
@@ -223,17 +240,24 @@ def mva_multiclass(stations, populations, think=None):
     count per class; each station's demand one per class), with think
     times `think` (one per class, 0 when None). Returns a dict: x (per
     class), r (per class), residence[c][k], queue[k] (all classes),
-    utilisation[k] (per server)."""
+    utilisation[k] (per server), marginals[k] (p(j | N) at a multi-server
+    station, None at the others)."""
+    think = list(think) if think is not None else [0.0] * len(populations)
+    return _multiclass(stations, tuple(populations), think)[tuple(populations)]
+
+
+def _multiclass(stations, populations, think):
+    """The multi-class solution at every vector 0 < n <= populations, as a
+    dict. Vectors are visited in lexicographic order, so every n - e_c is
+    solved before n."""
     nc = len(populations)
-    think = list(think) if think is not None else [0.0] * nc
     k = len(stations)
-    # Per population vector: the queues per station and the marginals of the
-    # load-dependent stations. Vectors are visited in lexicographic order,
-    # so every n - e_c is known when n is solved.
+    without = [_multiclass(stations[:i] + stations[i + 1:], populations, think)
+               if s.kind == MULTI and (len(stations) > 1 or any(z > 0 for z in think)) else None
+               for i, s in enumerate(stations)]
     zero = tuple([0] * nc)
-    queues = {zero: [0.0] * k}
-    probs = {zero: [[1.0] if s.kind == MULTI else None for s in stations]}
-    last = None
+    sol = {zero: {"x": [0.0] * nc, "queue": [0.0] * k,
+                  "marginals": [[1.0] if s.kind == MULTI else None for s in stations]}}
     for vec in _vectors(populations):
         if vec == zero:
             continue
@@ -242,27 +266,46 @@ def mva_multiclass(stations, populations, think=None):
         for c in range(nc):
             if vec[c] == 0:
                 continue
-            less = vec[:c] + (vec[c] - 1,) + vec[c + 1:]
+            less = sol[_minus(vec, c)]
             for i, s in enumerate(stations):
                 dc = s.d(c)
                 if s.kind == DELAY:
                     res[c][i] = dc
                 elif s.kind == QUEUEING:
-                    res[c][i] = dc * (1.0 + queues[less][i])
+                    res[c][i] = dc * (1.0 + less["queue"][i])
                 else:
-                    p = probs[less][i]
+                    p = less["marginals"][i]
                     res[c][i] = sum(j * dc / s.alpha(j) * p[j - 1]
                                     for j in range(1, len(p) + 1))
             total = think[c] + sum(res[c])
             x[c] = vec[c] / total if total > 0 else math.inf
-        queues[vec] = [sum(x[c] * res[c][i] for c in range(nc)) for i in range(k)]
-        probs[vec] = [_multiclass_marginals(s, i, vec, x, probs) if s.kind == MULTI else None
-                      for i, s in enumerate(stations)]
-        last = {"x": x, "r": [sum(res[c]) for c in range(nc)], "residence": res,
-                "queue": queues[vec],
-                "utilisation": [sum(x[c] * s.d(c) for c in range(nc)) / s.servers
-                                for s in stations]}
-    return last
+        marginals = []
+        for i, s in enumerate(stations):
+            if s.kind != MULTI:
+                marginals.append(None)
+                continue
+            # Any class present gives p(0 | n); the first will do.
+            c = next(c for c in range(nc) if vec[c] > 0)
+            x_without = without[i][vec]["x"][c] if without[i] is not None else math.inf
+            p = [sol[_minus(vec, c)]["marginals"][i][0] * _ratio(x[c], x_without)]
+            for j in range(1, sum(vec) + 1):
+                p.append(sum(x[d] * s.d(d) / s.alpha(j) * _at(sol[_minus(vec, d)]["marginals"][i], j - 1)
+                             for d in range(nc) if vec[d] > 0))
+            marginals.append(p)
+        sol[vec] = {"x": x, "r": [sum(res[c]) for c in range(nc)], "residence": res,
+                    "queue": [sum(x[c] * res[c][i] for c in range(nc)) for i in range(k)],
+                    "utilisation": [sum(x[c] * s.d(c) for c in range(nc)) / s.servers
+                                    for s in stations],
+                    "marginals": marginals}
+    return sol
+
+
+def _minus(vec, c):
+    return vec[:c] + (vec[c] - 1,) + vec[c + 1:]
+
+
+def _at(p, j):
+    return p[j] if j < len(p) else 0.0
 
 
 def _vectors(populations):
@@ -271,21 +314,6 @@ def _vectors(populations):
     for top in populations:
         vecs = [v + (m,) for v in vecs for m in range(top + 1)]
     return vecs
-
-
-def _multiclass_marginals(s, i, vec, x, probs):
-    total = sum(vec)
-    p = [0.0] * (total + 1)
-    for j in range(1, total + 1):
-        for c in range(len(vec)):
-            if vec[c] == 0:
-                continue
-            less = vec[:c] + (vec[c] - 1,) + vec[c + 1:]
-            prev = probs[less][i]
-            if j - 1 < len(prev):
-                p[j] += x[c] * s.d(c) / s.alpha(j) * prev[j - 1]
-    p[0] = max(0.0, 1.0 - sum(p[1:]))
-    return p
 
 
 # Closed networks, approximate MVA -----------------------------------------

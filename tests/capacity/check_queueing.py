@@ -242,6 +242,31 @@ class ExactMva(Close):
             self.assertClose(sum(j * pj for j, pj in enumerate(p)), e["queue"][0], 1e-6,
                              "mean of p(j|%d)" % e["n"])
 
+    def test_a_pool_beside_a_busier_station_stays_stable(self):
+        # 2 cores, a pool of 6 workers and a disk that saturates first
+        # (1 / D_max = 100/s). With p(0 | n) = 1 - sum p(j | n) the pool's
+        # marginals lost their digits and X(100) came out at 100.16/s, above
+        # the bound; the product form for p(0 | n) keeps X under it, the
+        # marginals a distribution and their mean the queue length.
+        st = [q.Station("cores", 0.019, MULTI, 2), q.Station("pool", 0.05, MULTI, 6),
+              q.Station("disk", 0.01)]
+        sol = q.mva(st, 300)
+        for n in (50, 100, 200, 300):
+            e = sol[n - 1]
+            self.assertLessEqual(e["x"], 100 * (1 + 1e-12), "X(%d)" % n)
+            for i in (0, 1):
+                p = e["marginals"][i]
+                self.assertClose(sum(p), 1.0, 1e-9, "sum p, N=%d" % n)
+                self.assertGreaterEqual(min(p), 0.0)
+                self.assertClose(sum(j * pj for j, pj in enumerate(p)), e["queue"][i], 1e-6,
+                                 "mean, N=%d" % n)
+        self.assertClose(sol[-1]["x"], 100, 1e-6, "X(300) at the disk's bound")
+        # At the disk's saturation the others see an open load of 100/s:
+        # the cores an M/M/2 at 1.9 Erlangs, the pool an M/M/6 at 5.
+        for i, (c, a) in enumerate(((2, 1.9), (6, 5.0))):
+            self.assertClose(sol[-1]["queue"][i], a + cm.erlang_c(c, a) * a / (c - a), 1e-4,
+                             "Q(%s) at saturation" % st[i].name)
+
     def test_bad_stations(self):
         with self.assertRaises(ValueError):
             q.Station("x", 1.0, "lifo")
@@ -292,7 +317,7 @@ class Bounds(Close):
     def test_multi_server_bound_uses_c_over_d(self):
         st = [q.Station("cores", 1.0, MULTI, 2), q.Station("disk", 0.2)]
         self.assertClose(q.asymptotic_bounds(st, 50)[1], 2.0, 1e-12, "c / D")
-        self.assertLessEqual(q.mva(st, 50)[-1]["x"], 2.0)
+        self.assertLessEqual(q.mva(st, 50)[-1]["x"], 2.0 * (1 + 1e-12))
         with self.assertRaises(ValueError):
             q.balanced_job_bounds(st, 5)
 
@@ -339,6 +364,12 @@ class Approximate(Close):
             approx = q.schweitzer(st, n, 0.1)
             self.assertClose(approx["x"], exact[n - 1]["x"], 0.06, "X(%d)" % n)
         self.assertEqual([s.kind for s in q.seidmann(st)], [Q, DELAY, Q])
+        # c = 4: a queueing D / 4 and a delay 3 D / 4, which at N = 1 add up
+        # to D, as the exact solution does.
+        four = q.seidmann([q.Station("cores", 1.0, MULTI, 4)])
+        self.assertEqual([(s.kind, s.d()) for s in four], [(Q, 0.25), (DELAY, 0.75)])
+        self.assertClose(q.schweitzer([q.Station("cores", 1.0, MULTI, 4)], 1, 1.0)["r"], 1.0,
+                         1e-12, "R(1)")
 
 
 class MultiClass(Close):
@@ -401,8 +432,19 @@ class MultiClass(Close):
                 uk = sum(w * min(a[k + 1] + b[k + 1], s.servers) / s.servers
                          for (a, b), w in weights.items()) / g
                 self.assertClose(sol["utilisation"][k], uk, 1e-9, "U(%s)" % s.name)
+        # The 2 cores' marginal distribution.
+        for j in range(sum(pops) + 1):
+            pj = sum(w for (a, b), w in weights.items() if a[1] + b[1] == j) / g
+            self.assertClose(sol["marginals"][0][j], pj, 1e-9, "p(%d) at the cores" % j)
         for c in range(2):
             self.assertClose(sol["x"][c] * (sol["r"][c] + think[c]), pops[c], 1e-12, "Little")
+
+    def test_a_multi_server_station_alone(self):
+        # Nothing else holds a client: all three are at the station, which
+        # serves min(3, 2) at a time, in proportion to the classes.
+        sol = q.mva_multiclass([q.Station("m", (1.0, 2.0), MULTI, 2)], [2, 1])
+        self.assertEqual(sol["marginals"][0], [0.0, 0.0, 0.0, 1.0])
+        self.assertClose(sol["utilisation"][0], 1.0, 1e-12, "busy")
 
 
 class OpenNetwork(Close):
