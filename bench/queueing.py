@@ -66,8 +66,9 @@ with n_c > 0, with n - e_c the vector with one class-c client fewer:
 
 Approximate MVA (Schweitzer, 1979; Bard, 1979): instead of the recursion
 over n, the queue a request finds is estimated from the solution at N
-itself, Q_k(N - 1) ~ (N - 1) / N * Q_k(N), and the three equations above are
-iterated to a fixed point. Its cost does not grow with N; its error is a
+itself, Q_k(N - 1) ~ (N - 1) / N * Q_k(N) (with classes: Q_k(N - e_c) ~
+Q_k(N) - Q_ck(N) / N_c), and the equations above are iterated to a fixed
+point. Its cost does not grow with N; its error is a
 few per cent, largest at moderate N. A multi-server station is replaced
 there by Seidmann's approximation (Seidmann et al., 1987): a queueing
 station of demand D / c in series with a delay of D * (c - 1) / c.
@@ -327,9 +328,15 @@ def seidmann(stations):
             out.append(s)
             continue
         c = s.servers
-        out.append(Station(s.name, s.d() / c, QUEUEING))
-        out.append(Station(s.name + " (Seidmann delay)", s.d() * (c - 1) / c, DELAY))
+        out.append(Station(s.name, _scaled(s.demand, 1.0 / c), QUEUEING))
+        out.append(Station(s.name + " (Seidmann delay)", _scaled(s.demand, (c - 1.0) / c), DELAY))
     return out
+
+
+def _scaled(demand, f):
+    if isinstance(demand, (list, tuple)):
+        return tuple(d * f for d in demand)
+    return demand * f
 
 
 def schweitzer(stations, n, think=0.0, tolerance=1e-10, iterations=100000):
@@ -354,6 +361,43 @@ def schweitzer(stations, n, think=0.0, tolerance=1e-10, iterations=100000):
             break
     return {"n": n, "x": x, "r": r, "residence": res, "queue": queue,
             "utilisation": [x * s.d() for s in st], "stations": st, "iterations": step}
+
+
+def schweitzer_multiclass(stations, populations, think=None, tolerance=1e-10,
+                          iterations=100000):
+    """Approximate multi-class MVA (Bard / Schweitzer): the queue a class-c
+    request finds at k is estimated as Q_k(N) - Q_ck(N) / N_c, i.e.
+    R_ck = D_ck (1 + Q_k - Q_ck / N_c) at a queueing station, iterated to a
+    fixed point; multi-server stations by seidmann(). Returns a dict like
+    mva_multiclass()'s (without marginals), stations and iterations."""
+    nc = len(populations)
+    think = list(think) if think is not None else [0.0] * nc
+    st = seidmann(stations)
+    k = len(st)
+    nq = max(1, sum(1 for s in st if s.kind == QUEUEING))
+    qc = [[populations[c] / nq if s.kind == QUEUEING else 0.0 for s in st] for c in range(nc)]
+    x = [0.0] * nc
+    res = [[0.0] * k for _ in range(nc)]
+    for step in range(1, iterations + 1):
+        total = [sum(qc[c][i] for c in range(nc)) for i in range(k)]
+        for c in range(nc):
+            if populations[c] == 0:
+                continue
+            for i, s in enumerate(st):
+                seen = total[i] - qc[c][i] / populations[c]
+                res[c][i] = s.d(c) * (1.0 + seen) if s.kind == QUEUEING else s.d(c)
+            cycle = think[c] + sum(res[c])
+            x[c] = populations[c] / cycle if cycle > 0 else math.inf
+        new = [[x[c] * res[c][i] for i in range(k)] for c in range(nc)]
+        change = max((abs(new[c][i] - qc[c][i]) for c in range(nc) for i in range(k)),
+                     default=0.0)
+        qc = new
+        if change < tolerance * max(sum(populations), 1):
+            break
+    return {"x": x, "r": [sum(res[c]) for c in range(nc)], "residence": res,
+            "queue": [sum(qc[c][i] for c in range(nc)) for i in range(k)],
+            "utilisation": [sum(x[c] * s.d(c) for c in range(nc)) for s in st],
+            "stations": st, "iterations": step}
 
 
 # Open networks ----------------------------------------------------------
@@ -576,7 +620,7 @@ def balanced_job_bounds(stations, n, think=0.0):
 
 
 __all__ = ["Station", "QUEUEING", "DELAY", "MULTI", "mva", "mva_multiclass", "seidmann",
-           "schweitzer", "open_network", "saturation", "station_factor", "station_load",
+           "schweitzer", "schweitzer_multiclass", "open_network", "saturation", "station_factor", "station_load",
            "mmc_survival", "mm1_percentile", "mmc_percentile", "network_survival",
            "network_percentile", "invert_laplace", "asymptotic_bounds",
            "balanced_job_bounds"]

@@ -250,8 +250,8 @@ class ExactMva(Close):
         # marginals a distribution and their mean the queue length.
         st = [q.Station("cores", 0.019, MULTI, 2), q.Station("pool", 0.05, MULTI, 6),
               q.Station("disk", 0.01)]
-        sol = q.mva(st, 300)
-        for n in (50, 100, 200, 300):
+        sol = q.mva(st, 150)
+        for n in (50, 100, 150):
             e = sol[n - 1]
             self.assertLessEqual(e["x"], 100 * (1 + 1e-12), "X(%d)" % n)
             for i in (0, 1):
@@ -260,11 +260,12 @@ class ExactMva(Close):
                 self.assertGreaterEqual(min(p), 0.0)
                 self.assertClose(sum(j * pj for j, pj in enumerate(p)), e["queue"][i], 1e-6,
                                  "mean, N=%d" % n)
-        self.assertClose(sol[-1]["x"], 100, 1e-6, "X(300) at the disk's bound")
+        self.assertClose(sol[-1]["x"], 100, 1e-4, "X(150) at the disk's bound")
         # At the disk's saturation the others see an open load of 100/s:
-        # the cores an M/M/2 at 1.9 Erlangs, the pool an M/M/6 at 5.
+        # the cores an M/M/2 at 1.9 Erlangs, the pool an M/M/6 at 5 (within
+        # 1 % at N = 150: the cores, 19.39 against 19.49, still fill).
         for i, (c, a) in enumerate(((2, 1.9), (6, 5.0))):
-            self.assertClose(sol[-1]["queue"][i], a + cm.erlang_c(c, a) * a / (c - a), 1e-4,
+            self.assertClose(sol[-1]["queue"][i], a + cm.erlang_c(c, a) * a / (c - a), 0.01,
                              "Q(%s) at saturation" % st[i].name)
 
     def test_bad_stations(self):
@@ -445,6 +446,37 @@ class MultiClass(Close):
         sol = q.mva_multiclass([q.Station("m", (1.0, 2.0), MULTI, 2)], [2, 1])
         self.assertEqual(sol["marginals"][0], [0.0, 0.0, 0.0, 1.0])
         self.assertClose(sol["utilisation"][0], 1.0, 1e-12, "busy")
+
+
+class ApproximateMultiClass(Close):
+    def test_one_class_is_schweitzer(self):
+        stations = [q.Station("cpu", (0.3,), MULTI, 2), q.Station("disk", (0.2,)),
+                    q.Station("net", (0.05,), DELAY)]
+        single = [q.Station(s.name, s.d(), s.kind, s.servers) for s in stations]
+        multi = q.schweitzer_multiclass(stations, [12], [1.0])
+        one = q.schweitzer(single, 12, 1.0)
+        self.assertClose(multi["x"][0], one["x"], 1e-9, "X")
+        self.assertClose(multi["r"][0], one["r"], 1e-9, "R")
+
+    def test_the_mix_is_close_to_exact(self):
+        # 27 readers and 3 writers, think 50 ms; the writers' disk is the
+        # busiest (U = 0.74). Bard-Schweitzer is worst for a class of few
+        # clients: here X -0.8 % (readers) and -5.6 % (writers), R +11.2 %
+        # and +12.8 % (the same with one core instead of Seidmann's pair:
+        # the error is the approximation's, not the multi-server's). The
+        # bounds: X within 6 %, R within 15 %; Little's law per class.
+        stations = [q.Station("cores", (0.002, 0.004), MULTI, 2),
+                    q.Station("disk", (0.0002, 0.02)),
+                    q.Station("hop", (0.0005, 0.0005), DELAY)]
+        pops, think = [27, 3], [0.05, 0.05]
+        exact = q.mva_multiclass(stations, pops, think)
+        approx = q.schweitzer_multiclass(stations, pops, think)
+        for c in range(2):
+            self.assertClose(approx["x"][c], exact["x"][c], 0.06, "X class %d" % c)
+            self.assertClose(approx["r"][c], exact["r"][c], 0.15, "R class %d" % c)
+            self.assertClose(approx["x"][c] * (approx["r"][c] + think[c]), pops[c], 1e-9,
+                             "Little class %d" % c)
+        self.assertNotAlmostEqual(approx["x"][0], exact["x"][0], places=3)
 
 
 class OpenNetwork(Close):
