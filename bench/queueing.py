@@ -129,12 +129,17 @@ What is exact and what is not: exact MVA, single and multi-class, is exact
 for product-form (separable) networks: exponential FCFS stations with one
 service rate for all classes, processor-sharing and delay stations of any
 service distribution, load-dependent rates. The open network's means are
-exact for the same networks under Poisson arrivals. Approximate: Schweitzer
-MVA (and Seidmann's multi-server stations within it), the open multi-class
-FCFS residence with unequal demands, the single-visit lumping of the
-latency distributions and the independence of stations in the network
-percentile. Real stations (nginx, a worker pool, fsync batches) are none of
-these exactly; the model's report judges how close they come.
+exact for the same networks under Poisson arrivals (with classes, for a
+processor-sharing station: a load-dependent PS station of BCMP, whose
+class-c mean queue is the a_c / a share of the total). The M/M/1 and M/M/c
+FCFS latency distributions are exact. Approximate: Schweitzer MVA, single
+and multi-class (a few per cent on X; worst near the knee and for a class
+of few clients, where R can be 10 % off), Seidmann's multi-server stations
+within it, the open multi-class FCFS residence with unequal demands, the
+exponential delay, the single-visit lumping of a station's visits and the
+independence of stations in the network percentile (single class only).
+Real stations (nginx, a worker pool, fsync batches) are none of these
+exactly; the model's report judges how close they come.
 """
 
 import math

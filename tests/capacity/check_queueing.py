@@ -176,10 +176,10 @@ class ExactMva(Close):
             self.assertClose(got, w, 1e-12, "p(j|3)")
 
     def test_machine_repairman_closed_form(self):
-        # A delay Z and one c-server station D (the finite-source M/M/c//N
-        # queue, Kleinrock vol. 1 section 3.9): P(n) ~ N!/(N-n)! (D/Z)^n /
-        # beta(n), X = sum_n P(n) min(n, c) / D. Up to N = 60 and near
-        # saturation, where p(0 | n) = 1 - sum loses digits.
+        # A delay Z and one c-server station D: the finite-source M/M/c//N
+        # queue (Kleinrock, "Queueing Systems" vol. 1, ch. 3), P(n) ~
+        # N!/(N-n)! (D/Z)^n / beta(n), X = sum_n P(n) min(n, c) / D. Up to
+        # N = 60, well past saturation.
         for c, d, z in ((2, 1.0, 1.0), (2, 0.01, 0.05), (4, 0.02, 0.03)):
             st = q.Station("m", d, MULTI, c)
             sol = q.mva([st], 60, z)
