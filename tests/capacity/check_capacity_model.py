@@ -13,6 +13,7 @@ sys.path.insert(0, os.path.join(os.environ.get("MICROSHOP_SRCDIR",
                                                os.path.join(os.path.dirname(__file__), "..", "..")),
                                 "bench"))
 import capacity_model as cm  # noqa: E402
+import check_summary  # noqa: E402 (tests/capacity/, beside this file)
 
 NS = [1, 2, 4, 8, 16, 32, 64, 128, 256]
 
@@ -146,9 +147,4 @@ class Queueing(unittest.TestCase):
 
 
 if __name__ == "__main__":
-    result = unittest.main(exit=False, verbosity=1).result
-    n = result.testsRun
-    bad = len(result.failures) + len(result.errors)
-    print("%d%%: Checks: %d, Failures: %d, Errors: %d" % (
-        100 * (n - bad) // max(n, 1), n, len(result.failures), len(result.errors)))
-    sys.exit(0 if result.wasSuccessful() else 1)
+    check_summary.main()

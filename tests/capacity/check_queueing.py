@@ -15,6 +15,7 @@ sys.path.insert(0, os.path.join(os.environ.get("MICROSHOP_SRCDIR",
                                 "bench"))
 import capacity_model as cm  # noqa: E402
 import queueing as q  # noqa: E402
+import check_summary  # noqa: E402 (tests/capacity/, beside this file)
 
 Q, DELAY, MULTI = q.QUEUEING, q.DELAY, q.MULTI
 
@@ -601,9 +602,4 @@ class Percentiles(Close):
 
 
 if __name__ == "__main__":
-    result = unittest.main(exit=False, verbosity=1).result
-    n = result.testsRun
-    bad = len(result.failures) + len(result.errors)
-    print("%d%%: Checks: %d, Failures: %d, Errors: %d" % (
-        100 * (n - bad) // max(n, 1), n, len(result.failures), len(result.errors)))
-    sys.exit(0 if result.wasSuccessful() else 1)
+    check_summary.main()
