@@ -31,22 +31,25 @@ hosts_enter() {
 	exec unshare --net -- bash "$0" "$@"
 }
 
-# hosts_hold: a process in a new network namespace (loopback up); its pid.
+# hosts_hold: a process in a new network namespace (loopback up), a child
+# of the calling shell (so that it can be waited for); its pid in
+# hosts_held. tests/netem/netem.test makes its hosts with it too.
 hosts_hold() {
 	local pid
 	unshare --net sleep infinity </dev/null >/dev/null 2>&1 &
 	pid=$!
+	hosts_held=$pid
 	until [ "$(readlink "/proc/$pid/ns/net")" != "$(readlink /proc/self/ns/net)" ]; do
 		kill -0 "$pid" 2>/dev/null || return 1
 		sleep 0.01
 	done
-	nsenter -t "$pid" -n ip link set lo up || return 1
-	echo "$pid"
+	nsenter -t "$pid" -n ip link set lo up
 }
 
 # hosts_start_switch: the bridge, and host "app" (this namespace) on it.
 hosts_start_switch() {
-	hosts_switch=$(hosts_hold) || return 1
+	hosts_hold || return 1
+	hosts_switch=$hosts_held
 	nsenter -t "$hosts_switch" -n ip link add sw type bridge &&
 		nsenter -t "$hosts_switch" -n ip link set sw up || return 1
 	ip link set lo up
@@ -62,7 +65,8 @@ hosts_start_switch() {
 hosts_add() {
 	local name=$1 ip=$2 pid
 	[ -n "$hosts_switch" ] || hosts_start_switch || return 1
-	pid=$(hosts_hold) || return 1
+	hosts_hold || return 1
+	pid=$hosts_held
 	hosts_holder[$name]=$pid
 	hosts_names+=("$name")
 	ip link add "$name" netns "$pid" type veth peer name "p-$name" netns "$hosts_switch" &&

@@ -290,6 +290,25 @@ sql() {
 	stack_sql "$1" "$t_dir/state" "$2"
 }
 
+# t_order_metric SERIES: the order service's value of one series of its
+# /order/metrics ("" when absent).
+t_order_metric() {
+	curl -s "$BASE/order/metrics" | awk -v s="$1" '$1 == s { print $2 }'
+}
+
+# t_events_caught_up [SECONDS]: wait (default 15 s) until the order
+# service's cursor on the user service's event feed is at the feed's end.
+t_events_caught_up() {
+	local i last
+	for ((i = 0; i < ${1:-15} * 10; i++)); do
+		last=$(sql user "SELECT last_seq FROM user_event_seq")
+		[ "$(sql order "SELECT seq FROM event_cursor WHERE feed = 'user'")" = "$last" ] &&
+			return 0
+		sleep 0.1
+	done
+	return 1
+}
+
 # t_db_dump SERVICE: every byte the service's database keeps (SQLite: its
 # files; PostgreSQL: pg_dump of its database), to search for what must
 # not be there.
