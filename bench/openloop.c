@@ -1,17 +1,33 @@
 /*
- * openloop.c - bench/openloop: a constant-rate (open-loop) HTTP load, for
- * bench/capacity's check of the M/M/c prediction. wrk is closed-loop: a
- * client waits for its answer before it sends again, so a slow server gets
- * fewer requests. Here request i is due at start + i / RATE whatever the
- * server does; it goes out on the first idle kept connection, and its
- * latency counts from when it was due, so that time spent waiting for a
- * connection is counted too (no "coordinated omission").
+ * openloop.c - bench/openloop: an open-loop HTTP load, for bench/capacity's
+ * check of the queueing network's open-loop predictions. wrk is closed-loop:
+ * a client waits for its answer before it sends again, so a slow server
+ * gets fewer requests. Here requests arrive as a Poisson process of RATE a
+ * second (exponential gaps from a fixed seed: the arrivals the open network
+ * assumes) whatever the server does; each goes out on the first idle kept
+ * connection, and its latency counts from when it was due, so that time
+ * spent waiting for a connection is counted too (no "coordinated
+ * omission").
  *
- *   bench/openloop HOST PORT PATH RATE SECONDS CONNECTIONS [TOKEN]
+ *   bench/openloop HOST PORT WORKLOAD RATE SECONDS CONNECTIONS [TOKEN]
  *
- * prints one line:
+ * WORKLOAD is a path (a GET of it), or get-user, get-order, post-order or
+ * mix, made as bench/wrk.lua makes them (ids 1..BENCH_USERS, BENCH_ORDERS,
+ * skus BOOK-1..BENCH_PRODUCTS from the environment; mix: 40 % get-user,
+ * 40 % get-order, 10 % a page of users, 10 % post-order).
+ * OPENLOOP_ARRIVALS=even spaces the arrivals evenly instead. Prints one
+ * line:
  *
- *   RESULT rate=... sent=... answered=... mean_ms=... p50_ms=... p99_ms=... non2xx=... errors=...
+ *   RESULT rate=... sent=... answered=... mean_ms=... p50_ms=... p99_ms=... late_ms=... non2xx=... errors=...
+ *
+ * late_ms is the mean time from a request's due time to its sending: the
+ * generator's own delay (timer wake-ups, every connection busy), counted in
+ * the latencies.
+ *
+ * The generator sleeps until the next arrival with a nanosecond timeout and
+ * a timer slack of 1 ns: with millisecond timeouts it would spin whenever
+ * the next request is due within a millisecond, and take a core from the
+ * server it measures.
  *
  * Loopback only, bounded: it stops SECONDS after it starts, plus at most
  * 5 s for the last answers.
@@ -19,19 +35,33 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
+#include <math.h>
 #include <netinet/tcp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
+#include <stdint.h>
 
 #include "timing.h"
 
 #define MAX_CONNS 1024
 #define DRAIN_S 5
+
+enum workload { PATH, GET_USER, GET_ORDER, POST_ORDER, MIX };
+
+/* What the requests are: the workload and the ids it draws from. */
+struct load {
+	enum workload workload;
+	const char *path;	/* PATH */
+	const char *token;	/* or NULL */
+	long users, orders, products;
+	uint64_t rng;		/* xorshift64 state */
+};
 
 struct conn {
 	int fd;
@@ -75,19 +105,111 @@ answer_length(const struct conn *c)
 	return c->len >= head + strtoul(cl + 16, NULL, 10) ? head + strtoul(cl + 16, NULL, 10) : 0;
 }
 
+/* xorshift64: the next number in [0, 1). */
+static double
+uniform(struct load *l)
+{
+	l->rng ^= l->rng << 13;
+	l->rng ^= l->rng >> 7;
+	l->rng ^= l->rng << 17;
+	return (double)(l->rng >> 11) / 9007199254740992.0;
+}
+
+/* An id in 1..n. */
+static long
+pick(struct load *l, long n)
+{
+	return 1 + (long)(uniform(l) * (double)n);
+}
+
+static long
+env_long(const char *name, long fallback)
+{
+	const char *v = getenv(name);
+
+	return v != NULL && atol(v) > 0 ? atol(v) : fallback;
+}
+
+static int
+parse_workload(struct load *l, const char *w)
+{
+	static const struct { const char *name; enum workload w; } names[] = {
+		{ "get-user", GET_USER }, { "get-order", GET_ORDER },
+		{ "post-order", POST_ORDER }, { "mix", MIX },
+	};
+
+	l->path = w;
+	if (w[0] == '/') {
+		l->workload = PATH;
+		return 0;
+	}
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (strcmp(w, names[i].name) == 0) {
+			l->workload = names[i].w;
+			return 0;
+		}
+	return -1;
+}
+
+/* The next request into buf: its length (0 when it does not fit). */
+static int
+make_request(struct load *l, char *buf, size_t size)
+{
+	enum workload w = l->workload;
+	char path[128], body[160];
+	const char *p = path;
+	int n, draw;
+
+	if (w == MIX) {
+		draw = (int)(uniform(l) * 100);
+		w = draw < 40 ? GET_USER : draw < 80 ? GET_ORDER : draw < 90 ? PATH : POST_ORDER;
+		if (w == PATH)
+			snprintf(path, sizeof(path), "/user?limit=50&after=%ld",
+			    pick(l, l->users > 50 ? l->users - 50 : 1) - 1);
+	} else if (w == PATH)
+		p = l->path;
+	if (w == GET_USER)
+		snprintf(path, sizeof(path), "/user/%ld", pick(l, l->users));
+	else if (w == GET_ORDER)
+		snprintf(path, sizeof(path), "/order/%ld", pick(l, l->orders));
+	if (w != POST_ORDER)
+		n = snprintf(buf, size, "GET %s HTTP/1.1\r\nHost: localhost\r\n%s%s%s\r\n", p,
+		    l->token ? "Authorization: Bearer " : "", l->token ? l->token : "",
+		    l->token ? "\r\n" : "");
+	else {
+		int body_len = snprintf(body, sizeof(body),
+		    "{\"user_id\":%ld,\"items\":[{\"sku\":\"BOOK-%ld\",\"quantity\":%ld}]}",
+		    pick(l, l->users), pick(l, l->products), pick(l, 5));
+
+		n = snprintf(buf, size, "POST /order HTTP/1.1\r\nHost: localhost\r\n%s%s%s"
+		    "Content-Type: application/json\r\nContent-Length: %d\r\n\r\n%s",
+		    l->token ? "Authorization: Bearer " : "", l->token ? l->token : "",
+		    l->token ? "\r\n" : "", body_len, body);
+	}
+	return n > 0 && (size_t)n < size ? n : 0;
+}
+
+/* The gap to the next arrival: exponential (Poisson arrivals) or even. */
+static double
+next_gap(struct load *l, double rate, int even)
+{
+	return even ? 1.0 / rate : -log(1.0 - uniform(l)) / rate;
+}
+
 int
 main(int argc, char **argv)
 {
 	static struct conn conns[MAX_CONNS];
 	static char request[4096];
 	struct epoll_event ev, events[64];
-	double rate, seconds, start, *lat;
+	struct load load = { .rng = 0x9e3779b97f4a7c15ULL };
+	double rate, seconds, start, next_due, *lat, late = 0, sum = 0;
 	long total, sent = 0, answered = 0, non2xx = 0, errors = 0;
-	int port, n_conns, ep, req_len;
-	double sum = 0;
+	int port, n_conns, ep, even;
 
-	if (argc < 7) {
-		fprintf(stderr, "usage: %s HOST PORT PATH RATE SECONDS CONNECTIONS [TOKEN]\n", argv[0]);
+	if (argc < 7 || parse_workload(&load, argv[3]) < 0) {
+		fprintf(stderr, "usage: %s HOST PORT PATH|get-user|get-order|post-order|mix "
+		    "RATE SECONDS CONNECTIONS [TOKEN]\n", argv[0]);
 		return 2;
 	}
 	port = atoi(argv[2]);
@@ -96,9 +218,13 @@ main(int argc, char **argv)
 	n_conns = atoi(argv[6]);
 	if (rate <= 0 || seconds <= 0 || n_conns < 1 || n_conns > MAX_CONNS)
 		return 2;
-	req_len = snprintf(request, sizeof(request),
-	    "GET %s HTTP/1.1\r\nHost: localhost\r\n%s%s%s\r\n", argv[3],
-	    argc > 7 ? "Authorization: Bearer " : "", argc > 7 ? argv[7] : "", argc > 7 ? "\r\n" : "");
+	load.token = argc > 7 ? argv[7] : NULL;
+	load.users = env_long("BENCH_USERS", 10000);
+	load.orders = env_long("BENCH_ORDERS", 10000);
+	load.products = env_long("BENCH_PRODUCTS", 100);
+	even = getenv("OPENLOOP_ARRIVALS") != NULL && strcmp(getenv("OPENLOOP_ARRIVALS"), "even") == 0;
+	/* Wake-ups on time: the default slack is 50 us, a request's time. */
+	prctl(PR_SET_TIMERSLACK, 1UL, 0, 0, 0);
 	total = (long)(rate * seconds);
 	lat = calloc((size_t)total + 1, sizeof(*lat));
 	ep = epoll_create1(0);
@@ -115,27 +241,29 @@ main(int argc, char **argv)
 		epoll_ctl(ep, EPOLL_CTL_ADD, conns[i].fd, &ev);
 	}
 	start = now_s();
+	next_due = start + next_gap(&load, rate, even);
 	for (;;) {
-		double now = now_s(), next;
-		int timeout_ms, n;
+		double now = now_s(), wait_s;
+		struct timespec timeout;
+		int n, idle = 0;
 
 		/* Every request that is due goes out on an idle connection. */
-		for (int i = 0; i < n_conns && sent < total; i++) {
-			double due = start + (double)sent / rate;
+		for (int i = 0; i < n_conns && sent < total && next_due <= now; i++) {
+			int len;
 
-			if (due > now)
-				break;
 			if (conns[i].busy)
 				continue;
-			if (write(conns[i].fd, request, (size_t)req_len) != req_len) {
+			len = make_request(&load, request, sizeof(request));
+			if (len == 0 || write(conns[i].fd, request, (size_t)len) != len)
 				errors++;
-				sent++;
-				continue;
+			else {
+				conns[i].busy = 1;
+				conns[i].due = next_due;
+				conns[i].len = 0;
 			}
-			conns[i].busy = 1;
-			conns[i].due = due;
-			conns[i].len = 0;
+			late += now - next_due;
 			sent++;
+			next_due += next_gap(&load, rate, even);
 		}
 		if (sent >= total && answered + errors >= sent)
 			break;
@@ -143,20 +271,19 @@ main(int argc, char **argv)
 			break;
 		/* Sleep until the next request is due, or, when it is due
 		 * already and every connection is busy, until an answer. */
-		next = start + (double)sent / rate;
-		timeout_ms = sent < total ? (int)((next - now) * 1000) : 100;
-		if (timeout_ms <= 0) {
-			int idle = 0;
-
-			for (int i = 0; i < n_conns; i++)
-				idle += !conns[i].busy;
-			timeout_ms = idle ? 0 : 100;
-		}
-		n = epoll_wait(ep, events, 64, timeout_ms);
+		for (int i = 0; i < n_conns; i++)
+			idle += !conns[i].busy;
+		wait_s = sent < total ? next_due - now_s() : 0.1;
+		if (wait_s <= 0)
+			wait_s = idle ? 0 : 0.1;
+		timeout.tv_sec = (time_t)wait_s;
+		timeout.tv_nsec = (long)((wait_s - (double)timeout.tv_sec) * 1e9);
+		n = epoll_pwait2(ep, events, 64, &timeout, NULL);
 		for (int e = 0; e < n; e++) {
 			struct conn *c = events[e].data.ptr;
 			ssize_t r = read(c->fd, c->buf + c->len, sizeof(c->buf) - c->len);
 			size_t whole;
+			double done;
 
 			if (r <= 0) {
 				/* nginx closes a kept connection after keepalive_requests:
@@ -177,8 +304,9 @@ main(int argc, char **argv)
 				continue;
 			if (c->len < 12 || c->buf[9] != '2')
 				non2xx++;
-			lat[answered++] = now_s() - c->due;
-			sum += now_s() - c->due;
+			done = now_s();
+			lat[answered++] = done - c->due;
+			sum += done - c->due;
 			c->busy = 0;
 			/* nginx ends a kept connection after keepalive_requests,
 			 * saying so: take a new one before it is used again. */
@@ -194,10 +322,11 @@ main(int argc, char **argv)
 	}
 	qsort(lat, (size_t)answered, sizeof(*lat), cmp_double);
 	printf("RESULT rate=%.1f sent=%ld answered=%ld mean_ms=%.4f p50_ms=%.4f p99_ms=%.4f "
-	    "non2xx=%ld errors=%ld\n", (double)answered / seconds, sent, answered,
+	    "late_ms=%.4f non2xx=%ld errors=%ld\n", (double)answered / seconds, sent, answered,
 	    answered ? sum / (double)answered * 1e3 : 0.0,
 	    answered ? lat[answered / 2] * 1e3 : 0.0,
-	    answered ? lat[(size_t)((double)answered * 0.99)] * 1e3 : 0.0, non2xx, errors);
+	    answered ? lat[(size_t)((double)answered * 0.99)] * 1e3 : 0.0,
+	    sent ? late / (double)sent * 1e3 : 0.0, non2xx, errors);
 	free(lat);
 	return 0;
 }

@@ -1,0 +1,98 @@
+#!/usr/bin/env python3
+"""tests/capacity/check_capacity_network.py: bench/capacity_network.py, the
+stations of microshop's model, against what a network that simple must
+give: the demand curve read as documented, N = 1 answered in the sum of
+the demands, the peak reached by many clients, the open network reducing
+to M/M/1 and M/M/c's textbook means and percentiles, the layered worker
+threads' bound solved exactly where it has a closed form, and a sizing
+answer that keeps its own promises."""
+import math
+import os
+import sys
+import unittest
+
+sys.path.insert(0, os.path.join(os.environ.get("MICROSHOP_SRCDIR",
+                                               os.path.join(os.path.dirname(__file__), "..", "..")),
+                                "bench"))
+import capacity_network as cn  # noqa: E402
+import queueing as q  # noqa: E402
+import check_summary  # noqa: E402 (tests/capacity/, beside this file)
+
+
+class Network(unittest.TestCase):
+    def assertClose(self, got, want, rel, what):
+        self.assertTrue(abs(got - want) <= rel * abs(want) + 1e-15,
+                        "%s: %r, want %r within %g" % (what, got, want, rel))
+
+    def test_demand_curve_is_linear_in_log_n_and_flat_beyond_its_ends(self):
+        curve = [(16, 60e-6), (1, 100e-6)]
+        self.assertClose(cn.demand_at(curve, 4), 80e-6, 1e-12, "D(4)")
+        self.assertClose(cn.demand_at(curve, 0.2), 100e-6, 1e-12, "D below the first point")
+        self.assertClose(cn.demand_at(curve, 256), 60e-6, 1e-12, "D beyond the last point")
+
+    def test_one_client_waits_the_sum_of_the_demands(self):
+        m = cn.Model([(1, 300e-6)], 2, writes=0.5, write_cpu=200e-6, fsync=80e-6, path=50e-6)
+        x, r = m.closed(1)
+        # cores 300 - 100 (the writer's part) = 200, writer 100, fsync 40, path 50.
+        self.assertClose(r, 390e-6, 1e-9, "R(1)")
+        self.assertClose(x, 1 / 390e-6, 1e-9, "X(1)")
+
+    def test_many_clients_reach_the_bottleneck(self):
+        cores = cn.Model([(1, 100e-6)], 2, path=20e-6)
+        self.assertEqual(cores.peak()[1], "cores")
+        self.assertClose(cores.peak()[0], 2 / 100e-6, 1e-12, "the cores' peak")
+        self.assertClose(cores.closed(256)[0], 2 / 100e-6, 1e-6, "X(256)")
+        writer = cn.Model([(1, 300e-6)], 2, writes=1.0, write_cpu=250e-6)
+        self.assertEqual(writer.peak(), (1 / 250e-6, "writer"))
+
+    def test_open_network_of_one_core_is_mm1(self):
+        d, lam = 100e-6, 7000.0
+        mean, p99 = cn.Model([(1, d)], 1).open(lam)
+        rho = lam * d
+        self.assertClose(mean, d / (1 - rho), 1e-9, "M/M/1 mean")
+        self.assertClose(p99, -math.log(0.01) * d / (1 - rho), 1e-4, "M/M/1 p99")
+
+    def test_open_network_of_two_cores_is_mm2(self):
+        d, lam = 100e-6, 15000.0
+        mean, p99 = cn.Model([(1, d)], 2).open(lam)
+        self.assertClose(mean, d * q.station_factor(q.Station("c", d, q.MULTI, 2), lam * d),
+                         1e-9, "M/M/2 mean")
+        self.assertClose(p99, q.mmc_percentile(2, d, lam, 0.99), 1e-4, "M/M/2 p99")
+
+    def test_open_network_saturates_at_the_peak(self):
+        m = cn.Model([(1, 100e-6)], 2)
+        self.assertTrue(math.isinf(m.open(20000.0)[0]))
+        self.assertTrue(math.isinf(m.open(25000.0)[1]))
+
+    def test_demand_read_where_the_open_solution_lands(self):
+        # D falls from 200 us alone to 100 us with 16 in the system: under
+        # a load the fixed point L = lambda R is consistent with its D.
+        m = cn.Model([(1, 200e-6), (16, 100e-6)], 2)
+        lam = 15000.0
+        ell = m.in_system(lam)
+        mean, _ = m.open(lam)
+        self.assertClose(ell, lam * mean, 1e-5, "L = lambda R")
+        self.assertTrue(1 < ell < 16)
+
+    def test_one_worker_thread_on_one_core(self):
+        # A thread held for its CPU time D stretched by M/M/1's 1/(1 - xD):
+        # x = (1 - xD) / D, so x = 1 / (2 D).
+        d = 100e-6
+        m = cn.Model([(1, d)], 1)
+        self.assertClose(m.with_threads(1, d, 1 / d), 1 / (2 * d), 1e-6, "x with 1 thread")
+        self.assertClose(m.with_threads(64, d, 5000.0), 5000.0, 1e-12, "enough threads: the cap")
+
+    def test_sizing_keeps_its_promises(self):
+        m = cn.Model([(1, 250e-6), (16, 200e-6)], 2, path=50e-6)
+        ans = cn.size(m, 30000.0, 0.010, 150e-6)
+        self.assertLessEqual(ans["per_host"], 0.8 * m.peak()[0] * (1 + 1e-12))
+        self.assertLessEqual(m.open(ans["per_host"])[1], 0.010)
+        self.assertEqual(ans["hosts"], math.ceil(30000.0 / ans["per_host"]))
+        self.assertEqual(ans["saturates"], "cores")
+        tight = cn.size(m, 30000.0, 0.002, 150e-6)
+        self.assertGreater(tight["hosts"], ans["hosts"])
+        self.assertIsNone(cn.size(m, 30000.0, 0.0001, 150e-6))
+
+
+if __name__ == "__main__":
+    check_summary.main()
