@@ -9,23 +9,28 @@ The stations of one workload (docs/capacity.md writes out the equations):
 - cores: the machine's c cores, shared by the client, nginx and both
   services, a "multi" station of c servers (processor sharing). Its demand
   is the machine's busy CPU time per request (every process, the kernel's
-  interrupts too) less the writer's part. The demand falls as more
-  requests are in the system at once (each wake-up of a process finds more
-  work: fewer wake-ups and context switches per request), so it is
-  measured with 1, 4 and 16 requests in the system and read off that curve
-  (linear in log N, constant beyond its ends) at the number in the system
-  the solution itself reaches: N for a closed loop, L = lambda R for an
-  open one (a fixed point).
+  interrupts too) less the writer's part. The demand falls as the load
+  grows (each wake-up of a process finds more work: fewer wake-ups and
+  context switches per request), so it is measured: for a closed loop
+  with 1, 4 and 16 clients, read off that curve (linear in log N,
+  constant beyond its ends); for an open loop at two low arrival rates,
+  read linearly in the rate between them and the closed curve's most
+  loaded point, placed at the rate where it saturates the cores.
 - writer: SQLite's one writer, where the writes of the order service queue
   (the group commit's lock is held from a write's BEGIN to its end): one
   server, demand = writes per request x the order service's CPU time per
-  write.
+  write, stretched by the cores' residence factor (the lock's holder waits
+  for a core like everyone else: a layered queue, solved by the method of
+  surrogate delays).
 - fsync: the disk's durable write. With group commit a write waits for one
   fsync, its batch's, which the others in the batch share: a delay of
   writes per request x one fsync's time (bench/fsync-rate), not a queue.
 - path: the rest of a request's time alone, the wake-ups and the hops
   between processes that no CPU counter holds: a delay, the measured mean
-  at N = 1 less every other station's demand there.
+  less every other station's residence, at N = 1 for closed loops and at
+  the lowest open calibration rate for open ones (a request arriving at an
+  idle machine wakes every process on its way; one of N = 1's finds them
+  warm).
 
 Standard library only; unit-tested by tests/capacity/check_capacity_network.py."""
 import math
@@ -38,84 +43,129 @@ from capacity_model import erlang_c  # noqa: E402
 
 
 def demand_at(curve, n):
-    """The CPU demand per request with n requests in the system: linear in
-    log n between the calibration points (n, d), constant beyond the first
+    """The CPU demand per request with n clients: linear in log n between
+    the calibration points (n, d), constant beyond the first and the last."""
+    return linear([(math.log(max(k, 1.0)), d) for k, d in curve], math.log(max(n, 1.0)))
+
+
+def linear(points, x):
+    """y at x, linear between the points (x, y), constant beyond the first
     and the last."""
-    pts = sorted((math.log(max(k, 1.0)), d) for k, d in curve)
-    x = math.log(max(n, 1.0))
+    pts = sorted(points)
     if x <= pts[0][0]:
         return pts[0][1]
-    for (x0, d0), (x1, d1) in zip(pts, pts[1:]):
+    for (x0, y0), (x1, y1) in zip(pts, pts[1:]):
         if x <= x1:
-            return d0 + (d1 - d0) * (x - x0) / (x1 - x0) if x1 > x0 else d1
+            return y0 + (y1 - y0) * (x - x0) / (x1 - x0) if x1 > x0 else y1
     return pts[-1][1]
 
 
 class Model:
-    """One workload's network. curve: (requests in the system, CPU seconds
-    per request) points; cores; writes: writes per request; write_cpu: seconds of the
-    writer per write; fsync: seconds per fsync; path: the delay, seconds."""
+    """One workload's network. closed_curve: (clients N, CPU seconds per
+    request) points of the closed calibration runs; cores; writes: writes
+    per request; write_cpu: the writer's seconds per write; fsync: seconds
+    per fsync; path: the delay of a closed loop, seconds. open_curve:
+    (arrival rate, CPU seconds per request) points of the open calibration
+    runs, the last the demand at saturation, placed at the rate where it
+    fills the cores; open_path: (arrival rate, delay) points (a request
+    arriving at an idle machine wakes every process on its way, fewer as
+    the rate grows). Without them the open loop is read off the closed
+    curve: its first point, then its last at saturation."""
 
-    def __init__(self, curve, cores, writes=0.0, write_cpu=0.0, fsync=0.0, path=0.0):
-        if not curve:
+    def __init__(self, closed_curve, cores, writes=0.0, write_cpu=0.0, fsync=0.0, path=0.0,
+                 open_curve=None, open_path=None):
+        if not closed_curve:
             raise ValueError("a model needs at least one calibration point")
-        self.curve, self.cores = list(curve), cores
+        self.curve, self.cores = sorted(closed_curve), cores
         self.writes, self.write_cpu, self.fsync, self.path = writes, write_cpu, fsync, path
+        d_top = self.curve[-1][1]
+        self.open_curve = (sorted(open_curve) if open_curve else
+                           [(0.0, self.curve[0][1]), (cores / d_top, d_top)])
+        self.open_path = open_path if open_path else [(0.0, path)]
 
-    def stations(self, n):
-        """The stations with the CPU demand read at n requests in the
-        system."""
+    def stations(self, d, path, stretch=1.0):
+        """The stations for a CPU demand d per request (all of it on the
+        cores but the writer's part), the writer's time stretched by the
+        cores' residence factor (it holds SQLite's lock while it waits for
+        a core), and the path's delay."""
         writer = self.writes * self.write_cpu
-        cpu = max(demand_at(self.curve, n) - writer, 1e-9)
-        out = [q.Station("cores", cpu, q.MULTI, self.cores)]
+        out = [q.Station("cores", max(d - writer, 1e-9), q.MULTI, self.cores)]
         if writer > 0:
-            out.append(q.Station("writer", writer))
+            out.append(q.Station("writer", writer * stretch))
         if self.writes * self.fsync > 0:
             out.append(q.Station("fsync", self.writes * self.fsync, q.DELAY))
-        if self.path > 0:
-            out.append(q.Station("path", self.path, q.DELAY))
+        if path > 0:
+            out.append(q.Station("path", path, q.DELAY))
         return out
 
-    def in_system(self, lam):
-        """The mean number of requests in the system under Poisson arrivals
-        at lam: the fixed point of L = lam R(lam), R computed with the
-        demand at L; inf when no L holds (saturation)."""
-        top = max(n for n, _ in self.curve)
-        ell = 1.0
-        for _ in range(200):
-            r = q.open_network(self.stations(ell), lam)["r"]
-            nxt = lam * r
-            if math.isinf(nxt) or nxt > 64 * top:
-                # Past saturation at every demand of the curve, or at
-                # least at the demand of the most loaded point.
-                if math.isinf(q.open_network(self.stations(top), lam)["r"]):
-                    return math.inf
-                nxt = top
-            if abs(nxt - ell) < 1e-6 * max(ell, 1.0):
-                return nxt
-            ell = (ell + nxt) / 2
-        return ell
+    def open_demand(self, lam):
+        """The CPU seconds per request at arrival rate lam: linear between
+        the open calibration points."""
+        return linear(self.open_curve, lam)
+
+    def cores_factor(self, lam, d):
+        """The cores' residence over demand at rate lam with every CPU
+        second on them (the writer's too): M/M/c's 1 + C / (c - a)."""
+        return q.station_factor(q.Station("cores", d, q.MULTI, self.cores), lam * d)
+
+    def open_stations(self, lam):
+        d = self.open_demand(lam)
+        return self.stations(d, linear(self.open_path, lam), self.cores_factor(lam, d))
 
     def peak(self):
-        """The highest throughput (requests/s) and the station that limits
-        it: the bottleneck's servers / demand, read with as many requests in
-        the system as the most loaded calibration run had."""
-        name, lam = q.saturation(self.stations(max(n for n, _ in self.curve)))
-        return lam, name
+        """The highest rate of an open load (requests/s) and the station
+        that limits it: the cores at the demand of saturation, or the
+        writer, whose stretched time saturates it first."""
+        cores = self.cores / self.open_curve[-1][1]
+        writer = self.writes * self.write_cpu
+        if writer <= 0:
+            return cores, "cores"
+        lo, hi = 0.0, cores
+        if hi * writer * self.cores_factor(hi * (1 - 1e-9), self.open_demand(hi)) < 1:
+            return cores, "cores"
+        for _ in range(60):
+            mid = (lo + hi) / 2
+            if mid * writer * self.cores_factor(mid, self.open_demand(mid)) < 1:
+                lo = mid
+            else:
+                hi = mid
+        return lo, "writer"
 
     def closed(self, n):
         """X(N) and R(N) (seconds) for N clients without think time: exact
-        MVA, the CPU demand read at N."""
-        sol = q.mva(self.stations(n), n)[-1]
+        MVA with the CPU demand read at N, the writer stretched by the
+        cores' residence factor of the solution itself: the fixed point
+        f = R_cores(f) / D_cores, found by bisection (a larger f slows the
+        writer, which leaves fewer requests at the cores: R_cores / D_cores
+        falls as f grows, so the root is bracketed by 1 and its value at 1)."""
+        d = demand_at(self.curve, n)
+
+        def solve(stretch):
+            st = self.stations(d, self.path, stretch)
+            sol = q.mva(st, n)[-1]
+            return sol, sol["residence"][0] / st[0].d()
+
+        sol, hi = solve(1.0)
+        if self.writes * self.write_cpu <= 0 or hi <= 1.0:
+            return sol["x"], sol["r"]
+        lo = 1.0
+        for _ in range(30):
+            mid = (lo + hi) / 2
+            sol, f = solve(mid)
+            if f > mid:
+                lo = mid
+            else:
+                hi = mid
+            if hi - lo < 1e-4 * lo:
+                break
         return sol["x"], sol["r"]
 
     def open(self, lam, p=0.99):
         """Mean and p-quantile (seconds) of the response time under Poisson
         arrivals at lam a second; inf at saturation."""
-        ell = self.in_system(lam)
-        if math.isinf(ell):
+        if lam >= self.peak()[0]:
             return math.inf, math.inf
-        st = self.stations(ell)
+        st = self.open_stations(lam)
         mean = q.open_network(st, lam)["r"]
         if math.isinf(mean):
             return math.inf, math.inf
@@ -123,11 +173,9 @@ class Model:
 
     def stretch(self, lam):
         """How much longer than its demand a request spends at the cores
-        at lam: their residence over their demand (the factor a worker
-        thread's time is stretched by while it waits for a core)."""
-        ell = self.in_system(lam)
-        st = self.stations(ell)
-        return q.open_network(st, lam)["residence"][0] / st[0].d()
+        at lam (the factor a worker thread's time is stretched by while it
+        waits for a core)."""
+        return self.cores_factor(lam, self.open_demand(lam))
 
     def with_threads(self, threads, own, cap):
         """Throughput when a service has `threads` worker threads, each held
@@ -150,11 +198,14 @@ class Model:
         return lo
 
     def busiest(self, lam):
-        """The station with the highest utilisation at lam, and it."""
-        st = self.stations(self.in_system(lam))
-        util = q.open_network(st, lam)["utilisation"]
-        k = max((i for i, s in enumerate(st) if s.kind != q.DELAY), key=lambda i: util[i])
-        return st[k].name, util[k]
+        """The station the most utilised at lam, and its utilisation: the
+        cores (every CPU second) or the writer (its stretched time)."""
+        d = self.open_demand(lam)
+        util = {"cores": lam * d / self.cores}
+        if self.writes * self.write_cpu > 0:
+            util["writer"] = lam * self.writes * self.write_cpu * self.cores_factor(lam, d)
+        name = max(util, key=util.get)
+        return name, util[name]
 
     def rate_for_p99(self, p99):
         """The highest Poisson rate whose predicted p99 stays within p99
@@ -193,3 +244,20 @@ def size(model, target_rps, target_p99, service_time, headroom=0.8):
     name, util = model.busiest(per_host)
     return {"hosts": hosts, "per_host": per_host, "threads": threads,
             "saturates": name, "utilisation": util}
+
+
+def hosts_closed(n, hosts, front, front_share, service, share, path=0.0):
+    """X(N) and R(N) of GET /user/{id} spread over `hosts` service hosts
+    (bench/hosts), N clients without think time. The front host (nginx and
+    the load generator) has front_share cores and a demand of `front` CPU
+    seconds per request; each service host has `share` cores and gets
+    1/hosts of the requests, each `service` CPU seconds. A host bounded to
+    s cores is one server of speed s: its demand is the CPU time over s
+    (the CPU quota caps the sum of its processes' time, not the number
+    that run at once)."""
+    st = [q.Station("front", front / front_share)]
+    st += [q.Station("host%d" % (i + 1), service / (share * hosts)) for i in range(hosts)]
+    if path > 0:
+        st.append(q.Station("path", path, q.DELAY))
+    sol = q.mva(st, n)[-1]
+    return sol["x"], sol["r"]

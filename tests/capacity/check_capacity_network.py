@@ -43,7 +43,11 @@ class Network(unittest.TestCase):
         self.assertClose(cores.peak()[0], 2 / 100e-6, 1e-12, "the cores' peak")
         self.assertClose(cores.closed(256)[0], 2 / 100e-6, 1e-6, "X(256)")
         writer = cn.Model([(1, 300e-6)], 2, writes=1.0, write_cpu=250e-6)
-        self.assertEqual(writer.peak(), (1 / 250e-6, "writer"))
+        lam, name = writer.peak()
+        self.assertEqual(name, "writer")
+        # Where the writer's stretched time fills it: lam 250 us f(lam) = 1.
+        self.assertClose(lam * 250e-6 * writer.cores_factor(lam, 300e-6), 1.0, 1e-6,
+                         "the writer's utilisation at the peak")
 
     def test_open_network_of_one_core_is_mm1(self):
         d, lam = 100e-6, 7000.0
@@ -64,15 +68,36 @@ class Network(unittest.TestCase):
         self.assertTrue(math.isinf(m.open(20000.0)[0]))
         self.assertTrue(math.isinf(m.open(25000.0)[1]))
 
-    def test_demand_read_where_the_open_solution_lands(self):
-        # D falls from 200 us alone to 100 us with 16 in the system: under
-        # a load the fixed point L = lambda R is consistent with its D.
-        m = cn.Model([(1, 200e-6), (16, 100e-6)], 2)
-        lam = 15000.0
-        ell = m.in_system(lam)
-        mean, _ = m.open(lam)
-        self.assertClose(ell, lam * mean, 1e-5, "L = lambda R")
-        self.assertTrue(1 < ell < 16)
+    def test_open_demand_and_path_read_at_the_rate(self):
+        # Open points 200 us at 2 000/s and 150 us at 6 000/s; the
+        # saturated demand, 100 us, fills 2 cores at 20 000/s; the path
+        # 80 us at 2 000/s, 40 us at 6 000/s.
+        m = cn.Model([(1, 120e-6), (16, 110e-6)], 2,
+                     open_curve=[(6000, 150e-6), (2000, 200e-6), (20000, 100e-6)],
+                     open_path=[(2000, 80e-6), (6000, 40e-6)])
+        self.assertClose(m.open_demand(1000), 200e-6, 1e-12, "below the first point")
+        self.assertClose(m.open_demand(4000), 175e-6, 1e-12, "between the open points")
+        self.assertClose(m.open_demand(13000), 125e-6, 1e-12, "towards saturation")
+        self.assertClose(m.peak()[0], 20000, 1e-12, "the peak: the saturated demand's")
+        self.assertClose(m.open_stations(4000)[-1].d(), 60e-6, 1e-12, "the path between")
+        self.assertClose(m.open_stations(9000)[-1].d(), 40e-6, 1e-12, "the path beyond")
+        # Without open points: the closed curve's first, then its last at
+        # the rate that saturates the cores with it.
+        c = cn.Model([(1, 120e-6), (16, 100e-6)], 2)
+        self.assertClose(c.peak()[0], 20000, 1e-12, "the closed curve's peak")
+        self.assertClose(c.open_demand(10000), 110e-6, 1e-12, "halfway")
+
+    def test_writer_stretched_by_the_cores(self):
+        # The writer's 200 us per request, on cores busy at a, waits its
+        # turn for a core too: its residence is M/M/1's on 200 us x the
+        # cores' M/M/2 factor.
+        m = cn.Model([(1, 400e-6)], 2, writes=1.0, write_cpu=200e-6)
+        lam = 2000.0
+        f = q.station_factor(q.Station("c", 400e-6, q.MULTI, 2), lam * 400e-6)
+        st = m.open_stations(lam)
+        self.assertClose(st[1].d(), 200e-6 * f, 1e-12, "the writer's stretched demand")
+        self.assertEqual(m.peak()[1], "writer")
+        self.assertLess(m.peak()[0], 1 / 200e-6)
 
     def test_one_worker_thread_on_one_core(self):
         # A thread held for its CPU time D stretched by M/M/1's 1/(1 - xD):
