@@ -177,25 +177,41 @@ class Model:
         waits for a core)."""
         return self.cores_factor(lam, self.open_demand(lam))
 
-    def with_threads(self, threads, own, cap):
-        """Throughput when a service has `threads` worker threads, each held
-        for the service's own CPU time per request (`own`, seconds)
-        stretched by the wait for a core at that throughput (a layered
-        queue, by the method of surrogate delays): the x with
-        x = threads / (own stretch(x)), by bisection, at most `cap` (the
-        network's throughput without that limit)."""
-        def bound(x):
-            return threads / (own * self.stretch(x))
-        if own <= 0 or bound(cap * 0.999) >= cap:
-            return cap
-        lo, hi = 0.0, cap * 0.999
-        for _ in range(60):
+    def with_threads(self, threads, own, n=64):
+        """X(N) when a service has `threads` worker threads (GET /user/{id}'s
+        user service), by the method of surrogate delays: the threads are a
+        station of `threads` servers, each holding a request for the
+        service's own CPU time `own` stretched by the cores' residence
+        factor f; the cores keep the whole demand (the threads' CPU time
+        is spent there: counted twice in the response time, a few tens of
+        microseconds against milliseconds at N = 64, but once in the cores'
+        load, which is what bounds them). With few threads the requests
+        queue for a thread, not for a core, so the cores are less contended
+        and f smaller: f is the fixed point of the closed solution, found
+        by bisection as in closed()."""
+        d = demand_at(self.curve, n)
+        rest = d
+
+        def solve(f):
+            st = [q.Station("cores", rest, q.MULTI, self.cores),
+                  q.Station("threads", own * f, q.MULTI, threads)]
+            if self.path > 0:
+                st.append(q.Station("path", self.path, q.DELAY))
+            sol = q.mva(st, n)[-1]
+            return sol, sol["residence"][0] / rest
+
+        sol, hi = solve(1.0)
+        lo = 1.0
+        for _ in range(30):
+            if hi - lo < 1e-4 * lo:
+                break
             mid = (lo + hi) / 2
-            if bound(mid) >= mid:
+            sol, f = solve(mid)
+            if f > mid:
                 lo = mid
             else:
                 hi = mid
-        return lo
+        return sol["x"]
 
     def busiest(self, lam):
         """The station the most utilised at lam, and its utilisation: the
