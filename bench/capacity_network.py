@@ -13,9 +13,10 @@ The stations of one workload (docs/capacity.md writes out the equations):
   grows (each wake-up of a process finds more work: fewer wake-ups and
   context switches per request), so it is measured: for a closed loop
   with 1, 4 and 16 clients, read off that curve (linear in log N,
-  constant beyond its ends); for an open loop at two low arrival rates,
-  read linearly in the rate between them and the closed curve's most
-  loaded point, placed at the rate where it saturates the cores.
+  constant beyond its ends); for an open loop at two low arrival rates
+  and past saturation, the busy time per second they imply (lambda D)
+  read linearly in the rate between them, the saturated point placed at
+  the rate where its demand fills the cores.
 - writer: SQLite's one writer, where the writes of the order service queue
   (the group commit's lock is held from a write's BEGIN to its end): one
   server, demand = writes per request x the order service's CPU time per
@@ -69,8 +70,8 @@ class Model:
     runs, the last the demand at saturation, placed at the rate where it
     fills the cores; open_path: (arrival rate, delay) points (a request
     arriving at an idle machine wakes every process on its way, fewer as
-    the rate grows). Without them the open loop is read off the closed
-    curve: its first point, then its last at saturation."""
+    the rate grows). Without them the open loop has the closed curve's
+    most loaded demand."""
 
     def __init__(self, closed_curve, cores, writes=0.0, write_cpu=0.0, fsync=0.0, path=0.0,
                  open_curve=None, open_path=None):
@@ -79,8 +80,7 @@ class Model:
         self.curve, self.cores = sorted(closed_curve), cores
         self.writes, self.write_cpu, self.fsync, self.path = writes, write_cpu, fsync, path
         d_top = self.curve[-1][1]
-        self.open_curve = (sorted(open_curve) if open_curve else
-                           [(0.0, self.curve[0][1]), (cores / d_top, d_top)])
+        self.open_curve = sorted(open_curve) if open_curve else [(cores / d_top, d_top)]
         self.open_path = open_path if open_path else [(0.0, path)]
 
     def stations(self, d, path, stretch=1.0):
@@ -99,9 +99,16 @@ class Model:
         return out
 
     def open_demand(self, lam):
-        """The CPU seconds per request at arrival rate lam: linear between
-        the open calibration points."""
-        return linear(self.open_curve, lam)
+        """The CPU seconds per request at arrival rate lam: the cores' busy
+        time per second, U = lam D, linear in lam between the open
+        calibration points (the utilisation law's line, piece by piece;
+        it reaches c at the saturated point and no sooner, where a
+        demand read linearly could cross c before it), over lam; below
+        the first point, its demand."""
+        first = self.open_curve[0]
+        if lam <= first[0]:
+            return first[1]
+        return linear([(x, x * d) for x, d in self.open_curve], lam) / lam
 
     def cores_factor(self, lam, d):
         """The cores' residence over demand at rate lam with every CPU

@@ -76,16 +76,19 @@ class Network(unittest.TestCase):
                      open_curve=[(6000, 150e-6), (2000, 200e-6), (20000, 100e-6)],
                      open_path=[(2000, 80e-6), (6000, 40e-6)])
         self.assertClose(m.open_demand(1000), 200e-6, 1e-12, "below the first point")
-        self.assertClose(m.open_demand(4000), 175e-6, 1e-12, "between the open points")
-        self.assertClose(m.open_demand(13000), 125e-6, 1e-12, "towards saturation")
+        # The busy cores, lambda D: 0.4 at 2 000/s, 0.9 at 6 000/s, 2 at
+        # 20 000/s, linear between: 0.65 at 4 000/s, 1.45 at 13 000/s.
+        self.assertClose(m.open_demand(4000), 0.65 / 4000, 1e-12, "between the open points")
+        self.assertClose(m.open_demand(13000), 1.45 / 13000, 1e-12, "towards saturation")
+        self.assertLess(19999 * m.open_demand(19999), 2.0)
         self.assertClose(m.peak()[0], 20000, 1e-12, "the peak: the saturated demand's")
         self.assertClose(m.open_stations(4000)[-1].d(), 60e-6, 1e-12, "the path between")
         self.assertClose(m.open_stations(9000)[-1].d(), 40e-6, 1e-12, "the path beyond")
-        # Without open points: the closed curve's first, then its last at
-        # the rate that saturates the cores with it.
+        # Without open points: the closed curve's most loaded demand, which
+        # saturates the cores at 20 000/s.
         c = cn.Model([(1, 120e-6), (16, 100e-6)], 2)
         self.assertClose(c.peak()[0], 20000, 1e-12, "the closed curve's peak")
-        self.assertClose(c.open_demand(10000), 110e-6, 1e-12, "halfway")
+        self.assertClose(c.open_demand(10000), 100e-6, 1e-12, "its last demand")
 
     def test_writer_stretched_by_the_cores(self):
         # The writer's 200 us per request, on cores busy at a, waits its
@@ -119,7 +122,7 @@ class Network(unittest.TestCase):
         self.assertLessEqual(m.open(ans["per_host"])[1], 0.010)
         self.assertEqual(ans["hosts"], math.ceil(30000.0 / ans["per_host"]))
         self.assertEqual(ans["saturates"], "cores")
-        tight = cn.size(m, 30000.0, 0.002, 150e-6)
+        tight = cn.size(m, 30000.0, 0.001, 150e-6)
         self.assertGreater(tight["hosts"], ans["hosts"])
         self.assertIsNone(cn.size(m, 30000.0, 0.0001, 150e-6))
 
