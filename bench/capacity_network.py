@@ -61,6 +61,28 @@ def linear(points, x):
     return pts[-1][1]
 
 
+def fixed_stretch(solve):
+    """The solution of a layered queue at its fixed point f = solve(f)[1]:
+    solve(f) solves the closed network with a software station's time (the
+    writer's, the threads') stretched by f and gives back the solution and
+    the cores' residence over their demand. A larger f slows that station,
+    which leaves fewer requests at the cores, so the factor falls as f
+    grows: the root lies between 1 and the factor at 1, found by
+    bisection."""
+    sol, hi = solve(1.0)
+    lo = 1.0
+    for _ in range(30):
+        if hi - lo < 1e-4 * lo:
+            break
+        mid = (lo + hi) / 2
+        sol, f = solve(mid)
+        if f > mid:
+            lo = mid
+        else:
+            hi = mid
+    return sol
+
+
 class Model:
     """One workload's network. closed_curve: (clients N, CPU seconds per
     request) points of the closed calibration runs; cores; writes: writes
@@ -141,10 +163,7 @@ class Model:
     def closed(self, n):
         """X(N) and R(N) (seconds) for N clients without think time: exact
         MVA with the CPU demand read at N, the writer stretched by the
-        cores' residence factor of the solution itself: the fixed point
-        f = R_cores(f) / D_cores, found by bisection (a larger f slows the
-        writer, which leaves fewer requests at the cores: R_cores / D_cores
-        falls as f grows, so the root is bracketed by 1 and its value at 1)."""
+        cores' residence factor of the solution itself (fixed_stretch())."""
         d = demand_at(self.curve, n)
 
         def solve(stretch):
@@ -152,19 +171,7 @@ class Model:
             sol = q.mva(st, n)[-1]
             return sol, sol["residence"][0] / st[0].d()
 
-        sol, hi = solve(1.0)
-        if self.writes * self.write_cpu <= 0 or hi <= 1.0:
-            return sol["x"], sol["r"]
-        lo = 1.0
-        for _ in range(30):
-            mid = (lo + hi) / 2
-            sol, f = solve(mid)
-            if f > mid:
-                lo = mid
-            else:
-                hi = mid
-            if hi - lo < 1e-4 * lo:
-                break
+        sol = fixed_stretch(solve) if self.writes * self.write_cpu > 0 else solve(1.0)[0]
         return sol["x"], sol["r"]
 
     def open(self, lam, p=0.99):
@@ -195,7 +202,7 @@ class Model:
         load, which is what bounds them). With few threads the requests
         queue for a thread, not for a core, so the cores are less contended
         and f smaller: f is the fixed point of the closed solution, found
-        by bisection as in closed()."""
+        by fixed_stretch()."""
         d = demand_at(self.curve, n)
         rest = d
 
@@ -207,18 +214,7 @@ class Model:
             sol = q.mva(st, n)[-1]
             return sol, sol["residence"][0] / rest
 
-        sol, hi = solve(1.0)
-        lo = 1.0
-        for _ in range(30):
-            if hi - lo < 1e-4 * lo:
-                break
-            mid = (lo + hi) / 2
-            sol, f = solve(mid)
-            if f > mid:
-                lo = mid
-            else:
-                hi = mid
-        return sol["x"]
+        return fixed_stretch(solve)["x"]
 
     def busiest(self, lam):
         """The station the most utilised at lam, and its utilisation: the
