@@ -18,9 +18,9 @@
  * OPENLOOP_ARRIVALS=even spaces the arrivals evenly instead. Prints one
  * line:
  *
- *   RESULT rate=... sent=... answered=... mean_ms=... sd_ms=... p50_ms=... p99_ms=... late_ms=... non2xx=... errors=...
+ *   RESULT rate=... sent=... answered=... mean_ms=... p50_ms=... p99_ms=... late_ms=... non2xx=... errors=...
  *
- * sd_ms is the latencies' standard deviation; late_ms is the mean time from a request's due time to its sending: the
+ * late_ms is the mean time from a request's due time to its sending: the
  * generator's own delay (timer wake-ups, every connection busy), counted in
  * the latencies.
  *
@@ -189,17 +189,6 @@ make_request(struct load *l, char *buf, size_t size)
 	return n > 0 && (size_t)n < size ? n : 0;
 }
 
-/* The standard deviation of n latencies of the given mean. */
-static double
-std_dev(const double *lat, long n, double mean)
-{
-	double ss = 0;
-
-	for (long i = 0; i < n; i++)
-		ss += (lat[i] - mean) * (lat[i] - mean);
-	return sqrt(ss / (double)n);
-}
-
 /* The gap to the next arrival: exponential (Poisson arrivals) or even. */
 static double
 next_gap(struct load *l, double rate, int even)
@@ -332,10 +321,9 @@ main(int argc, char **argv)
 		}
 	}
 	qsort(lat, (size_t)answered, sizeof(*lat), cmp_double);
-	printf("RESULT rate=%.1f sent=%ld answered=%ld mean_ms=%.4f sd_ms=%.4f p50_ms=%.4f "
+	printf("RESULT rate=%.1f sent=%ld answered=%ld mean_ms=%.4f p50_ms=%.4f "
 	    "p99_ms=%.4f late_ms=%.4f non2xx=%ld errors=%ld\n", (double)answered / seconds, sent,
 	    answered, answered ? sum / (double)answered * 1e3 : 0.0,
-	    answered ? std_dev(lat, answered, sum / (double)answered) * 1e3 : 0.0,
 	    answered ? lat[answered / 2] * 1e3 : 0.0,
 	    answered ? lat[(size_t)((double)answered * 0.99)] * 1e3 : 0.0,
 	    sent ? late / (double)sent * 1e3 : 0.0, non2xx, errors);
