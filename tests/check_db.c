@@ -21,6 +21,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <sqlite3.h>
+
 #include "check_store.h"
 #include "db_rows.h"
 
@@ -736,6 +738,39 @@ START_TEST(test_sqlite_file_replaced)
 }
 END_TEST
 
+/* Ends the write transaction of the connection arg after 300 ms. */
+static void *
+commit_later(void *arg)
+{
+	usleep(300 * 1000);
+	ck_assert_int_eq(sqlite3_exec(arg, "COMMIT", NULL, NULL, NULL), SQLITE_OK);
+	return NULL;
+}
+
+/*
+ * SQLite: a new file is switched to WAL while another connection writes
+ * it, as when instances start together on one new file. The switch must
+ * wait for the writer, not fail: on the code before, it answered
+ * SQLITE_BUSY at once and the instance stopped (event=db_unusable).
+ */
+START_TEST(test_sqlite_wal_switch_waits)
+{
+	const struct db_config *cfg = store_fixture_fresh("test", 1);
+	sqlite3 *other;
+	pthread_t th;
+
+	ck_assert_int_eq(sqlite3_open(cfg->path, &other), SQLITE_OK);
+	sqlite3_busy_timeout(other, 5000);
+	ck_assert_int_eq(sqlite3_exec(other, "BEGIN IMMEDIATE", NULL, NULL, NULL), SQLITE_OK);
+	ck_assert_int_eq(pthread_create(&th, NULL, commit_later, other), 0);
+	test_db = db_open(cfg, &things, 1);
+	ck_assert_int_eq(pthread_join(th, NULL), 0);
+	ck_assert_int_eq(sqlite3_close(other), SQLITE_OK);
+	ck_assert_ptr_nonnull(test_db);
+	ck_assert_int_eq(store_fixture_query(0, "SELECT count(*) FROM marks"), 0);
+}
+END_TEST
+
 /* PostgreSQL: a cut connection fails one call, then is opened again. */
 START_TEST(test_pg_connection_cut)
 {
@@ -808,8 +843,10 @@ db_suite(void)
 	tcase_add_test(open, test_ready_schema_moved_on);
 	if (store_fixture_engine() == DB_POSTGRESQL)
 		tcase_add_test(open, test_open_other_service);
-	else
+	else {
 		tcase_add_test(open, test_sqlite_file_replaced);
+		tcase_add_test(open, test_sqlite_wal_switch_waits);
+	}
 	suite_add_tcase(s, open);
 
 	tcase_add_checked_fixture(stmts, setup, store_fixture_clean);

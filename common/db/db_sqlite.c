@@ -148,21 +148,51 @@ lite_init(void)
 	sqlite3_config(SQLITE_CONFIG_LOG, sqlite_log, NULL);
 }
 
+/* The end of an sqlite3_exec: 0, or its failure logged and recorded. */
+static int
+exec_result(struct db *db, int rc, char *err)
+{
+	char what[256];
+
+	if (rc == SQLITE_OK)
+		return 0;
+	log_msg(LOG_LEVEL_ERROR, "event=sql_error rc=%d msg=%s", rc,
+	    log_value(what, sizeof(what), err ? err : sqlite3_errstr(rc)));
+	sqlite3_free(err);
+	return db_fail(db, status_of(rc));
+}
+
 static int
 lite_exec(struct db *db, const char *sql)
 {
 	char *err = NULL;
 	int rc = sqlite3_exec(conn_of(db), sql, NULL, NULL, &err);
 
-	if (rc != SQLITE_OK) {
-		char what[256];
+	return exec_result(db, rc, err);
+}
 
-		log_msg(LOG_LEVEL_ERROR, "event=sql_error rc=%d msg=%s", rc,
-		    log_value(what, sizeof(what), err ? err : sqlite3_errstr(rc)));
+/*
+ * lite_exec for a statement that reads the file and then writes it, as
+ * the switch to WAL does (it reads the header, then writes the format
+ * bytes). SQLite does not call the busy handler when a read wants to
+ * become a write while another connection writes (two such readers would
+ * wait for each other forever): it answers SQLITE_BUSY at once. The failed
+ * statement holds no lock, so waiting as the busy handler would and trying
+ * again is safe. Instances starting together on one new file did fail
+ * here, about one start in a hundred (tests/integration/lifecycle.test).
+ */
+static int
+lite_exec_upgrading(struct db *db, const char *sql)
+{
+	char *err = NULL;
+	int rc, tries = 0;
+
+	while (((rc = sqlite3_exec(conn_of(db), sql, NULL, NULL, &err)) & 0xff) ==
+	    SQLITE_BUSY && busy_wait(NULL, tries++)) {
 		sqlite3_free(err);
-		return db_fail(db, status_of(rc));
+		err = NULL;
 	}
-	return 0;
+	return exec_result(db, rc, err);
 }
 
 static int
@@ -215,7 +245,7 @@ lite_open(struct db *db)
 	 * through; a leaf read again comes from the kernel's page cache (one
 	 * pread; docs/performance.md).
 	 */
-	if (lite_exec(db, "PRAGMA journal_mode = WAL") < 0 ||
+	if (lite_exec_upgrading(db, "PRAGMA journal_mode = WAL") < 0 ||
 	    lite_exec(db, db->cfg->synchronous_full ? "PRAGMA synchronous = FULL"
 	    : "PRAGMA synchronous = NORMAL") < 0 ||
 	    lite_exec(db, "PRAGMA foreign_keys = ON") < 0 ||
