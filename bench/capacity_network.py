@@ -33,6 +33,12 @@ The stations of one workload (docs/capacity.md writes out the equations):
   idle machine wakes every process on its way; one of N = 1's finds them
   warm).
 
+A mix of reads and writes (the 90/10 mix) is two classes in the open
+loop's latency: only its writes visit the writer and the fsync, with a
+path of their own (POST /order's: the order service's wake-ups around a
+batch), so its tail is the writes' while its mean is the stations' sum
+as above (routes()).
+
 Standard library only; unit-tested by tests/capacity/check_capacity_network.py."""
 import math
 import os
@@ -93,10 +99,13 @@ class Model:
     fills the cores; open_path: (arrival rate, delay) points (a request
     arriving at an idle machine wakes every process on its way, fewer as
     the rate grows). Without them the open loop has the closed curve's
-    most loaded demand."""
+    most loaded demand. write_share: for a mix of reads and writes, the
+    share of its requests that write (None: every request is alike);
+    write_path: the (arrival rate, delay) points of the writing
+    workload's own open path (routes())."""
 
     def __init__(self, closed_curve, cores, writes=0.0, write_cpu=0.0, fsync=0.0, path=0.0,
-                 open_curve=None, open_path=None):
+                 open_curve=None, open_path=None, write_share=None, write_path=None):
         if not closed_curve:
             raise ValueError("a model needs at least one calibration point")
         self.curve, self.cores = sorted(closed_curve), cores
@@ -104,6 +113,7 @@ class Model:
         d_top = self.curve[-1][1]
         self.open_curve = sorted(open_curve) if open_curve else [(cores / d_top, d_top)]
         self.open_path = open_path if open_path else [(0.0, path)]
+        self.write_share, self.write_path = write_share, write_path
 
     def stations(self, d, path, stretch=1.0):
         """The stations for a CPU demand d per request (all of it on the
@@ -174,16 +184,44 @@ class Model:
         sol = fixed_stretch(solve) if self.writes * self.write_cpu > 0 else solve(1.0)[0]
         return sol["x"], sol["r"]
 
+    def routes(self, lam):
+        """The classes of an open load at lam, each (share of the requests,
+        route) as bench/queueing.py's mixture_percentile takes them. A
+        workload whose requests are alike is one class through every
+        station. A mix whose write_share of requests write is two: its
+        writes visit the writer and the fsync, each visit the station's
+        demand per request over the share, at lam times the share; its
+        reads do not. Their paths differ too: a write's is the writing
+        workload's own open path at that rate (at most the mix's over the
+        share), a read's what is left of the mix's, so that the mix's mean
+        path stays the one measured."""
+        st = self.open_stations(lam)
+        w = self.write_share
+        if w is None or not 0 < w < 1 or not any(s.name == "writer" for s in st):
+            return [(1.0, [(s, lam) for s in st])]
+        path = linear(self.open_path, lam)
+        own = min(linear(self.write_path, lam * w), path / w) if self.write_path else path
+        reads, writes = [], []
+        for s in st:
+            if s.name in ("writer", "fsync"):
+                writes.append((q.Station(s.name, s.d() / w, s.kind, s.servers), lam * w))
+            elif s.name == "path":
+                reads.append((q.Station("path", (path - w * own) / (1 - w), q.DELAY), lam))
+                writes.append((q.Station("path", own, q.DELAY), lam))
+            else:
+                reads.append((s, lam))
+                writes.append((s, lam))
+        return [(1 - w, reads), (w, writes)]
+
     def open(self, lam, p=0.99):
         """Mean and p-quantile (seconds) of the response time under Poisson
         arrivals at lam a second; inf at saturation."""
         if lam >= self.peak()[0]:
             return math.inf, math.inf
-        st = self.open_stations(lam)
-        mean = q.open_network(st, lam)["r"]
+        mean = q.open_network(self.open_stations(lam), lam)["r"]
         if math.isinf(mean):
             return math.inf, math.inf
-        return mean, q.network_percentile(st, lam, p)
+        return mean, q.mixture_percentile(self.routes(lam), p, mean)
 
     def stretch(self, lam):
         """How much longer than its demand a request spends at the cores

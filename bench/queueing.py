@@ -112,7 +112,11 @@ product of the stations' Laplace transforms,
     M/M/c: (1 - C) mu / (mu + s) + C theta / (theta + s) * mu / (mu + s),
 
 with the Euler algorithm of Abate and Whitt (2006; about 8 significant
-digits in double precision), and its p-quantile by bisection.
+digits in double precision), and its p-quantile by bisection. A mix of
+classes that take different routes (reads that never reach the writer,
+writes that do) has each class's own sum, each station's transform at
+that station's own arrival rate (lambda times the share of the requests
+that visit it), and P(T > t) = sum over classes of share_c P(T_c > t).
 
 Bounds (Lazowska et al., ch. 5; Jain, "The Art of Computer Systems
 Performance Analysis", 1991, section 33.6 and 34.4), with D = sum of the
@@ -137,7 +141,7 @@ and multi-class (a few per cent on X; worst near the knee and for a class
 of few clients, where R can be 10 % off), Seidmann's multi-server stations
 within it, the open multi-class FCFS residence with unequal demands, the
 exponential delay, the single-visit lumping of a station's visits and the
-independence of stations in the network percentile (single class only).
+independence of stations in the network percentile (of each class's route).
 Real stations (nginx, a worker pool, fsync batches) are none of these
 exactly; the model's report judges how close they come.
 """
@@ -566,21 +570,28 @@ def invert_laplace(transform, t):
     return 10 ** (m / 3) / t * total
 
 
-def network_survival(stations, lam, t):
-    """P(T > t) for the network's response time, the sum of its stations'
-    taken as independent (the module's text); 1 at saturation."""
+def routed_survival(route, t):
+    """P(T > t) for a request whose route is `route`, pairs (station, the
+    arrival rate at that station): the sum of the stations' response
+    times, taken as independent (the module's text); 1 at saturation."""
     if t <= 0:
         return 1.0
-    if any(s.kind != DELAY and lam * s.d() >= s.servers for s in stations):
+    if any(s.kind != DELAY and lam * s.d() >= s.servers for s, lam in route):
         return 1.0
 
     def transform(z):
         prod = complex(1.0)
-        for s in stations:
+        for s, lam in route:
             prod *= station_transform(s, lam, z)
         return (1 - prod) / z
 
     return min(1.0, max(0.0, invert_laplace(transform, t)))
+
+
+def network_survival(stations, lam, t):
+    """P(T > t) for the network's response time, every request visiting
+    every station; 1 at saturation."""
+    return routed_survival([(s, lam) for s in stations], t)
 
 
 def network_percentile(stations, lam, p):
@@ -590,6 +601,14 @@ def network_percentile(stations, lam, p):
     if math.isinf(net["r"]):
         return math.inf
     return _quantile(lambda t: network_survival(stations, lam, t), p, net["r"])
+
+
+def mixture_percentile(classes, p, mean):
+    """The p-quantile of the response time of a mix of classes, each a
+    pair (share of the requests, route as routed_survival takes it):
+    P(T > t) = sum of share_c P(T_c > t); mean, the mix's mean, starts the
+    search. inf at saturation."""
+    return _quantile(lambda t: sum(w * routed_survival(r, t) for w, r in classes), p, mean)
 
 
 # Bounds ----------------------------------------------------------------
@@ -625,7 +644,7 @@ def balanced_job_bounds(stations, n, think=0.0):
 
 
 __all__ = ["Station", "QUEUEING", "DELAY", "MULTI", "mva", "mva_multiclass", "seidmann",
-           "schweitzer", "schweitzer_multiclass", "open_network", "saturation", "station_factor", "station_load",
-           "mmc_survival", "mm1_percentile", "mmc_percentile", "network_survival",
-           "network_percentile", "invert_laplace", "asymptotic_bounds",
-           "balanced_job_bounds"]
+           "schweitzer", "schweitzer_multiclass", "open_network", "saturation",
+           "station_factor", "station_load", "mmc_survival", "mm1_percentile",
+           "mmc_percentile", "network_survival", "routed_survival", "network_percentile",
+           "mixture_percentile", "invert_laplace", "asymptotic_bounds", "balanced_job_bounds"]

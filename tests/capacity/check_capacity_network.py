@@ -4,8 +4,10 @@ stations of microshop's model, against what a network that simple must
 give: the demand curve read as documented, N = 1 answered in the sum of
 the demands, the peak reached by many clients, the open network reducing
 to M/M/1 and M/M/c's textbook means and percentiles, the layered worker
-threads' bound solved exactly where it has a closed form, and a sizing
-answer that keeps its own promises."""
+threads' bound solved exactly where it has a closed form, a mix of reads
+and writes whose tail is its writes' (two classes, each on its own route,
+its measured path kept), and a sizing answer that keeps its own
+promises."""
 import math
 import os
 import sys
@@ -101,6 +103,42 @@ class Network(unittest.TestCase):
         self.assertClose(st[1].d(), 200e-6 * f, 1e-12, "the writer's stretched demand")
         self.assertEqual(m.peak()[1], "writer")
         self.assertLess(m.peak()[0], 1 / 200e-6)
+
+    def test_a_mix_of_reads_and_writes_has_the_writes_tail(self):
+        # A tenth of the requests write, 200 us each at the writer; the
+        # cores' own part next to nothing. The reads then answer at once
+        # and the writes wait M/M/1's exponential time of mean
+        # 1 / (1 / (200 us f) - lambda / 10): P(T > t) = 0.1 exp(-t / mean),
+        # so the p99 is mean ln(10), where one class would have every
+        # request wait a tenth of it: 0.1 mean ln(100), five times less.
+        w, lam = 0.1, 3000.0
+        one = cn.Model([(1, w * 200e-6)], 2, writes=w, write_cpu=200e-6)
+        mix = cn.Model([(1, w * 200e-6)], 2, writes=w, write_cpu=200e-6, write_share=w)
+        slow = 1 / (1 / (200e-6 * one.cores_factor(lam, w * 200e-6)) - lam * w)
+        self.assertClose(mix.open(lam)[1], slow * math.log(10), 1e-4, "the mix's p99")
+        self.assertClose(one.open(lam)[1], w * slow * math.log(100), 1e-4, "one class's p99")
+        self.assertClose(mix.open(lam)[0], one.open(lam)[0], 1e-12, "the mean, the same")
+
+    def test_a_mix_keeps_its_measured_path(self):
+        # The mix's path 100 us at this rate; its writes' own workload has
+        # 400 us at a tenth of it: the reads keep (100 - 0.1 x 400) / 0.9.
+        # A write path longer than the mix's over the share is cut to it.
+        w, lam = 0.1, 2000.0
+        mix = cn.Model([(1, 100e-6)], 2, writes=w, write_cpu=200e-6, open_path=[(0.0, 100e-6)],
+                       write_share=w, write_path=[(0.0, 400e-6)])
+        (rs, reads), (ws, writes) = mix.routes(lam)
+        self.assertEqual((rs, ws), (1 - w, w))
+        path = {name: [s.d() for s, _ in route if s.name == "path"][0]
+                for name, route in (("reads", reads), ("writes", writes))}
+        self.assertClose(path["writes"], 400e-6, 1e-12, "the writes' path")
+        self.assertClose(path["reads"], 60e-6 / 0.9, 1e-12, "the reads' path")
+        self.assertEqual([s.name for s, _ in reads], ["cores", "path"])
+        self.assertEqual([(s.name, r) for s, r in writes],
+                         [("cores", lam), ("writer", lam * w), ("path", lam)])
+        mix.write_path = [(0.0, 2e-3)]
+        self.assertClose([s.d() for s, _ in mix.routes(lam)[1][1] if s.name == "path"][0],
+                         1e-3, 1e-12, "the writes' path, at most the mix's over the share")
+        self.assertEqual(len(cn.Model([(1, 100e-6)], 2).routes(lam)), 1)
 
     def test_worker_threads_bound_the_throughput(self):
         # One thread held 100 us a request, the cores 100 us more, two

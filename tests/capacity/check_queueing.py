@@ -600,6 +600,24 @@ class Percentiles(Close):
         self.assertLess(p99, q.mm1_percentile(0.01, 50.0, 0.99) + q.mm1_percentile(0.005, 50.0, 0.99))
         self.assertEqual(q.network_percentile(tandem, 100.0, 0.99), math.inf)
 
+    def test_mixture_percentile(self):
+        # Two classes, each one M/M/1 at its own arrival rate: 90 % of the
+        # requests at a (20 per s of 10 ms: theta 80), 10 % at b (10 per s
+        # of 50 ms: theta 10). P(T > t) = 0.9 e^-80t + 0.1 e^-10t = 0.01.
+        a, b = q.Station("a", 0.01), q.Station("b", 0.05)
+        classes = [(0.9, [(a, 20.0)]), (0.1, [(b, 10.0)])]
+        p99 = q.mixture_percentile(classes, 0.99, 0.02)
+        self.assertClose(0.9 * math.exp(-80 * p99) + 0.1 * math.exp(-10 * p99), 0.01, 1e-6,
+                         "the mixture's survival at its p99")
+        # b's tail alone: 0.1 e^-10t = 0.01 at ln(10) / 10, a little less.
+        self.assertClose(p99, math.log(10) / 10, 0.01, "the slow tenth's p90")
+        # One class of share 1 is the network percentile.
+        tandem = [q.Station("a", 0.01), q.Station("b", 0.005)]
+        self.assertClose(q.mixture_percentile([(1.0, [(s, 50.0) for s in tandem])], 0.99, 0.03),
+                         q.network_percentile(tandem, 50.0, 0.99), 1e-9, "one class")
+        self.assertEqual(q.mixture_percentile([(0.5, [(a, 20.0)]), (0.5, [(b, 20.0)])],
+                                              0.99, 0.02), math.inf)
+
 
 if __name__ == "__main__":
     check_summary.main()
