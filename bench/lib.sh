@@ -56,17 +56,57 @@ bench_results_dir() {
 	if [ "$2" = 1 ]; then echo "$1/bench/results/quick"; else echo "$1/bench/results"; fi
 }
 
+# bench_kv_read ARRAY LINE: the key=value pairs of LINE into the
+# associative array named ARRAY, emptied first.
+bench_kv_read() {
+	local -n into=$1
+	local kv
+	into=()
+	for kv in $2; do
+		into[${kv%%=*}]=${kv#*=}
+	done
+}
+
 # bench_result_read LINE: the key=value pairs of a RESULT line (bench/wrk.lua
 # or bench/openloop) into res, and res_failed: its failed requests (non-2xx,
 # socket errors, timeouts; openloop's errors).
 declare -A res
 bench_result_read() {
-	local kv
-	res=()
-	for kv in $1; do
-		res[${kv%%=*}]=${kv#*=}
-	done
+	bench_kv_read res "$1"
 	res_failed=$((res[non2xx] + res[socket_errors] + res[timeouts] + res[errors]))
+}
+
+# bench_cpu_read LINE: the key=value pairs of bench/cpu_account's CPU line
+# into cpu (wall_s, busy_s, client_s, each group's NAME_s, other_s).
+declare -A cpu
+bench_cpu_read() { bench_kv_read cpu "$1"; }
+
+# bench_wait_ok URL: up to 15 s for a 200.
+bench_wait_ok() {
+	local i
+	for ((i = 0; i < 150; i++)); do
+		curl -fsS -o /dev/null "$1" 2>/dev/null && return 0
+		sleep 0.1
+	done
+	echo "bench: $1 did not answer 200" >&2
+	return 1
+}
+
+# bench_restart SERVICE STATE_DIR BASE ARGS...: a service of the stack
+# (script/lib/stack.sh, started from STATE_DIR, nginx at BASE) stopped and
+# started again with the flags ARGS, answering its health check.
+bench_restart() {
+	local name=$1 state=$2 base=$3 pid_var="stack_$1_pid"
+	shift 3
+	kill -TERM "${!pid_var}"
+	wait "${!pid_var}" || true
+	if [ "$name" = order ]; then
+		stack_service order "$state" --user-api "$base" "$@"
+	else
+		stack_service "$name" "$state" "$@"
+	fi
+	stack_wait_socket "$state/run/$name.sock"
+	bench_wait_ok "$base/$name/health"
 }
 
 # bench_seed STATE_DIR USERS ORDERS: users 1..USERS, the products

@@ -33,10 +33,10 @@
  * 5 s for the last answers.
  */
 #include <arpa/inet.h>
-#include <errno.h>
-#include <netinet/in.h>
 #include <math.h>
+#include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -45,7 +45,6 @@
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
-#include <stdint.h>
 
 #include "timing.h"
 
@@ -58,7 +57,7 @@ enum workload { PATH, GET_USER, GET_ORDER, POST_ORDER, MIX };
 struct load {
 	enum workload workload;
 	const char *path;	/* PATH */
-	const char *token;	/* or NULL */
+	char auth[1024];	/* the Authorization header line, or "" */
 	long users, orders, products;
 	uint64_t rng;		/* xorshift64 state */
 };
@@ -69,6 +68,13 @@ struct conn {
 	double due;		/* when its request in flight was due */
 	size_t len;
 	char buf[16384];
+};
+
+/* Where the connections go. */
+struct target {
+	const char *host;
+	int port;
+	int ep;			/* the epoll instance that watches them */
 };
 
 static int
@@ -87,12 +93,30 @@ conn_open(const char *host, int port)
 	return fd;
 }
 
+/*
+ * c on a new connection, watched by the epoll instance, with nothing in
+ * flight: at the start, and when nginx ended the last one (after
+ * keepalive_requests). -1 when the server cannot be reached.
+ */
+static int
+conn_attach(struct conn *c, const struct target *t)
+{
+	struct epoll_event ev = { .events = EPOLLIN, .data.ptr = c };
+
+	if (c->fd >= 0)
+		close(c->fd);
+	c->busy = 0;
+	c->len = 0;
+	c->fd = conn_open(t->host, t->port);
+	return c->fd < 0 || epoll_ctl(t->ep, EPOLL_CTL_ADD, c->fd, &ev) < 0 ? -1 : 0;
+}
+
 /* A whole answer in c->buf: its length, or 0 while incomplete. */
 static size_t
 answer_length(const struct conn *c)
 {
 	const char *end = memmem(c->buf, c->len, "\r\n\r\n", 4), *cl;
-	size_t head;
+	size_t head, whole;
 
 	if (end == NULL)
 		return 0;
@@ -102,7 +126,8 @@ answer_length(const struct conn *c)
 		cl = memmem(c->buf, head, "content-length: ", 16);
 	if (cl == NULL)
 		return head;
-	return c->len >= head + strtoul(cl + 16, NULL, 10) ? head + strtoul(cl + 16, NULL, 10) : 0;
+	whole = head + strtoul(cl + 16, NULL, 10);
+	return c->len >= whole ? whole : 0;
 }
 
 /* xorshift64: the next number in [0, 1). */
@@ -173,18 +198,15 @@ make_request(struct load *l, char *buf, size_t size)
 	else if (w == GET_ORDER)
 		snprintf(path, sizeof(path), "/order/%ld", pick(l, l->orders));
 	if (w != POST_ORDER)
-		n = snprintf(buf, size, "GET %s HTTP/1.1\r\nHost: localhost\r\n%s%s%s\r\n", p,
-		    l->token ? "Authorization: Bearer " : "", l->token ? l->token : "",
-		    l->token ? "\r\n" : "");
+		n = snprintf(buf, size, "GET %s HTTP/1.1\r\nHost: localhost\r\n%s\r\n", p, l->auth);
 	else {
 		int body_len = snprintf(body, sizeof(body),
 		    "{\"user_id\":%ld,\"items\":[{\"sku\":\"BOOK-%ld\",\"quantity\":%ld}]}",
 		    pick(l, l->users), pick(l, l->products), pick(l, 5));
 
-		n = snprintf(buf, size, "POST /order HTTP/1.1\r\nHost: localhost\r\n%s%s%s"
+		n = snprintf(buf, size, "POST /order HTTP/1.1\r\nHost: localhost\r\n%s"
 		    "Content-Type: application/json\r\nContent-Length: %d\r\n\r\n%s",
-		    l->token ? "Authorization: Bearer " : "", l->token ? l->token : "",
-		    l->token ? "\r\n" : "", body_len, body);
+		    l->auth, body_len, body);
 	}
 	return n > 0 && (size_t)n < size ? n : 0;
 }
@@ -201,24 +223,29 @@ main(int argc, char **argv)
 {
 	static struct conn conns[MAX_CONNS];
 	static char request[4096];
-	struct epoll_event ev, events[64];
+	struct epoll_event events[64];
 	struct load load = { .rng = 0x9e3779b97f4a7c15ULL };
+	struct target target;
 	double rate, seconds, start, next_due, *lat, late = 0, sum = 0;
 	long total, sent = 0, answered = 0, non2xx = 0, errors = 0;
-	int port, n_conns, ep, even;
+	int n_conns, even;
 
 	if (argc < 7 || parse_workload(&load, argv[3]) < 0) {
 		fprintf(stderr, "usage: %s HOST PORT PATH|get-user|get-order|post-order|mix "
 		    "RATE SECONDS CONNECTIONS [TOKEN]\n", argv[0]);
 		return 2;
 	}
-	port = atoi(argv[2]);
+	target.host = argv[1];
+	target.port = atoi(argv[2]);
 	rate = atof(argv[4]);
 	seconds = atof(argv[5]);
 	n_conns = atoi(argv[6]);
 	if (rate <= 0 || seconds <= 0 || n_conns < 1 || n_conns > MAX_CONNS)
 		return 2;
-	load.token = argc > 7 ? argv[7] : NULL;
+	/* The same header on every request: made once. */
+	if (argc > 7 && (size_t)snprintf(load.auth, sizeof(load.auth),
+	    "Authorization: Bearer %s\r\n", argv[7]) >= sizeof(load.auth))
+		return 2;
 	load.users = env_long("BENCH_USERS", 10000);
 	load.orders = env_long("BENCH_ORDERS", 10000);
 	load.products = env_long("BENCH_PRODUCTS", 100);
@@ -227,18 +254,15 @@ main(int argc, char **argv)
 	prctl(PR_SET_TIMERSLACK, 1UL, 0, 0, 0);
 	total = (long)(rate * seconds);
 	lat = calloc((size_t)total + 1, sizeof(*lat));
-	ep = epoll_create1(0);
-	if (lat == NULL || ep < 0)
+	target.ep = epoll_create1(0);
+	if (lat == NULL || target.ep < 0)
 		return 1;
 	for (int i = 0; i < n_conns; i++) {
-		conns[i].fd = conn_open(argv[1], port);
-		if (conns[i].fd < 0) {
+		conns[i].fd = -1;
+		if (conn_attach(&conns[i], &target) < 0) {
 			perror("connect");
 			return 1;
 		}
-		ev.events = EPOLLIN;
-		ev.data.ptr = &conns[i];
-		epoll_ctl(ep, EPOLL_CTL_ADD, conns[i].fd, &ev);
 	}
 	start = now_s();
 	next_due = start + next_gap(&load, rate, even);
@@ -278,7 +302,7 @@ main(int argc, char **argv)
 			wait_s = idle ? 0 : 0.1;
 		timeout.tv_sec = (time_t)wait_s;
 		timeout.tv_nsec = (long)((wait_s - (double)timeout.tv_sec) * 1e9);
-		n = epoll_pwait2(ep, events, 64, &timeout, NULL);
+		n = epoll_pwait2(target.ep, events, 64, &timeout, NULL);
 		for (int e = 0; e < n; e++) {
 			struct conn *c = events[e].data.ptr;
 			ssize_t r = read(c->fd, c->buf + c->len, sizeof(c->buf) - c->len);
@@ -290,12 +314,7 @@ main(int argc, char **argv)
 				 * only a request in flight is lost. */
 				if (c->busy)
 					errors++;
-				close(c->fd);
-				c->busy = 0;
-				c->fd = conn_open(argv[1], port);
-				ev.events = EPOLLIN;
-				ev.data.ptr = c;
-				if (c->fd < 0 || epoll_ctl(ep, EPOLL_CTL_ADD, c->fd, &ev) < 0)
+				if (conn_attach(c, &target) < 0)
 					return 1;
 				continue;
 			}
@@ -310,14 +329,9 @@ main(int argc, char **argv)
 			c->busy = 0;
 			/* nginx ends a kept connection after keepalive_requests,
 			 * saying so: take a new one before it is used again. */
-			if (memmem(c->buf, whole, "Connection: close", 17) != NULL) {
-				close(c->fd);
-				c->fd = conn_open(argv[1], port);
-				ev.events = EPOLLIN;
-				ev.data.ptr = c;
-				if (c->fd < 0 || epoll_ctl(ep, EPOLL_CTL_ADD, c->fd, &ev) < 0)
-					return 1;
-			}
+			if (memmem(c->buf, whole, "Connection: close", 17) != NULL &&
+			    conn_attach(c, &target) < 0)
+				return 1;
 		}
 	}
 	qsort(lat, (size_t)answered, sizeof(*lat), cmp_double);
